@@ -1,0 +1,5 @@
+"""Allow `python -m handouts`."""
+
+from handouts.cli import cli
+
+cli(prog_name="handouts")

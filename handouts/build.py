@@ -1,0 +1,73 @@
+"""Making PDF files: the one path from a handout request to bytes, and safe writes to disk."""
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from handouts.errors import HandoutsError
+from handouts.project import Project
+from handouts.render import Renderer, Request
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PDF to make and where it goes."""
+
+    request: Request
+    path: Path
+
+
+class Builder:
+    """Renders handouts of one project; keeps templates and fonts loaded between them."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.renderer = Renderer(project)
+
+    def pdf(self, request: Request) -> bytes:
+        html = self.renderer.html(request)
+        from handouts.pdf import html_to_pdf  # WeasyPrint loads slowly: only when a PDF is made
+
+        return html_to_pdf(html, self.project.root, self.project.asset_roots)
+
+    def build(self, targets: Iterable[Target], on_done: Callable[[Target, str | None], None]) -> list[str]:
+        """Write every target; a failure does not stop the others. Returns the failures."""
+        failures = []
+        for target in targets:
+            try:
+                write_atomically(target.path, self.pdf(target.request))
+                problem = None
+            except HandoutsError as error:
+                problem = f"{target.request.language}/{target.request.slug}: {error}"
+                failures.append(problem)
+            on_done(target, problem)
+        return failures
+
+
+def plan(project: Project, slugs: list[str] | None, languages: list[str], page_size: str,
+         out_dir: Path) -> list[Target]:
+    """The PDFs to make: the given slugs (or every handout) in each language, as
+    `<out_dir>/<lang>/<slug>.pdf`. With every handout, languages a handout lacks are skipped."""
+    catalog = project.catalog()
+    chosen = slugs if slugs is not None else list(catalog)
+    return [
+        Target(Request(slug, language, page_size), out_dir / language / f"{slug}.pdf")
+        for language in languages
+        for slug in chosen
+        if slugs is not None or language in catalog[slug]
+    ]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, then rename: never a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

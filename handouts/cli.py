@@ -1,0 +1,143 @@
+"""The `handouts` command line: parses arguments and turns library errors into `Error: ...`."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from handouts import __version__
+from handouts.errors import HandoutsError
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+class UserError(click.ClickException):
+    """A library error shown as one `Error:` line per problem, exit code 1."""
+
+    def show(self, file=None) -> None:
+        for line in self.format_message().splitlines():
+            click.echo(f"Error: {line}", err=True)
+
+
+class HandoutsGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HandoutsError as error:
+            raise UserError(str(error)) from None
+
+
+def project_option(command):
+    return click.option(
+        "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Clinic project folder (holds clinic.yaml). Default: this folder if it has "
+             "clinic.yaml, else the built-in example clinic.",
+    )(command)
+
+
+def open_from(project_dir: Path | None):
+    from handouts.project import open_project
+
+    return open_project(project_dir)
+
+
+@click.group(cls=HandoutsGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="handouts")
+def cli() -> None:
+    """Printable patient handouts for interventional pain medicine.
+
+    Content is YAML, layout is Jinja HTML, output is branded PDF.
+    """
+
+
+@cli.command("list")
+@project_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_command(project_dir: Path | None, as_json: bool) -> None:
+    """List the handouts: slug, title, languages and review status."""
+    project = open_from(project_dir)
+    rows = []
+    for slug, languages in project.catalog().items():
+        first = "en" if "en" in languages else languages[0]
+        handout = project.handout(first, slug)
+        rows.append({"slug": slug, "title": handout.title, "languages": languages,
+                     "status": handout.review.status, "version": handout.review.version})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(row["slug"]) for row in rows), default=4)
+    for row in rows:
+        click.echo(f"{row['slug']:<{width}}  {','.join(row['languages']):<6}  "
+                   f"{row['status']:<8}  {row['title']}")
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "build_all", is_flag=True, help="Build every handout.")
+@click.option("--lang", "languages", multiple=True, metavar="LANG",
+              help="Language code, e.g. en. Repeat for several. Default: the clinic's languages.")
+@click.option("--page-size", type=click.Choice(["letter", "a4"], case_sensitive=False),
+              help="Paper size. Default: the clinic's page size (letter unless clinic.yaml says a4).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("output"), show_default=True,
+              help="Folder for the PDFs, laid out as <lang>/<slug>.pdf.")
+@click.option("-o", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write one handout to this file instead ('-' for standard output).")
+@project_option
+def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], page_size: str | None,
+          out_dir: Path, output_file: Path | None, project_dir: Path | None) -> None:
+    """Build PDFs of the given handouts (by slug), or of every handout with --all."""
+    if bool(slugs) == build_all:
+        raise click.UsageError("name one or more handouts, or use --all")
+    if output_file is not None and (build_all or len(slugs) != 1 or len(languages) > 1):
+        raise click.UsageError("-o takes exactly one handout in one language")
+
+    from handouts.build import Builder, plan, write_atomically
+    from handouts.render import Request
+
+    project = open_from(project_dir)
+    clinic = project.clinic
+    size = (page_size or clinic.page_size).lower()
+    chosen_languages = list(languages) or clinic.languages
+    builder = Builder(project)
+
+    if output_file is not None:
+        pdf = builder.pdf(Request(slugs[0], chosen_languages[0], size))
+        if str(output_file) == "-":
+            click.get_binary_stream("stdout").write(pdf)
+        else:
+            write_atomically(output_file, pdf)
+        return
+
+    targets = plan(project, None if build_all else list(slugs), chosen_languages, size, out_dir)
+    if not build_all:
+        for target in targets:  # fail before writing anything when a named handout is missing
+            project.handout(target.request.language, target.request.slug)
+    with click.progressbar(length=len(targets), label="Building handouts", file=sys.stderr,
+                           hidden=not sys.stderr.isatty(), show_pos=True) as bar:
+        failures = builder.build(targets, lambda target, problem: bar.update(1))
+    built = len(targets) - len(failures)
+    click.echo(f"Built {built} of {len(targets)} PDFs in {out_dir}/", err=True)
+    if failures:
+        raise UserError("\n".join(failures))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a clinic project in DIRECTORY (never overwrites a file)."""
+    from handouts.scaffold import create_project
+
+    for created in create_project(directory):
+        click.echo(f"created {created}")
+    click.echo(f"Next: edit {directory / 'clinic.yaml'}, then run `handouts build --all --project {directory}`.")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["handout", "clinic", "labels", "blocks"]), default="handout")
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a content file, for editor autocompletion."""
+    from handouts.schemas import json_schema
+
+    click.echo(json.dumps(json_schema(kind), indent=2))

@@ -1,0 +1,172 @@
+"""The content model: handouts, section labels and shared blocks, loaded from YAML and validated."""
+
+import re
+from datetime import date
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A non-empty piece of patient-facing text; may use the Markdown subset."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BleedingRisk(str, Enum):
+    none = "none"
+    low = "low"
+    intermediate = "intermediate"
+    high = "high"
+
+
+class Flags(Strict):
+    """Switches that pull shared blocks into a handout."""
+
+    sedation: bool = Field(False, description="Sedation may be given: adds fasting and driver rules.")
+    steroid: bool = Field(False, description="A steroid is injected: adds the blood-sugar note for diabetes.")
+    bleeding_risk: BleedingRisk = Field(
+        BleedingRisk.none, description="Bleeding risk of the procedure: picks the blood-thinner wording."
+    )
+    contrast: bool = Field(False, description="Contrast dye is used: adds the allergy question.")
+    implanted_device: bool = Field(
+        False, description="A device stays in the body: adds ID card, MRI and airport notes."
+    )
+
+
+class Risks(Strict):
+    common: list[Text] = Field(default_factory=list, description="Common, mostly mild effects.")
+    rare: list[Text] = Field(default_factory=list, description="Rare but serious problems.")
+
+
+class Source(Strict):
+    title: Text
+    url: HttpUrl
+
+
+class Review(Strict):
+    """Governance of one content file, printed small in the footer."""
+
+    version: int = Field(ge=1)
+    status: Literal["draft", "approved"] = "draft"
+    reviewed_by: Text | None = None
+    reviewed_on: date | None = None
+    next_review: date | None = None
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def approved_needs_reviewer(self) -> "Review":
+        if self.status == "approved" and not (self.reviewed_by and self.reviewed_on):
+            raise ValueError("an approved file needs reviewed_by and reviewed_on")
+        return self
+
+
+class Extra(Strict):
+    heading: Text
+    text: Text
+
+
+class Handout(Strict):
+    """One handout in one language: `content/<lang>/<slug>.yaml`."""
+
+    title: Text
+    kind: Literal["procedure", "topic"] = Field(
+        "procedure", description="A procedure needs what/how/before/after/risks; a topic does not."
+    )
+    also_known_as: list[Text] = Field(default_factory=list, description="Other names people search for.")
+    summary: Text = Field(description="The one main message, printed first.")
+    what_it_is: Text | None = None
+    why_it_is_done: Text | None = None
+    how_it_is_done: list[Text] = Field(default_factory=list, description="Numbered steps.")
+    before: list[Text] = Field(default_factory=list, description="Checklist printed with boxes.")
+    after: list[Text] = Field(default_factory=list, description="What to expect afterwards.")
+    risks: Risks = Field(default_factory=Risks)
+    call_us: list[Text] = Field(min_length=1, description="When to call the clinic.")
+    call_911: list[Text] = Field(default_factory=list, description="When to call 911 or go to the ER.")
+    questions: list[Text] = Field(default_factory=list, description="Questions to ask the care team.")
+    extras: list[Extra] = Field(default_factory=list)
+    flags: Flags = Field(default_factory=Flags)
+    review: Review
+
+    @model_validator(mode="after")
+    def procedure_is_complete(self) -> "Handout":
+        if self.kind == "procedure":
+            needed = ["what_it_is", "how_it_is_done", "before", "after"]
+            missing = [name for name in needed if not getattr(self, name)]
+            if missing:
+                raise ValueError(f"a procedure handout needs {', '.join(missing)}")
+        return self
+
+
+class Labels(Strict):
+    """Section headings and fixed phrases of one language: `content/<lang>/_labels.yaml`."""
+
+    language_name: Text
+    summary: Text
+    what_it_is: Text
+    why_it_is_done: Text
+    how_it_is_done: Text
+    before: Text
+    after: Text
+    risks: Text
+    risks_common: Text
+    risks_rare: Text
+    call_us: Text
+    call_911: Text
+    questions: Text
+    sources: Text
+    phone: Text
+    after_hours: Text
+    page: Text
+    of: Text
+    version: Text
+    draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
+    approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
+
+
+class BlockItems(Strict):
+    """Items a shared block adds to the end of a handout's sections."""
+
+    before: list[Text] = Field(default_factory=list)
+    after: list[Text] = Field(default_factory=list)
+    call_us: list[Text] = Field(default_factory=list)
+    call_911: list[Text] = Field(default_factory=list)
+    questions: list[Text] = Field(default_factory=list)
+
+
+class Blocks(Strict):
+    """Shared blocks of one language: `content/<lang>/_blocks.yaml`."""
+
+    every_procedure: BlockItems
+    sedation: BlockItems
+    steroid: BlockItems
+    bleeding_low: BlockItems
+    bleeding_intermediate: BlockItems
+    bleeding_high: BlockItems
+    contrast: BlockItems
+    implanted_device: BlockItems
+
+    def switched_on(self, handout: Handout) -> list[BlockItems]:
+        flags = handout.flags
+        chosen = [self.every_procedure] if handout.kind == "procedure" else []
+        chosen += [self.sedation] if flags.sedation else []
+        chosen += [self.steroid] if flags.steroid else []
+        if flags.bleeding_risk is not BleedingRisk.none:
+            chosen.append(getattr(self, f"bleeding_{flags.bleeding_risk.value}"))
+        chosen += [self.contrast] if flags.contrast else []
+        chosen += [self.implanted_device] if flags.implanted_device else []
+        return chosen
+
+
+def with_blocks(handout: Handout, blocks: Blocks) -> Handout:
+    """The handout as printed: its own items first, then those of every block its flags switch on."""
+    merged = {name: list(getattr(handout, name)) for name in BlockItems.model_fields}
+    for block in blocks.switched_on(handout):
+        for name in merged:
+            merged[name] += getattr(block, name)
+    return handout.model_copy(update=merged)

@@ -1,0 +1,46 @@
+"""HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the import is slow)."""
+
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError
+
+from handouts.errors import RenderError
+
+
+class AssetFetcher(weasyprint.URLFetcher):
+    """Serves local files under the allowed asset folders and nothing else."""
+
+    def __init__(self, folders: list[Path]):
+        super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
+        self.folders = [folder.resolve() for folder in folders]
+
+    def fetch(self, url: str, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise PermissionError(f"{url}: only files in the project's assets/ folder may be used")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(folder) for folder in self.folders):
+            raise PermissionError(f"{url}: outside the project's assets/ folder")
+        if not path.is_file():
+            raise FileNotFoundError(f"{url}: file not found")
+        return super().fetch(path.as_uri(), headers)
+
+
+@cache
+def font_configuration() -> FontConfiguration:
+    """One per process: fonts are loaded once and shared by every render."""
+    return FontConfiguration()
+
+
+def html_to_pdf(html: str, base: Path, asset_folders: list[Path]) -> bytes:
+    """A tagged PDF; relative URLs resolve against `base`, assets come only from `asset_folders`."""
+    fetcher = AssetFetcher(asset_folders)
+    try:
+        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+        return document.write_pdf(font_config=font_configuration(), pdf_tags=True)
+    except FatalURLFetchingError as error:
+        raise RenderError(f"asset refused: {error.__cause__ or error}") from None

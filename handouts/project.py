@@ -1,0 +1,148 @@
+"""A clinic project: its `clinic.yaml`, and its files layered over the built-in library."""
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, field_validator
+
+from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Strict, Text
+from handouts.errors import ProjectError, UnknownHandoutError
+from handouts.library import library_root
+from handouts.yamlfile import load_layered, load_model
+
+CLINIC_FILE = "clinic.yaml"
+HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
+
+
+class Colors(Strict):
+    primary: HexColor = Field("#1d5b79", description="Headings, header band and boxes; dark enough for print.")
+    accent: HexColor = Field("#e6f0f5", description="Light background of the summary box.")
+
+
+class Clinic(Strict):
+    """The clinic's brand and contact details: `clinic.yaml`."""
+
+    name: Text
+    logo: Text | None = Field(None, description="SVG or PNG inside the project's assets/ folder.")
+    logo_alt: Text | None = Field(None, description="What the logo shows, for screen readers.")
+    colors: Colors = Field(default_factory=Colors)
+    phone: Text
+    after_hours_phone: Text
+    address: Text
+    website: Text | None = None
+    page_size: Literal["letter", "a4"] = "letter"
+    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1)
+
+    @field_validator("logo")
+    @classmethod
+    def logo_inside_assets(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = Path(value).parts
+            if Path(value).is_absolute() or ".." in parts or not parts or parts[0] != "assets":
+                raise ValueError("must be a path inside the project's assets/ folder, like assets/logo.svg")
+        return value
+
+
+@dataclass(frozen=True)
+class Project:
+    """A clinic project directory; its files override the built-in library's by relative path."""
+
+    root: Path
+
+    @cached_property
+    def library(self) -> Path:
+        return library_root().resolve()
+
+    @cached_property
+    def roots(self) -> list[Path]:
+        """Where files are looked up, most specific first."""
+        return [self.root] if self.root == self.library else [self.root, self.library]
+
+    @cached_property
+    def clinic(self) -> Clinic:
+        clinic = load_model(Clinic, self.root / CLINIC_FILE, CLINIC_FILE)
+        if clinic.logo:
+            self.asset(clinic.logo, shown_in=CLINIC_FILE)
+        return clinic
+
+    def shown(self, path: Path) -> str:
+        """A file's name as messages print it: relative to the project, or marked built-in."""
+        if path.is_relative_to(self.root):
+            return str(path.relative_to(self.root))
+        return f"(built-in) {path.relative_to(self.library)}"
+
+    def find(self, relative: str) -> Path | None:
+        return next((root / relative for root in self.roots if (root / relative).is_file()), None)
+
+    def layers(self, relative: str) -> list[tuple[Path, str]]:
+        """Every copy of a file, built-in first, each with its shown name."""
+        paths = [root / relative for root in reversed(self.roots) if (root / relative).is_file()]
+        return [(path, self.shown(path)) for path in paths]
+
+    @cached_property
+    def asset_roots(self) -> list[Path]:
+        return [root / "assets" for root in self.roots]
+
+    def asset(self, relative: str, shown_in: str) -> Path:
+        """An asset file by its project-relative path; it must stay inside an assets/ folder."""
+        for root in self.roots:
+            candidate = (root / relative).resolve()
+            if candidate.is_file():
+                if not any(candidate.is_relative_to(folder.resolve()) for folder in self.asset_roots):
+                    raise ProjectError(f"{shown_in}: {relative}: points outside the project's assets/ folder")
+                return candidate
+        raise ProjectError(f"{shown_in}: {relative}: file not found")
+
+    def catalog(self) -> dict[str, list[str]]:
+        """Every handout slug with the languages it exists in."""
+        found: dict[str, set[str]] = {}
+        for root in self.roots:
+            for path in (root / "content").glob("*/*.yaml"):
+                language, slug = path.parent.name, path.stem
+                if LANGUAGE_PATTERN.match(language) and SLUG_PATTERN.match(slug):
+                    found.setdefault(slug, set()).add(language)
+        return {slug: sorted(languages) for slug, languages in sorted(found.items())}
+
+    def handout(self, language: str, slug: str) -> Handout:
+        if not SLUG_PATTERN.match(slug):
+            raise UnknownHandoutError(
+                f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens"
+            )
+        if not LANGUAGE_PATTERN.match(language):
+            raise UnknownHandoutError(f"{language!r} is not a language code like en or es")
+        path = self.find(f"content/{language}/{slug}.yaml")
+        if path is None:
+            languages = self.catalog().get(slug)
+            if languages:
+                raise UnknownHandoutError(
+                    f"{slug}: no {language} version (there is: {', '.join(languages)})"
+                )
+            raise UnknownHandoutError(f"{slug}: no such handout (see `handouts list`)")
+        return load_model(Handout, path, self.shown(path))
+
+    def labels(self, language: str) -> Labels:
+        return load_layered(Labels, self._required_layers(f"content/{language}/_labels.yaml"))
+
+    def blocks(self, language: str) -> Blocks:
+        return load_layered(Blocks, self._required_layers(f"content/{language}/_blocks.yaml"))
+
+    def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
+        layers = self.layers(relative)
+        if not layers:
+            raise ProjectError(f"{relative}: file not found (every language needs one)")
+        return layers
+
+
+def open_project(directory: Path | None) -> Project:
+    """The project in `directory`; by default the current directory if it holds a clinic.yaml,
+    else the built-in example clinic."""
+    if directory is None:
+        directory = Path.cwd() if (Path.cwd() / CLINIC_FILE).is_file() else library_root()
+    if not (directory / CLINIC_FILE).is_file():
+        raise ProjectError(f"{directory}: no {CLINIC_FILE} here (make one with `handouts init {directory}`)")
+    project = Project(directory.resolve())
+    project.clinic  # noqa: B018 - validate clinic.yaml up front
+    return project

@@ -1,0 +1,87 @@
+"""Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jinja2
+
+from handouts import __version__
+from handouts.content import Handout, Labels, with_blocks
+from handouts.errors import RenderError
+from handouts.markup import css_string, markdown_block, markdown_inline
+from handouts.project import Project
+
+TEMPLATE = "handout.html"
+FONT_FILES = {
+    ("normal", 400): "AtkinsonHyperlegible-Regular.ttf",
+    ("normal", 700): "AtkinsonHyperlegible-Bold.ttf",
+    ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
+    ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to render: one handout, in one language, at one page size."""
+
+    slug: str
+    language: str
+    page_size: str
+
+
+def footer_text(handout: Handout, labels: Labels, clinic_name: str) -> str:
+    """Version and review status, printed small at the foot of every page."""
+    review = handout.review
+    if review.status == "draft":
+        status = labels.draft_notice.replace("{clinic}", clinic_name)
+    else:
+        status = labels.approved_notice.replace("{reviewer}", str(review.reviewed_by))
+        status = status.replace("{date}", str(review.reviewed_on))
+    return f"{labels.version} {review.version} · {status}"
+
+
+class Renderer:
+    """Makes handout HTML for one project; keeps its Jinja environment between handouts."""
+
+    def __init__(self, project: Project):
+        self.project = project
+
+    @cached_property
+    def environment(self) -> jinja2.Environment:
+        folders = [str(root / "templates") for root in self.project.roots]
+        loader = jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(folders),
+            # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
+            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
+        ])
+        environment = jinja2.Environment(
+            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string)
+        return environment
+
+    def html(self, request: Request) -> str:
+        project = self.project
+        clinic = project.clinic
+        handout = project.handout(request.language, request.slug)
+        context = {
+            "handout": with_blocks(handout, project.blocks(request.language)),
+            "labels": project.labels(request.language),
+            "clinic": clinic,
+            "language": request.language,
+            "page_size": request.page_size,
+            "logo_url": project.asset(clinic.logo, "clinic.yaml").as_uri() if clinic.logo else None,
+            "fonts": [
+                {"style": style, "weight": weight,
+                 "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
+                for (style, weight), name in FONT_FILES.items()
+            ],
+            "footer": footer_text(handout, project.labels(request.language), clinic.name),
+            "generator": f"handouts {__version__}",
+        }
+        try:
+            return self.environment.get_template(TEMPLATE).render(context)
+        except jinja2.TemplateError as error:
+            where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""
+            raise RenderError(f"{where}template error: {error.message}") from None
