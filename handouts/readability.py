@@ -1,0 +1,84 @@
+"""Reading level of what a patient reads: the rendered handout text, measured with textstat."""
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import textstat
+
+BLOCK_TAGS = {"h1", "h2", "h3", "p", "li"}
+VOID_TAGS = {"br", "img", "meta", "hr", "input", "link"}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+class _PatientText(HTMLParser):
+    """Collects the text of each block element inside <main>, leaving out the sources list."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks: list[str] = []
+        self._current: list[str] | None = None
+        self._depth_in_main = 0
+        self._skipping: int = 0
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "main":
+            self._depth_in_main += 1
+        if self._skipping or "sources" in classes:
+            self._skipping += 1 if tag not in VOID_TAGS else 0
+            return
+        if self._depth_in_main and tag in BLOCK_TAGS and self._current is None:
+            self._current, self._open = [], [tag]
+        elif self._current is not None and tag not in VOID_TAGS:
+            self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self._depth_in_main -= 1
+        if self._skipping:
+            self._skipping -= 1
+            return
+        if self._current is not None and self._open:
+            self._open.pop()
+            if not self._open:
+                text = " ".join("".join(self._current).split())
+                if text:
+                    self.blocks.append(text)
+                self._current = None
+
+    def handle_data(self, data):
+        if self._current is not None and not self._skipping:
+            self._current.append(data)
+
+
+
+def patient_text(html: str) -> list[str]:
+    """The handout's headings, paragraphs and list items, in reading order, without sources."""
+    parser = _PatientText()
+    parser.feed(html)
+    return parser.blocks
+
+
+def sentences(blocks: list[str]) -> list[str]:
+    return [sentence for block in blocks for sentence in SENTENCE_END.split(block) if sentence]
+
+
+def as_prose(blocks: list[str]) -> str:
+    """One text in which every heading and list item ends as a sentence does."""
+    return " ".join(block if block[-1] in ".!?:" else f"{block}." for block in blocks)
+
+
+@dataclass(frozen=True)
+class Reading:
+    grade: float
+    words: int
+    longest_sentence: str
+
+
+def measure(blocks: list[str], language: str = "en") -> Reading:
+    text = as_prose(blocks)
+    textstat.set_lang(language)
+    longest = max(sentences(blocks), key=lambda sentence: len(sentence.split()), default="")
+    return Reading(textstat.flesch_kincaid_grade(text), textstat.lexicon_count(text), longest)
