@@ -105,7 +105,8 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     if output_file is not None:
         pdf = builder.pdf(Request(slugs[0], chosen_languages[0], size))
         if str(output_file) == "-":
-            click.get_binary_stream("stdout").write(pdf)
+            with click.open_file("-", "wb") as stdout:
+                stdout.write(pdf)
         else:
             write_atomically(output_file, pdf)
         return
@@ -117,8 +118,8 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     with click.progressbar(length=len(targets), label="Building handouts", file=sys.stderr,
                            hidden=not sys.stderr.isatty(), show_pos=True) as bar:
         failures = builder.build(targets, lambda target, problem: bar.update(1))
-    built = len(targets) - len(failures)
-    click.echo(f"Built {built} of {len(targets)} PDFs in {out_dir}/", err=True)
+    if len(targets) > 1 or not failures:
+        click.echo(f"Built {len(targets) - len(failures)} of {len(targets)} PDFs in {out_dir}/", err=True)
     if failures:
         raise UserError("\n".join(failures))
 

@@ -61,8 +61,7 @@ def validate(model: type[Model], data: Any, node: yaml.Node | None, shown_as: st
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as error:
-        problems = [_describe(problem, node, shown_as) for problem in error.errors()]
-        raise ContentError(problems) from None
+        raise ContentError(_in_line_order([(problem, node, shown_as) for problem in error.errors()])) from None
 
 
 def load_model(model: type[Model], path: Path, shown_as: str) -> Model:
@@ -88,21 +87,23 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
         return model.model_validate(merged)
     except ValidationError as error:
         last_file = (None, files[-1][1])
-        problems = []
+        located = []
         for problem in error.errors():
             key = problem["loc"][0] if problem["loc"] else None
-            node, shown_as = origin.get(key, last_file)
-            problems.append(_describe(problem, node, shown_as))
-        raise ContentError(problems) from None
+            located.append((problem, *origin.get(key, last_file)))
+        raise ContentError(_in_line_order(located)) from None
 
 
-def _describe(problem: dict, node: yaml.Node | None, shown_as: str) -> str:
-    location = problem["loc"]
-    where = _dotted(location)
-    message = FRIENDLY_MESSAGES.get(problem["type"], _plain(problem["msg"]))
-    line = _line_of(node, location)
-    prefix = f"{shown_as}:{line}" if line else shown_as
-    return f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"
+def _in_line_order(located: list[tuple[dict, yaml.Node | None, str]]) -> list[str]:
+    """`file:line: field: message` for each problem, sorted by file and line."""
+    rows = []
+    for problem, node, shown_as in located:
+        where = _dotted(problem["loc"])
+        message = FRIENDLY_MESSAGES.get(problem["type"], _plain(problem["msg"]))
+        line = _line_of(node, problem["loc"])
+        prefix = f"{shown_as}:{line}" if line else shown_as
+        rows.append((shown_as, line or 0, f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"))
+    return [text for _, _, text in sorted(rows, key=lambda row: row[:2])]
 
 
 def _plain(message: str) -> str:

@@ -1,0 +1,34 @@
+# One entry point. `make handouts` builds the full set into output/; `make test` runs every test.
+# Both install what they need first: Debian packages through apt-get, Python packages in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig poppler-utils
+
+.PHONY: handouts test system clean
+
+handouts: $(VENV)/.installed
+	$(VENV)/bin/handouts build --all
+
+test: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest
+
+system:
+	@if command -v apt-get >/dev/null 2>&1; then \
+	  if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	  fi; \
+	else \
+	  echo "No apt-get here: install Pango, HarfBuzz (with libharfbuzz-subset) and poppler-utils yourself."; \
+	fi
+
+$(VENV)/.installed: pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) output build dist

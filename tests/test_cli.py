@@ -1,0 +1,136 @@
+"""The command line, through Click's test runner: exit codes, messages, real PDFs."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from handouts import __version__
+from handouts.cli import cli
+
+from conftest import pdf_fonts, pdf_reader, pdf_text
+
+SLUG = "epidural-steroid-injection"
+LETTER = (612, 792)
+A4 = (595, 842)
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_has_help(command, flag):
+    result = run(*command, flag)
+    assert result.exit_code == 0
+    assert "Usage: " in result.output
+    description = cli if not command else cli.commands[command[0]]
+    assert description.help and description.help.split("\n")[0] in result.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"handouts, version {__version__}\n"
+
+
+def test_list_shows_slug_title_languages_and_status():
+    result = run("list")
+    assert result.exit_code == 0
+    line = next(line for line in result.output.splitlines() if line.startswith(SLUG))
+    assert line.split() == [SLUG, "en", "draft", "Epidural", "steroid", "injection"]
+
+
+def test_list_json():
+    rows = json.loads(run("list", "--json").output)
+    esi = next(row for row in rows if row["slug"] == SLUG)
+    assert esi == {"slug": SLUG, "title": "Epidural steroid injection", "languages": ["en"],
+                   "status": "draft", "version": 1}
+
+
+def test_build_one_into_output_folder(tmp_path):
+    result = run("build", SLUG, "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Built 1 of 1 PDFs in {tmp_path / 'out'}/\n"
+    files = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*") if path.is_file())
+    assert [str(path) for path in files] == [f"out/en/{SLUG}.pdf"]
+
+
+def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_project):
+    target = tmp_path / "esi.pdf"
+    assert run("build", SLUG, "-o", str(target)).exit_code == 0
+    pdf = target.read_bytes()
+    reader = pdf_reader(pdf)
+    text = " ".join(pdf_text(pdf).split())
+    labels = library_project.labels("en")
+    for heading in [labels.summary, labels.what_it_is, labels.why_it_is_done, labels.how_it_is_done,
+                    labels.before, labels.after, labels.risks, labels.call_us, labels.call_911,
+                    labels.questions, "Riverside Spine & Pain Center", "(555) 010-2499"]:
+        assert heading in text
+    assert "Page 1 of 2" in text and "Draft: not yet approved by Riverside Spine & Pain Center" in text
+    assert len(reader.pages) == 2
+    assert [round(float(side)) for side in reader.pages[0].mediabox[2:]] == list(LETTER)
+    assert pdf_fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
+    assert reader.metadata.title == "Epidural steroid injection"
+    assert reader.metadata.author == "Riverside Spine & Pain Center"
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+def test_page_size_option(tmp_path):
+    target = tmp_path / "esi.pdf"
+    assert run("build", SLUG, "--page-size", "a4", "-o", str(target)).exit_code == 0
+    page = pdf_reader(target.read_bytes()).pages[0]
+    assert [round(float(side)) for side in page.mediabox[2:]] == list(A4)
+
+
+def test_build_to_standard_output():
+    result = CliRunner().invoke(cli, ["build", SLUG, "-o", "-"])
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["build"], "Error: name one or more handouts, or use --all"),
+    (["build", SLUG, "--all"], "Error: name one or more handouts, or use --all"),
+    (["build", SLUG, "trigger-point-injection", "-o", "x.pdf"], "Error: -o takes exactly one handout in one language"),
+    (["build", SLUG, "--page-size", "legal"], "Error: Invalid value for '--page-size'"),
+])
+def test_usage_errors_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_schema_is_json_schema():
+    schema = json.loads(run("schema").output)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"title", "summary", "before", "call_us", "review"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+    clinic = json.loads(run("schema", "clinic").output)
+    assert "after_hours_phone" in clinic["properties"]
+
+
+def test_init_creates_a_project_and_never_overwrites(tmp_path):
+    project = tmp_path / "new-clinic"
+    result = run("init", str(project))
+    assert result.exit_code == 0
+    assert sorted(str(path.relative_to(project)) for path in project.rglob("*") if path.is_file()) == [
+        "assets/README.md", "clinic.yaml", "content/README.md"]
+    assert run("list", "--project", str(project)).exit_code == 0
+
+    (project / "clinic.yaml").write_text("name: Mine\n")
+    again = run("init", str(project))
+    assert again.exit_code == 1
+    assert again.output == (f"Error: {project / 'clinic.yaml'}, {project / 'content/README.md'}, "
+                            f"{project / 'assets/README.md'}: already exists; nothing was written\n")
+    assert (project / "clinic.yaml").read_text() == "name: Mine\n"
+
+
+def test_python_dash_m(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "handouts", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == f"handouts, version {__version__}\n"

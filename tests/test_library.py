@@ -1,0 +1,39 @@
+"""The quality bars, checked on every built-in handout as it is rendered."""
+
+import pytest
+
+from handouts.library import library_root
+from handouts.project import open_project
+from handouts.readability import measure, patient_text
+from handouts.render import Request
+
+from conftest import pdf_reader
+
+LIBRARY = open_project(library_root())
+HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() for language in languages]
+MAX_GRADE = 7
+MAX_SENTENCE_WORDS = 25
+
+
+@pytest.mark.parametrize("language,slug", HANDOUTS)
+@pytest.mark.parametrize("page_size", ["letter", "a4"])
+def test_fits_one_double_sided_sheet(builder, language, slug, page_size):
+    pdf = builder.pdf(Request(slug, language, page_size))
+    assert len(pdf_reader(pdf).pages) <= 2
+
+
+@pytest.mark.parametrize("language,slug", HANDOUTS)
+def test_reads_plainly(builder, language, slug):
+    blocks = patient_text(builder.renderer.html(Request(slug, language, "letter")))
+    reading = measure(blocks, language)
+    assert reading.grade <= MAX_GRADE, f"grade {reading.grade:.1f}"
+    assert len(reading.longest_sentence.split()) <= MAX_SENTENCE_WORDS, reading.longest_sentence
+
+
+@pytest.mark.parametrize("language,slug", HANDOUTS)
+def test_has_the_sections_every_handout_needs(language, slug):
+    handout = LIBRARY.handout(language, slug)
+    assert handout.summary and handout.call_us and handout.review.status == "draft"
+    assert len(handout.review.sources) >= 2
+    if handout.kind == "procedure":
+        assert handout.before and handout.how_it_is_done and handout.call_911
