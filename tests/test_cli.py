@@ -1,6 +1,8 @@
 """The command line, through Click's test runner: exit codes, messages, real PDFs."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -128,9 +130,13 @@ def test_init_creates_a_project_and_never_overwrites(tmp_path):
     assert (project / "clinic.yaml").read_text() == "name: Mine\n"
 
 
-def test_python_dash_m(tmp_path):
-    import subprocess
-    import sys
-
+def test_python_dash_m():
     result = subprocess.run([sys.executable, "-m", "handouts", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout == f"handouts, version {__version__}\n"
+
+
+def test_list_does_not_import_weasyprint():
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "handouts", "list"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "handouts.cli" in result.stderr and "weasyprint" not in result.stderr
