@@ -30,8 +30,8 @@ def no_weasyprint_warnings(caplog):
     """A render that makes WeasyPrint warn (missing font, bad CSS) fails its test."""
     caplog.set_level(logging.WARNING, logger="weasyprint")
     yield
-    warnings = [record.getMessage() for record in caplog.records if record.name.startswith("weasyprint")
-                and record.levelno >= logging.WARNING]
+    warnings = [record.getMessage() for record in caplog.get_records("call")
+                if record.name == "weasyprint" and record.levelno >= logging.WARNING]
     assert not warnings, f"WeasyPrint warned: {warnings}"
 
 

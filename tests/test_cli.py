@@ -140,3 +140,15 @@ def test_list_does_not_import_weasyprint():
                             capture_output=True, text=True)
     assert result.returncode == 0
     assert "handouts.cli" in result.stderr and "weasyprint" not in result.stderr
+
+
+def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    from handouts import build
+
+    def interrupted(source, target):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
+    assert list((tmp_path / "en").iterdir()) == []
