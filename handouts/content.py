@@ -71,6 +71,16 @@ class Extra(Strict):
     text: Text
 
 
+class Diary(Strict):
+    """A log to fill in by hand: a 0-10 pain scale and a table of empty rows."""
+
+    heading: Text
+    scale_low: Text = Field(description="What 0 means, e.g. '0 = no pain'.")
+    scale_high: Text = Field(description="What 10 means, e.g. '10 = worst pain you can imagine'.")
+    columns: list[Text] = Field(min_length=2, max_length=6)
+    rows: int = Field(12, ge=1, le=40)
+
+
 class Handout(Strict):
     """One handout in one language: `content/<lang>/<slug>.yaml`."""
 
@@ -90,6 +100,7 @@ class Handout(Strict):
     call_911: list[Text] = Field(default_factory=list, description="When to call 911 or go to the ER.")
     questions: list[Text] = Field(default_factory=list, description="Questions to ask the care team.")
     extras: list[Extra] = Field(default_factory=list)
+    diary: Diary | None = Field(None, description="A printable pain log, for diagnostic blocks and trials.")
     flags: Flags = Field(default_factory=Flags)
     review: Review
 
