@@ -32,6 +32,12 @@ class Builder:
 
         return html_to_pdf(html, self.project.root, self.project.asset_roots)
 
+    def page_count(self, html: str) -> int:
+        """Pages the HTML lays out to, without writing a PDF."""
+        from handouts.pdf import render_document
+
+        return len(render_document(html, self.project.root, self.project.asset_roots).pages)
+
     def build(self, targets: Iterable[Target], on_done: Callable[[Target, str | None], None]) -> list[str]:
         """Write every target; a failure does not stop the others. Returns the failures."""
         failures = []

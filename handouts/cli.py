@@ -125,6 +125,50 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
 
 
 @cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--lang", "languages", multiple=True, metavar="LANG",
+              help="Only this language. Repeat for several. Default: every language found.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--require-approved", is_flag=True, help="A handout still in draft is an error.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@project_option
+def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, require_approved: bool,
+          as_json: bool, project_dir: Path | None) -> None:
+    """Check reading level, plain words, structure, review status and print fit."""
+    from handouts.build import Builder
+    from handouts.check import Checker
+
+    project = open_from(project_dir)
+    catalog = project.catalog()
+    chosen = list(slugs) or list(catalog)
+    checker = Checker(Builder(project), require_approved=require_approved)
+    pairs = [(language, slug) for slug in chosen
+             for language in (languages or catalog.get(slug) or project.clinic.languages)]
+    clinic_findings = checker.clinic_findings()
+    with click.progressbar(pairs, label="Checking handouts", file=sys.stderr,
+                           hidden=as_json or not sys.stderr.isatty()) as bar:
+        reports = [checker.check(language, slug) for language, slug in bar]
+
+    findings = clinic_findings + [finding for report in reports for finding in report.findings]
+    if as_json:
+        click.echo(json.dumps({"clinic": [vars(finding) for finding in clinic_findings],
+                               "handouts": [report.as_dict() for report in reports]}, indent=2, default=str))
+    else:
+        for finding in clinic_findings:
+            click.echo(f"{finding.severity:<8}{finding.where}: {finding.message}")
+        for report in reports:
+            grade = "-" if report.grade is None else f"{report.grade:.1f}"
+            click.echo(f"{report.language}/{report.slug}: grade {grade}, "
+                       f"{report.pages if report.pages is not None else '-'} pages, "
+                       f"{report.count('error')} errors, {report.count('warning')} warnings")
+            for finding in report.findings:
+                click.echo(f"  {finding.severity:<8}{finding.where}: {finding.message}")
+    failing = {"error", "warning"} if strict else {"error"}
+    if any(finding.severity in failing for finding in findings):
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Create a clinic project in DIRECTORY (never overwrites a file)."""

@@ -36,11 +36,16 @@ def font_configuration() -> FontConfiguration:
     return FontConfiguration()
 
 
-def html_to_pdf(html: str, base: Path, asset_folders: list[Path]) -> bytes:
-    """A tagged PDF; relative URLs resolve against `base`, assets come only from `asset_folders`."""
+def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyprint.document.Document":
+    """Lay out the pages; relative URLs resolve against `base`, assets come only from `asset_folders`."""
     fetcher = AssetFetcher(asset_folders)
     try:
-        document = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-        return document.write_pdf(font_config=font_configuration(), pdf_tags=True)
+        return weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
+            font_config=font_configuration(), pdf_tags=True)
     except FatalURLFetchingError as error:
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
+
+
+def html_to_pdf(html: str, base: Path, asset_folders: list[Path]) -> bytes:
+    """A tagged PDF of the HTML."""
+    return render_document(html, base, asset_folders).write_pdf(pdf_tags=True)

@@ -22,6 +22,16 @@ class Colors(Strict):
     accent: HexColor = Field("#e6f0f5", description="Light background of the summary box.")
 
 
+class Reading(Strict):
+    """Thresholds of `handouts check`."""
+
+    max_grade: float = Field(7, description="Flesch-Kincaid grade above this is an error.")
+    target_grade: float = Field(6, description="Grade above this is a warning.")
+    max_sentence_words: int = Field(25, ge=5)
+    max_paragraph_sentences: int = Field(5, ge=1)
+    max_passive: int = Field(2, ge=0, description="More passive phrases than this in one handout is a warning.")
+
+
 class Clinic(Strict):
     """The clinic's brand and contact details: `clinic.yaml`."""
 
@@ -35,6 +45,7 @@ class Clinic(Strict):
     website: Text | None = None
     page_size: Literal["letter", "a4"] = "letter"
     languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1)
+    reading: Reading = Field(default_factory=Reading)
 
     @field_validator("logo")
     @classmethod

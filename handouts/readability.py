@@ -70,9 +70,34 @@ def as_prose(blocks: list[str]) -> str:
     return " ".join(block if block[-1] in ".!?:" else f"{block}." for block in blocks)
 
 
+class _VisibleText(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.pieces: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._hidden += tag in ("head", "style", "script")
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag in ("head", "style", "script")
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.pieces.append(data)
+
+
+def visible_text(html: str) -> str:
+    """Every character the page prints (headers and sources included)."""
+    parser = _VisibleText()
+    parser.feed(html)
+    return "".join(parser.pieces)
+
+
 @dataclass(frozen=True)
 class Reading:
     grade: float
+    smog: float
     words: int
     longest_sentence: str
 
@@ -81,4 +106,5 @@ def measure(blocks: list[str], language: str = "en") -> Reading:
     text = as_prose(blocks)
     textstat.set_lang(language)
     longest = max(sentences(blocks), key=lambda sentence: len(sentence.split()), default="")
-    return Reading(textstat.flesch_kincaid_grade(text), textstat.lexicon_count(text), longest)
+    return Reading(textstat.flesch_kincaid_grade(text), textstat.smog_index(text),
+                   textstat.lexicon_count(text), longest)

@@ -100,7 +100,7 @@ def _in_line_order(located: list[tuple[dict, yaml.Node | None, str]]) -> list[st
     for problem, node, shown_as in located:
         where = _dotted(problem["loc"])
         message = FRIENDLY_MESSAGES.get(problem["type"], _plain(problem["msg"]))
-        line = _line_of(node, problem["loc"])
+        line = line_of(node, problem["loc"])
         prefix = f"{shown_as}:{line}" if line else shown_as
         rows.append((shown_as, line or 0, f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"))
     return [text for _, _, text in sorted(rows, key=lambda row: row[:2])]
@@ -121,7 +121,7 @@ def _dotted(location: tuple) -> str:
     return text
 
 
-def _line_of(node: yaml.Node | None, location: tuple) -> int | None:
+def line_of(node: yaml.Node | None, location: tuple) -> int | None:
     """The line of the deepest YAML node that the error location still matches."""
     if node is None:
         return None

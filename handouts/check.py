@@ -1,0 +1,221 @@
+"""`handouts check`: reading level, plain words, structure, review status and print, per handout."""
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Literal
+
+from coloraide import Color
+from pydantic import RootModel
+
+from handouts.build import Builder
+from handouts.content import Handout, Text
+from handouts.errors import HandoutsError
+from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
+from handouts.readability import measure, patient_text, sentences, visible_text
+from handouts.render import Request
+from handouts.yamlfile import line_of, load_layered, load_yaml
+
+Severity = Literal["error", "warning", "note"]
+MIN_CONTRAST = 4.5
+PASSIVE = re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|put|"
+                     r"shown|known|left|kept|held|sent|told)\b", re.IGNORECASE)
+YOU = re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE)
+NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
+
+
+class Jargon(RootModel[dict[str, Text]]):
+    """Hard word -> plain word: `content/<lang>/_jargon.yaml`."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    where: str
+    message: str
+
+
+@dataclass
+class Report:
+    slug: str
+    language: str
+    file: str
+    grade: float | None = None
+    smog: float | None = None
+    pages: int | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, severity: Severity, where: str, message: str) -> None:
+        self.findings.append(Finding(severity, where, message))
+
+    def count(self, severity: Severity) -> int:
+        return sum(finding.severity == severity for finding in self.findings)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Checker:
+    """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
+
+    def __init__(self, builder: Builder, require_approved: bool = False, today: date | None = None):
+        self.builder = builder
+        self.project = builder.project
+        self.require_approved = require_approved
+        self.today = today or date.today()
+
+    @cached_property
+    def font_coverage(self) -> set[int]:
+        from fontTools.ttLib import TTFont
+
+        from handouts.render import FONT_FILES
+
+        covered = None
+        for name in FONT_FILES.values():
+            cmap = set(TTFont(self.project.asset(f"assets/fonts/{name}", "font")).getBestCmap())
+            covered = cmap if covered is None else covered & cmap
+        return covered or set()
+
+    def clinic_findings(self) -> list[Finding]:
+        """Brand colours that print too faintly; reported once, not per handout."""
+        colors = self.project.clinic.colors
+        findings = []
+        pairs = [("colors.primary", colors.primary, "#ffffff", "against white paper"),
+                 ("colors.accent", "#1a1a1a", colors.accent, "behind body text")]
+        for key, foreground, background, what in pairs:
+            ratio = Color(foreground).contrast(background)
+            if ratio < MIN_CONTRAST:
+                line = self._clinic_line(key.split("."))
+                findings.append(Finding("error", f"clinic.yaml:{line}",
+                                        f"{key}: contrast {ratio:.1f}:1 {what}, below {MIN_CONTRAST}:1 (WCAG AA)"))
+        return findings
+
+    def check(self, language: str, slug: str) -> Report:
+        path = self.project.find(f"content/{language}/{slug}.yaml")
+        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        report = Report(slug, language, shown)
+        try:
+            handout = self.project.handout(language, slug)
+            request = Request(slug, language, self.project.clinic.page_size)
+            html = self.builder.renderer.html(request)
+            pages = self.builder.page_count(html)
+        except HandoutsError as error:
+            for line in str(error).splitlines():
+                report.add("error", shown, line)
+            return report
+        _, node = load_yaml(path, shown)
+        locate = lambda loc: f"{shown}:{line_of(node, loc)}"  # noqa: E731
+        self._readability(report, html, language)
+        self._wording(report, handout, language, locate)
+        self._structure(report, handout, html, shown)
+        self._governance(report, handout, locate)
+        self._print(report, pages, html, shown)
+        return report
+
+    def _readability(self, report: Report, html: str, language: str) -> None:
+        thresholds = self.project.clinic.reading
+        reading = measure(patient_text(html), language)
+        report.grade, report.smog = round(reading.grade, 1), round(reading.smog, 1)
+        if reading.grade > thresholds.max_grade:
+            report.add("error", report.file, f"reading grade {reading.grade:.1f} is above {thresholds.max_grade}")
+        elif reading.grade > thresholds.target_grade:
+            report.add("warning", report.file,
+                       f"reading grade {reading.grade:.1f} is above the target {thresholds.target_grade}")
+
+    def _wording(self, report: Report, handout: Handout, language: str, locate) -> None:
+        thresholds = self.project.clinic.reading
+        jargon = self._jargon(language)
+        explained = set().union(*(defined_terms(text) for _, text in text_fields(handout)))
+        passive = []
+        for location, text in text_fields(handout):
+            plain = plain_text(text)
+            where, field_name = locate(location), dotted(location)
+            for sentence in sentences(plain_pieces(text)):
+                words = len(sentence.split())
+                if words > thresholds.max_sentence_words:
+                    report.add("warning", where, f"{field_name}: sentence of {words} words: "
+                                                 f"\"{' '.join(sentence.split()[:8])} ...\"")
+            for paragraph in paragraphs(text):
+                count = len(sentences([paragraph]))
+                if count > thresholds.max_paragraph_sentences:
+                    report.add("warning", where, f"{field_name}: paragraph of {count} sentences")
+            for word, plainer in jargon.items():
+                pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+                if pattern.search(plain) and not any(pattern.search(term) for term in explained):
+                    report.add("warning", where, f"{field_name}: \"{word}\": try \"{plainer}\", or explain it in bold")
+            passive += PASSIVE.findall(plain)
+        if len(passive) > thresholds.max_passive:
+            report.add("warning", report.file,
+                       f"{len(passive)} passive phrase(s), e.g. \"{passive[0]}\": say who does it")
+
+    def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
+        labels = self.project.labels(report.language)
+        blocks = patient_text(html)
+        headings = [block for block in blocks if block != handout.title]
+        if not headings or headings[0] != labels.summary:
+            report.add("error", shown, "summary: must be printed first")
+        if handout.kind == "procedure":
+            if 'class="checklist"' not in html:
+                report.add("error", shown, "before: a procedure needs a checklist")
+            if 'class="steps"' not in html:
+                report.add("error", shown, "how_it_is_done: steps must be numbered")
+        if labels.call_us not in blocks:
+            report.add("error", shown, "call_us: the 'when to call us' box is missing")
+        if labels.call_911 not in blocks:
+            report.add("error", shown, "call_911: say when to call 911 or go to the emergency room")
+        if not YOU.search(" ".join(blocks)):
+            report.add("warning", shown, "speak to the reader as \"you\"")
+
+    def _governance(self, report: Report, handout: Handout, locate) -> None:
+        review = handout.review
+        if review.status == "draft":
+            severity = "error" if self.require_approved else "note"
+            report.add(severity, locate(("review", "status")), "review.status: draft, not yet approved")
+        if review.next_review and review.next_review < self.today:
+            report.add("error", locate(("review", "next_review")),
+                       f"review.next_review: {review.next_review} has passed")
+        if len(review.sources) < 2:
+            report.add("warning", locate(("review", "sources")), "review.sources: list at least 2 sources")
+
+    def _print(self, report: Report, pages: int, html: str, shown: str) -> None:
+        report.pages = pages
+        if pages > 2:
+            report.add("error", shown, f"{pages} pages at {self.project.clinic.page_size}: "
+                                       "standard print must fit one double-sided sheet (2 pages)")
+        missing = sorted({char for char in visible_text(html) if not char.isspace()
+                          and ord(char) not in self.font_coverage})
+        if missing:
+            listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
+            report.add("error", shown, f"characters not in the bundled fonts: {listed}")
+
+    def _jargon(self, language: str) -> dict[str, str]:
+        layers = self.project.layers(f"content/{language}/_jargon.yaml")
+        return load_layered(Jargon, layers).root if layers else {}
+
+    def _clinic_line(self, keys: list[str]) -> int | None:
+        path = self.project.root / "clinic.yaml"
+        _, node = load_yaml(path, "clinic.yaml")
+        return line_of(node, tuple(keys))
+
+
+def text_fields(handout: Handout) -> Iterator[tuple[tuple, str]]:
+    """Every patient-facing text of the handout with its location, like ("after", 2)."""
+    def walk(value, location):
+        if isinstance(value, str):
+            yield location, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(item, (*location, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, (*location, index))
+
+    data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
+    yield from walk(data, ())
+
+
+def dotted(location: tuple) -> str:
+    return "".join(f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if index else part)
+                   for index, part in enumerate(location))
