@@ -76,8 +76,12 @@ class Project:
     def clinic(self) -> Clinic:
         clinic = load_model(Clinic, self.root / CLINIC_FILE, CLINIC_FILE)
         if clinic.logo:
-            self.asset(clinic.logo, shown_in=CLINIC_FILE)
+            self.logo_path(clinic)
         return clinic
+
+    def logo_path(self, clinic: Clinic) -> Path:
+        """The clinic's own logo: never the example clinic's, even when the file is missing."""
+        return self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
 
     def shown(self, path: Path) -> str:
         """A file's name as messages print it: relative to the project, or marked built-in."""
@@ -97,9 +101,9 @@ class Project:
     def asset_roots(self) -> list[Path]:
         return [root / "assets" for root in self.roots]
 
-    def asset(self, relative: str, shown_in: str) -> Path:
+    def asset(self, relative: str, shown_in: str, roots: list[Path] | None = None) -> Path:
         """An asset file by its project-relative path; it must stay inside an assets/ folder."""
-        for root in self.roots:
+        for root in roots or self.roots:
             candidate = (root / relative).resolve()
             if candidate.is_file():
                 if not any(candidate.is_relative_to(folder.resolve()) for folder in self.asset_roots):

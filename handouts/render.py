@@ -71,7 +71,7 @@ class Renderer:
             "clinic": clinic,
             "language": request.language,
             "page_size": request.page_size,
-            "logo_url": project.asset(clinic.logo, "clinic.yaml").as_uri() if clinic.logo else None,
+            "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
             "fonts": [
                 {"style": style, "weight": weight,
                  "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
