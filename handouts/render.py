@@ -65,9 +65,10 @@ class Renderer:
         project = self.project
         clinic = project.clinic
         handout = project.handout(request.language, request.slug)
+        labels = project.labels(request.language)
         context = {
             "handout": with_blocks(handout, project.blocks(request.language)),
-            "labels": project.labels(request.language),
+            "labels": labels,
             "clinic": clinic,
             "language": request.language,
             "page_size": request.page_size,
@@ -77,7 +78,7 @@ class Renderer:
                  "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
                 for (style, weight), name in FONT_FILES.items()
             ],
-            "footer": footer_text(handout, project.labels(request.language), clinic.name),
+            "footer": footer_text(handout, labels, clinic.name),
             "generator": f"handouts {__version__}",
         }
         try:

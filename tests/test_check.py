@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 import textstat
 import yaml
 from click.testing import CliRunner
@@ -49,11 +50,12 @@ def without_draft_note(items):
     return [item for item in items if item[2] != "review.status: draft, not yet approved"]
 
 
-def test_clean_fixture_has_only_the_draft_note(clinic_project):
+@pytest.mark.parametrize("flag,severity,exit_code", [("--strict", "note", 0), ("--require-approved", "error", 1)])
+def test_draft_status_is_a_note_unless_approval_is_required(clinic_project, flag, severity, exit_code):
     write_topic(clinic_project)
-    result, data = check(clinic_project, "--strict")
-    assert result.exit_code == 0
-    assert findings(data) == [("note", f"{FILE}:10", "review.status: draft, not yet approved")]
+    result, data = check(clinic_project, flag)
+    assert result.exit_code == exit_code
+    assert findings(data) == [(severity, f"{FILE}:10", "review.status: draft, not yet approved")]
 
 
 def test_too_hard_to_read(clinic_project):
@@ -113,13 +115,6 @@ def test_overdue_review(clinic_project):
     assert result.exit_code == 1
     assert without_draft_note(findings(data)) == [
         ("error", f"{FILE}:11", "review.next_review: 2020-01-01 has passed")]
-
-
-def test_draft_is_an_error_when_approval_is_required(clinic_project):
-    write_topic(clinic_project)
-    result, data = check(clinic_project, "--require-approved")
-    assert result.exit_code == 1
-    assert findings(data) == [("error", f"{FILE}:10", "review.status: draft, not yet approved")]
 
 
 def test_three_pages(clinic_project):
