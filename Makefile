@@ -12,7 +12,7 @@ handouts: $(VENV)/.installed
 	$(VENV)/bin/handouts build --all
 
 test: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n auto
 
 system:
 	@if command -v apt-get >/dev/null 2>&1; then \

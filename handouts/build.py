@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.errors import HandoutsError
+from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
 from handouts.render import Renderer, Request
 
@@ -17,6 +17,12 @@ class Target:
 
     request: Request
     path: Path
+
+    @property
+    def name(self) -> str:
+        """How messages name it: en/epidural-steroid-injection, es/large-print/pain-diary."""
+        request = self.request
+        return f"{request.language}/{'large-print/' if request.large_print else ''}{request.slug}"
 
 
 class Builder:
@@ -46,24 +52,33 @@ class Builder:
                 write_atomically(target.path, self.pdf(target.request))
                 problem = None
             except HandoutsError as error:
-                problem = f"{target.request.language}/{target.request.slug}: {error}"
+                problem = f"{target.name}: {error}"
                 failures.append(problem)
             on_done(target, problem)
         return failures
 
 
 def plan(project: Project, slugs: list[str] | None, languages: list[str], page_size: str,
-         out_dir: Path) -> list[Target]:
-    """The PDFs to make: the given slugs (or every handout) in each language, as
-    `<out_dir>/<lang>/<slug>.pdf`. With every handout, languages a handout lacks are skipped."""
+         sizes: list[str], out_dir: Path, fallback: str | None = None) -> list[Target]:
+    """The PDFs to make: the given slugs (or every handout) in each language and print size, as
+    `<out_dir>/<lang>/<slug>.pdf` and `<out_dir>/<lang>/large-print/<slug>.pdf`. A handout missing
+    in a language is an error (all of them listed at once), unless it exists in the fallback language."""
     catalog = project.catalog()
-    chosen = slugs if slugs is not None else list(catalog)
-    return [
-        Target(Request(slug, language, page_size), out_dir / language / f"{slug}.pdf")
-        for language in languages
-        for slug in chosen
-        if slugs is not None or language in catalog[slug]
-    ]
+    targets, problems = [], []
+    for language in languages:
+        for slug in slugs if slugs is not None else list(catalog):
+            try:
+                source = project.language_of(slug, language, fallback, catalog)
+            except HandoutsError as error:
+                problems.append(str(error))
+                continue
+            for size in sizes:
+                large = size == "large"
+                folder = out_dir / language / ("large-print" if large else "")
+                targets.append(Target(Request(slug, source, page_size, large), folder / f"{slug}.pdf"))
+    if problems:
+        raise UnknownHandoutError("\n".join(dict.fromkeys(problems)))
+    return targets
 
 
 def write_atomically(path: Path, data: bytes) -> None:

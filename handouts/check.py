@@ -11,7 +11,7 @@ from coloraide import Color
 from pydantic import RootModel
 
 from handouts.build import Builder
-from handouts.content import Handout, Text
+from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import HandoutsError
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import measure, patient_text, sentences, visible_text
@@ -20,9 +20,11 @@ from handouts.yamlfile import line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
 MIN_CONTRAST = 4.5
-PASSIVE = re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|put|"
-                     r"shown|known|left|kept|held|sent|told)\b", re.IGNORECASE)
-YOU = re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE)
+# Patterns per language; a language without one is not checked for that item.
+PASSIVE = {"en": re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|"
+                            r"put|shown|known|left|kept|held|sent|told)\b", re.IGNORECASE)}
+SPEAKS_TO_READER = {"en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
+                    "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE)}
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 
 
@@ -42,7 +44,8 @@ class Report:
     slug: str
     language: str
     file: str
-    grade: float | None = None
+    formula: str | None = None
+    score: float | None = None
     smog: float | None = None
     pages: int | None = None
     findings: list[Finding] = field(default_factory=list)
@@ -117,12 +120,17 @@ class Checker:
     def _readability(self, report: Report, html: str, language: str) -> None:
         thresholds = self.project.clinic.reading
         reading = measure(patient_text(html), language)
-        report.grade, report.smog = round(reading.grade, 1), round(reading.smog, 1)
-        if reading.grade > thresholds.max_grade:
-            report.add("error", report.file, f"reading grade {reading.grade:.1f} is above {thresholds.max_grade}")
-        elif reading.grade > thresholds.target_grade:
-            report.add("warning", report.file,
-                       f"reading grade {reading.grade:.1f} is above the target {thresholds.target_grade}")
+        formula = reading.formula
+        if formula is None:
+            report.add("note", report.file, f"no readability formula for language {language!r}")
+            return
+        report.formula, report.score = formula.name, round(reading.score, 1)
+        report.smog = None if reading.smog is None else round(reading.smog, 1)
+        limit, target = getattr(thresholds, formula.limit_key), getattr(thresholds, formula.target_key)
+        if formula.fails(reading.score, limit):
+            report.add("error", report.file, formula.describe(reading.score, limit))
+        elif formula.fails(reading.score, target):
+            report.add("warning", report.file, formula.describe(reading.score, target, "the target "))
 
     def _wording(self, report: Report, handout: Handout, language: str, locate) -> None:
         thresholds = self.project.clinic.reading
@@ -145,7 +153,8 @@ class Checker:
                 pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
                     report.add("warning", where, f"{field_name}: \"{word}\": try \"{plainer}\", or explain it in bold")
-            passive += PASSIVE.findall(plain)
+            if language in PASSIVE:
+                passive += PASSIVE[language].findall(plain)
         if len(passive) > thresholds.max_passive:
             report.add("warning", report.file,
                        f"{len(passive)} passive phrase(s), e.g. \"{passive[0]}\": say who does it")
@@ -165,7 +174,8 @@ class Checker:
             report.add("error", shown, "call_us: the 'when to call us' box is missing")
         if labels.call_911 not in blocks:
             report.add("error", shown, "call_911: say when to call 911 or go to the emergency room")
-        if not YOU.search(" ".join(blocks)):
+        you = SPEAKS_TO_READER.get(report.language)
+        if you and not you.search(" ".join(blocks)):
             report.add("warning", shown, "speak to the reader as \"you\"")
 
     def _governance(self, report: Report, handout: Handout, locate) -> None:
@@ -178,6 +188,19 @@ class Checker:
                        f"review.next_review: {review.next_review} has passed")
         if len(review.sources) < 2:
             report.add("warning", locate(("review", "sources")), "review.sources: list at least 2 sources")
+        if review.translation_of:
+            self._translation(report, review.translation_of, locate(("review", "translation_of")))
+
+    def _translation(self, report: Report, source: TranslationOf, where: str) -> None:
+        """A translation is out of date once the file it was made from has a newer version."""
+        try:
+            original = self.project.handout(source.language, report.slug).review.version
+        except HandoutsError:
+            report.add("error", where, f"review.translation_of: there is no {source.language} {report.slug}")
+            return
+        if original != source.version:
+            report.add("error", where, f"review.translation_of: translated from {source.language} version "
+                                       f"{source.version}, which is now version {original}: update the translation")
 
     def _print(self, report: Report, pages: int, html: str, shown: str) -> None:
         report.pages = pages

@@ -82,11 +82,16 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("output"), show_default=True,
               help="Folder for the PDFs, laid out as <lang>/<slug>.pdf.")
+@click.option("--large-print", is_flag=True,
+              help="Large print only (18 pt). Default: the clinic's print_sizes, or standard print with -o.")
+@click.option("--fallback", metavar="LANG",
+              help="Print a handout in this language when it lacks the one asked for (else that is an error).")
 @click.option("-o", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write one handout to this file instead ('-' for standard output).")
 @project_option
 def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], page_size: str | None,
-          out_dir: Path, output_file: Path | None, project_dir: Path | None) -> None:
+          out_dir: Path, large_print: bool, fallback: str | None, output_file: Path | None,
+          project_dir: Path | None) -> None:
     """Build PDFs of the given handouts (by slug), or of every handout with --all."""
     if bool(slugs) == build_all:
         raise click.UsageError("name one or more handouts, or use --all")
@@ -103,7 +108,8 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     builder = Builder(project)
 
     if output_file is not None:
-        pdf = builder.pdf(Request(slugs[0], chosen_languages[0], size))
+        language = project.language_of(slugs[0], chosen_languages[0], fallback)
+        pdf = builder.pdf(Request(slugs[0], language, size, large_print))
         if str(output_file) == "-":
             with click.open_file("-", "wb") as stdout:
                 stdout.write(pdf)
@@ -111,7 +117,8 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
             write_atomically(output_file, pdf)
         return
 
-    targets = plan(project, None if build_all else list(slugs), chosen_languages, size, out_dir)
+    sizes = ["large"] if large_print else clinic.print_sizes
+    targets = plan(project, None if build_all else list(slugs), chosen_languages, size, sizes, out_dir, fallback)
     if not build_all:
         for target in targets:  # fail before writing anything when a named handout is missing
             project.handout(target.request.language, target.request.slug)
@@ -157,8 +164,8 @@ def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, requ
         for finding in clinic_findings:
             click.echo(f"{finding.severity:<8}{finding.where}: {finding.message}")
         for report in reports:
-            grade = "-" if report.grade is None else f"{report.grade:.1f}"
-            click.echo(f"{report.language}/{report.slug}: grade {grade}, "
+            score = "no reading score" if report.score is None else f"{report.formula} {report.score:.1f}"
+            click.echo(f"{report.language}/{report.slug}: {score}, "
                        f"{report.pages if report.pages is not None else '-'} pages, "
                        f"{report.count('error')} errors, {report.count('warning')} warnings")
             for finding in report.findings:

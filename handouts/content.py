@@ -12,6 +12,7 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 """A non-empty piece of patient-facing text; may use the Markdown subset."""
+Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 
 
 class Strict(BaseModel):
@@ -49,6 +50,13 @@ class Source(Strict):
     url: HttpUrl
 
 
+class TranslationOf(Strict):
+    """The file a translation was made from: when that file's version moves on, the translation is out of date."""
+
+    language: Language
+    version: int = Field(ge=1)
+
+
 class Review(Strict):
     """Governance of one content file, printed small in the footer."""
 
@@ -58,6 +66,9 @@ class Review(Strict):
     reviewed_on: date | None = None
     next_review: date | None = None
     sources: list[Source] = Field(min_length=1)
+    translation_of: TranslationOf | None = Field(
+        None, description="For a translation: the language and version of the file it was translated from."
+    )
 
     @model_validator(mode="after")
     def approved_needs_reviewer(self) -> "Review":

@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
-from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Strict, Text
+from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Language, Strict, Text
 from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
 from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
-Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 
 
 class Colors(Strict):
@@ -25,8 +24,10 @@ class Colors(Strict):
 class Reading(Strict):
     """Thresholds of `handouts check`."""
 
-    max_grade: float = Field(7, description="Flesch-Kincaid grade above this is an error.")
-    target_grade: float = Field(6, description="Grade above this is a warning.")
+    max_grade: float = Field(7, description="English: Flesch-Kincaid grade above this is an error.")
+    target_grade: float = Field(6, description="English: grade above this is a warning.")
+    min_fernandez_huerta: float = Field(70, description="Spanish: Fernández-Huerta score below this is an error.")
+    target_fernandez_huerta: float = Field(75, description="Spanish: score below this is a warning.")
     max_sentence_words: int = Field(25, ge=5)
     max_paragraph_sentences: int = Field(5, ge=1)
     max_passive: int = Field(2, ge=0, description="More passive phrases than this in one handout is a warning.")
@@ -44,7 +45,11 @@ class Clinic(Strict):
     address: Text
     website: Text | None = None
     page_size: Literal["letter", "a4"] = "letter"
-    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1)
+    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1,
+                                      description="Languages `build --all` makes.")
+    print_sizes: list[Literal["standard", "large"]] = Field(
+        default_factory=lambda: ["standard", "large"], min_length=1,
+        description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).")
     reading: Reading = Field(default_factory=Reading)
 
     @field_validator("logo")
@@ -121,21 +126,25 @@ class Project:
                     found.setdefault(slug, set()).add(language)
         return {slug: sorted(languages) for slug, languages in sorted(found.items())}
 
-    def handout(self, language: str, slug: str) -> Handout:
+    def language_of(self, slug: str, wanted: str, fallback: str | None = None,
+                    catalog: dict[str, list[str]] | None = None) -> str:
+        """The language a handout is printed in: the one wanted, else the fallback, else an error."""
         if not SLUG_PATTERN.match(slug):
             raise UnknownHandoutError(
                 f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens"
             )
-        if not LANGUAGE_PATTERN.match(language):
-            raise UnknownHandoutError(f"{language!r} is not a language code like en or es")
-        path = self.find(f"content/{language}/{slug}.yaml")
-        if path is None:
-            languages = self.catalog().get(slug)
-            if languages:
-                raise UnknownHandoutError(
-                    f"{slug}: no {language} version (there is: {', '.join(languages)})"
-                )
+        if not LANGUAGE_PATTERN.match(wanted):
+            raise UnknownHandoutError(f"{wanted!r} is not a language code like en or es")
+        languages = (catalog or self.catalog()).get(slug)
+        if not languages:
             raise UnknownHandoutError(f"{slug}: no such handout (see `handouts list`)")
+        for language in (wanted, fallback):
+            if language in languages:
+                return language
+        raise UnknownHandoutError(f"{slug}: no {wanted} version (there is: {', '.join(languages)})")
+
+    def handout(self, language: str, slug: str) -> Handout:
+        path = self.find(f"content/{self.language_of(slug, language)}/{slug}.yaml")
         return load_model(Handout, path, self.shown(path))
 
     def labels(self, language: str) -> Labels:

@@ -1,6 +1,7 @@
 """Reading level of what a patient reads: the rendered handout text, measured with textstat."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -8,7 +9,7 @@ import textstat
 
 BLOCK_TAGS = {"h1", "h2", "h3", "p", "li"}
 VOID_TAGS = {"br", "img", "meta", "hr", "input", "link"}
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))\s+")  # a closing quote may follow the stop
 
 
 class _PatientText(HTMLParser):
@@ -95,16 +96,45 @@ def visible_text(html: str) -> str:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A readability formula of one language, and the clinic.yaml `reading:` keys that bound it."""
+
+    name: str
+    score: Callable[[str], float]
+    higher_is_easier: bool
+    limit_key: str
+    target_key: str
+
+    def fails(self, score: float, bound: float) -> bool:
+        return score < bound if self.higher_is_easier else score > bound
+
+    def describe(self, score: float, bound: float, what: str = "") -> str:
+        side = "below" if self.higher_is_easier else "above"
+        return f"{self.name} {score:.1f} is {side} {what}{bound:g}"
+
+
+FORMULAS = {
+    "en": Formula("Flesch-Kincaid grade", textstat.flesch_kincaid_grade, False, "max_grade", "target_grade"),
+    "es": Formula("Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta",
+                  "target_fernandez_huerta"),
+}
+
+
+@dataclass(frozen=True)
 class Reading:
-    grade: float
-    smog: float
+    formula: Formula | None
+    score: float | None
+    smog: float | None
     words: int
     longest_sentence: str
 
 
 def measure(blocks: list[str], language: str = "en") -> Reading:
+    """Scores the text with the language's formula (none for a language without one); SMOG for English."""
     text = as_prose(blocks)
     textstat.set_lang(language)
     longest = max(sentences(blocks), key=lambda sentence: len(sentence.split()), default="")
-    return Reading(textstat.flesch_kincaid_grade(text), textstat.smog_index(text),
+    formula = FORMULAS.get(language)
+    return Reading(formula, formula.score(text) if formula else None,
+                   textstat.smog_index(text) if language == "en" else None,
                    textstat.lexicon_count(text), longest)

@@ -1,9 +1,11 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 import jinja2
+from babel.dates import format_date
 
 from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
@@ -22,21 +24,27 @@ FONT_FILES = {
 
 @dataclass(frozen=True)
 class Request:
-    """What to render: one handout, in one language, at one page size."""
+    """What to render: one handout, in one language, at one page size, in standard or large print."""
 
     slug: str
     language: str
     page_size: str
+    large_print: bool = False
 
 
-def footer_text(handout: Handout, labels: Labels, clinic_name: str) -> str:
+def long_date(day: date, language: str) -> str:
+    """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
+    return format_date(day, format="long", locale=language)
+
+
+def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
     """Version and review status, printed small at the foot of every page."""
     review = handout.review
     if review.status == "draft":
         status = labels.draft_notice.replace("{clinic}", clinic_name)
     else:
         status = labels.approved_notice.replace("{reviewer}", str(review.reviewed_by))
-        status = status.replace("{date}", str(review.reviewed_on))
+        status = status.replace("{date}", long_date(review.reviewed_on, language))
     return f"{labels.version} {review.version} · {status}"
 
 
@@ -72,13 +80,14 @@ class Renderer:
             "clinic": clinic,
             "language": request.language,
             "page_size": request.page_size,
+            "large_print": request.large_print,
             "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
             "fonts": [
                 {"style": style, "weight": weight,
                  "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
                 for (style, weight), name in FONT_FILES.items()
             ],
-            "footer": footer_text(handout, labels, clinic.name),
+            "footer": footer_text(handout, labels, clinic.name, request.language),
             "generator": f"handouts {__version__}",
         }
         try:

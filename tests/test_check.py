@@ -64,9 +64,9 @@ def test_too_hard_to_read(clinic_project):
                                         "evaluation facilitates sophisticated personalized interventions.")
     result, data = check(clinic_project)
     assert result.exit_code == 1
-    grade = data["handouts"][0]["grade"]
+    grade = data["handouts"][0]["score"]
     assert without_draft_note(findings(data)) == [
-        ("error", FILE, f"reading grade {grade:.1f} is above 7")]
+        ("error", FILE, f"Flesch-Kincaid grade {grade:.1f} is above 7")]
 
 
 def test_long_sentence(clinic_project):
@@ -161,7 +161,7 @@ def test_grade_is_textstat_on_the_rendered_text(clinic_project):
     report = Checker(builder).check("en", "test-topic")
     text = as_prose(patient_text(builder.renderer.html(Request("test-topic", "en", "letter"))))
     textstat.set_lang("en")
-    assert report.grade == round(textstat.flesch_kincaid_grade(text), 1)
+    assert report.score == round(textstat.flesch_kincaid_grade(text), 1)
     assert report.smog == round(textstat.smog_index(text), 1)
 
 
@@ -169,7 +169,7 @@ def test_table_on_a_terminal(clinic_project):
     write_topic(clinic_project, call_us=["You need to utilize the phone."])
     result = CliRunner().invoke(cli, ["check", "test-topic", "--project", str(clinic_project)])
     lines = result.output.splitlines()
-    assert lines[0].startswith("en/test-topic: grade ") and lines[0].endswith("1 pages, 0 errors, 1 warnings")
+    assert lines[0].startswith("en/test-topic: Flesch-Kincaid grade ") and lines[0].endswith("1 pages, 0 errors, 1 warnings")
     assert f'  warning {FILE}:5: call_us[1]: "utilize": try "use", or explain it in bold' in lines
 
 

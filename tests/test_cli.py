@@ -41,22 +41,23 @@ def test_list_shows_slug_title_languages_and_status():
     result = run("list")
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if line.startswith(SLUG))
-    assert line.split() == [SLUG, "en", "draft", "Epidural", "steroid", "injection"]
+    assert line.split() == [SLUG, "en,es", "draft", "Epidural", "steroid", "injection"]
 
 
 def test_list_json():
     rows = json.loads(run("list", "--json").output)
     esi = next(row for row in rows if row["slug"] == SLUG)
-    assert esi == {"slug": SLUG, "title": "Epidural steroid injection", "languages": ["en"],
+    assert esi == {"slug": SLUG, "title": "Epidural steroid injection", "languages": ["en", "es"],
                    "status": "draft", "version": 1}
 
 
-def test_build_one_into_output_folder(tmp_path):
+def test_build_one_in_every_language_and_print_size_of_the_clinic(tmp_path):
     result = run("build", SLUG, "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert result.output == f"Built 1 of 1 PDFs in {tmp_path / 'out'}/\n"
-    files = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*") if path.is_file())
-    assert [str(path) for path in files] == [f"out/en/{SLUG}.pdf"]
+    assert result.output == f"Built 4 of 4 PDFs in {tmp_path / 'out'}/\n"
+    files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
+    assert files == [f"out/en/{SLUG}.pdf", f"out/en/large-print/{SLUG}.pdf",
+                     f"out/es/{SLUG}.pdf", f"out/es/large-print/{SLUG}.pdf"]
 
 
 def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_project):
