@@ -1,8 +1,10 @@
 """Making PDF files: the one path from a handout request to bytes, and safe writes to disk."""
 
 import os
+import signal
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,23 @@ class Target:
         return f"{request.language}/{'large-print/' if request.large_print else ''}{request.slug}"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one target: built (with what the index and booklet need) or a problem."""
+
+    target: Target
+    problem: str | None = None
+    title: str = ""
+    version: int = 0
+    pages: int = 0
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+
+
 class Builder:
     """Renders handouts of one project; keeps templates and fonts loaded between them."""
 
@@ -32,11 +51,15 @@ class Builder:
         self.project = project
         self.renderer = Renderer(project)
 
-    def pdf(self, request: Request) -> bytes:
+    def render(self, request: Request) -> Rendered:
         html = self.renderer.html(request)
-        from handouts.pdf import html_to_pdf  # WeasyPrint loads slowly: only when a PDF is made
+        from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
 
-        return html_to_pdf(html, self.project.root, self.project.asset_roots)
+        document = render_document(html, self.project.root, self.project.asset_roots)
+        return Rendered(write_pdf(document), len(document.pages))
+
+    def pdf(self, request: Request) -> bytes:
+        return self.render(request).pdf
 
     def page_count(self, html: str) -> int:
         """Pages the HTML lays out to, without writing a PDF."""
@@ -44,18 +67,57 @@ class Builder:
 
         return len(render_document(html, self.project.root, self.project.asset_roots).pages)
 
-    def build(self, targets: Iterable[Target], on_done: Callable[[Target, str | None], None]) -> list[str]:
-        """Write every target; a failure does not stop the others. Returns the failures."""
-        failures = []
-        for target in targets:
+    def write(self, target: Target) -> Outcome:
+        """Render one target and write it atomically; a user-fixable problem becomes the outcome."""
+        request = target.request
+        try:
+            handout = self.project.handout(request.language, request.slug)
+            rendered = self.render(request)
+            write_atomically(target.path, rendered.pdf)
+        except HandoutsError as error:
+            return Outcome(target, problem=f"{target.name}: {error}")
+        return Outcome(target, title=handout.title, version=handout.review.version, pages=rendered.pages)
+
+    def build(self, targets: list[Target], on_done: Callable[[Outcome], None], jobs: int = 1,
+              fail_fast: bool = False) -> list[Outcome]:
+        """Write every target, on `jobs` processes; a failure does not stop the others unless
+        `fail_fast`. Ctrl-C stops at once: files are whole or absent, never partial."""
+        outcomes: list[Outcome] = []
+
+        def done(outcome: Outcome) -> bool:
+            outcomes.append(outcome)
+            on_done(outcome)
+            return fail_fast and outcome.problem is not None
+
+        if jobs <= 1 or len(targets) <= 1:
+            for target in targets:
+                if done(self.write(target)):
+                    break
+            return outcomes
+        with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=_start_worker,
+                                 initargs=(self.project.root,)) as pool:
+            futures = [pool.submit(_write_in_worker, target) for target in targets]
             try:
-                write_atomically(target.path, self.pdf(target.request))
-                problem = None
-            except HandoutsError as error:
-                problem = f"{target.name}: {error}"
-                failures.append(problem)
-            on_done(target, problem)
-        return failures
+                for future in as_completed(futures):
+                    if done(future.result()):
+                        break
+            finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
+                pool.shutdown(wait=True, cancel_futures=True)
+        return outcomes
+
+
+_worker: Builder | None = None
+
+
+def _start_worker(root: Path) -> None:
+    """Each worker process loads the project, templates, WeasyPrint and fonts once."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    _worker = Builder(Project(root))
+
+
+def _write_in_worker(target: Target) -> Outcome:
+    return _worker.write(target)
 
 
 def plan(project: Project, slugs: list[str] | None, languages: list[str], page_size: str,

@@ -1,6 +1,7 @@
 """The `handouts` command line: parses arguments and turns library errors into `Error: ...`."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -88,16 +89,21 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
               help="Print a handout in this language when it lacks the one asked for (else that is an error).")
 @click.option("-o", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write one handout to this file instead ('-' for standard output).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
+              help="Render on this many processes.")
+@click.option("--force", is_flag=True, help="Render everything, even what has not changed since the last build.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first handout that fails.")
 @project_option
 def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], page_size: str | None,
-          out_dir: Path, large_print: bool, fallback: str | None, output_file: Path | None,
-          project_dir: Path | None) -> None:
+          out_dir: Path, large_print: bool, fallback: str | None, output_file: Path | None, jobs: int,
+          force: bool, fail_fast: bool, project_dir: Path | None) -> None:
     """Build PDFs of the given handouts (by slug), or of every handout with --all."""
     if bool(slugs) == build_all:
         raise click.UsageError("name one or more handouts, or use --all")
     if output_file is not None and (build_all or len(slugs) != 1 or len(languages) > 1):
         raise click.UsageError("-o takes exactly one handout in one language")
 
+    from handouts.batch import build_set
     from handouts.build import Builder, plan, write_atomically
     from handouts.render import Request
 
@@ -105,11 +111,9 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
     chosen_languages = list(languages) or clinic.languages
-    builder = Builder(project)
-
     if output_file is not None:
         language = project.language_of(slugs[0], chosen_languages[0], fallback)
-        pdf = builder.pdf(Request(slugs[0], language, size, large_print))
+        pdf = Builder(project).pdf(Request(slugs[0], language, size, large_print))
         if str(output_file) == "-":
             with click.open_file("-", "wb") as stdout:
                 stdout.write(pdf)
@@ -122,13 +126,53 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     if not build_all:
         for target in targets:  # fail before writing anything when a named handout is missing
             project.handout(target.request.language, target.request.slug)
-    with click.progressbar(length=len(targets), label="Building handouts", file=sys.stderr,
-                           hidden=not sys.stderr.isatty(), show_pos=True) as bar:
-        failures = builder.build(targets, lambda target, problem: bar.update(1))
+    progress = Progress("Building handouts")
+    try:
+        summary = build_set(project, targets, out_dir, jobs=jobs, force=force, fail_fast=fail_fast,
+                            on_start=progress.start, on_done=progress.done)
+    except KeyboardInterrupt:
+        progress.close()
+        click.echo(f"Interrupted after {progress.count} PDFs; every file written is whole. "
+                   "Run the same command again to finish.", err=True)
+        raise click.exceptions.Exit(130) from None
+    progress.close()
+    failures = summary.failures
     if len(targets) > 1 or not failures:
-        click.echo(f"Built {len(targets) - len(failures)} of {len(targets)} PDFs in {out_dir}/", err=True)
+        if summary.planned == summary.up_to_date:
+            click.echo(f"All {summary.planned} PDFs in {out_dir}/ are up to date.", err=True)
+            return
+        notes = [f"{summary.up_to_date} up to date"] if summary.up_to_date else []
+        notes += [f"removed {len(summary.removed)} whose content is gone"] if summary.removed else []
+        click.echo(f"Built {summary.built} of {summary.planned - summary.up_to_date} PDFs in {out_dir}/"
+                   + (f" ({', '.join(notes)})" if notes else ""), err=True)
     if failures:
         raise UserError("\n".join(failures))
+
+
+class Progress:
+    """A progress bar on a terminal (done/total and failures); silent in scripts and pipes."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.count = 0
+        self.failed = 0
+
+    def start(self, total: int) -> None:
+        self.bar = click.progressbar(
+            length=total, label=self.label, file=sys.stderr, hidden=not sys.stderr.isatty(), show_pos=True,
+            item_show_func=lambda _: f"{self.failed} failed" if self.failed else None)
+        self.bar.__enter__()
+
+    def done(self, outcome) -> None:
+        self.count += 1
+        self.failed += outcome.problem is not None
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @cli.command()

@@ -46,6 +46,6 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 
 
-def html_to_pdf(html: str, base: Path, asset_folders: list[Path]) -> bytes:
-    """A tagged PDF of the HTML."""
-    return render_document(html, base, asset_folders).write_pdf(pdf_tags=True)
+def write_pdf(document: "weasyprint.document.Document") -> bytes:
+    """The laid-out pages as a tagged PDF."""
+    return document.write_pdf(pdf_tags=True)

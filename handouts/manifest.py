@@ -1,0 +1,127 @@
+"""The build manifest: a fingerprint of everything that went into each output file, so that a
+rebuild renders only what changed. Holds file names, titles and hashes; never patient details."""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+
+from handouts import __version__
+from handouts.build import Target, write_atomically
+from handouts.project import CLINIC_FILE, Project
+
+MANIFEST_FILE = ".handouts-manifest.json"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One output file as last built."""
+
+    fingerprint: str
+    source: str
+    title: str
+    language: str
+    large_print: bool
+    version: int
+    pages: int
+
+
+class Manifest:
+    """`<out_dir>/.handouts-manifest.json`: output path (relative to out_dir) -> Entry.
+    A missing or unreadable manifest counts as empty, so everything is built again."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.path = out_dir / MANIFEST_FILE
+        self.entries: dict[str, Entry] = {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data.get("format") == FORMAT:
+                self.entries = {name: Entry(**entry) for name, entry in data["outputs"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.entries = {}
+
+    def name(self, target: Target) -> str:
+        return target.path.relative_to(self.out_dir).as_posix()
+
+    def is_current(self, target: Target, fingerprint: str) -> bool:
+        entry = self.entries.get(self.name(target))
+        return entry is not None and entry.fingerprint == fingerprint and target.path.is_file()
+
+    def record(self, target: Target, entry: Entry) -> None:
+        self.entries[self.name(target)] = entry
+        self.save()
+
+    def remove_orphans(self, planned: list[Target]) -> list[Path]:
+        """Delete outputs whose content file is gone (and only those the manifest knows)."""
+        keep = {self.name(target) for target in planned}
+        removed = []
+        for name, entry in list(self.entries.items()):
+            if name not in keep and not Path(entry.source).is_file():
+                (self.out_dir / name).unlink(missing_ok=True)
+                del self.entries[name]
+                removed.append(self.out_dir / name)
+        if removed:
+            self.save()
+        return removed
+
+    def save(self) -> None:
+        outputs = {name: asdict(entry) for name, entry in sorted(self.entries.items())}
+        data = json.dumps({"format": FORMAT, "outputs": outputs}, indent=1, ensure_ascii=False)
+        write_atomically(self.path, data.encode("utf-8"))
+
+
+class Fingerprints:
+    """Hashes of every input of a render: the content file, labels and blocks of its language,
+    templates, assets (fonts, logo), clinic.yaml, and the package itself."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._languages: dict[str, str] = {}
+
+    @cached_property
+    def shared(self) -> str:
+        digest = hashlib.sha256(__version__.encode())
+        for root in self.project.roots:
+            for folder in ("templates", "assets"):
+                digest.update(folder_digest(root / folder).encode())
+        digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
+        for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that renders
+            digest.update(file_digest(module).encode())
+        return digest.hexdigest()
+
+    def language(self, language: str) -> str:
+        if language not in self._languages:
+            digest = hashlib.sha256()
+            for name in ("_labels.yaml", "_blocks.yaml"):
+                for path, _ in self.project.layers(f"content/{language}/{name}"):
+                    digest.update(f"{path}\0{file_digest(path)}\0".encode())
+            self._languages[language] = digest.hexdigest()
+        return self._languages[language]
+
+    def source(self, target: Target) -> Path | None:
+        request = target.request
+        return self.project.find(f"content/{request.language}/{request.slug}.yaml")
+
+    def of(self, target: Target) -> str:
+        request = target.request
+        source = self.source(target)
+        parts = [self.shared, self.language(request.language), repr(request), str(source),
+                 file_digest(source) if source else ""]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """Names and contents of every file under the folder (no folder, no files)."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path)}\0".encode())
+    return digest.hexdigest()
