@@ -138,13 +138,13 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     progress.close()
     failures = summary.failures
     if len(targets) > 1 or not failures:
+        removed = f" (removed {len(summary.removed)} whose content is gone)" if summary.removed else ""
         if summary.planned == summary.up_to_date:
-            click.echo(f"All {summary.planned} PDFs in {out_dir}/ are up to date.", err=True)
+            click.echo(f"All {summary.planned} PDFs in {out_dir}/ are up to date.{removed}", err=True)
             return
-        notes = [f"{summary.up_to_date} up to date"] if summary.up_to_date else []
-        notes += [f"removed {len(summary.removed)} whose content is gone"] if summary.removed else []
+        up_to_date = f" ({summary.up_to_date} up to date)" if summary.up_to_date else ""
         click.echo(f"Built {summary.built} of {summary.planned - summary.up_to_date} PDFs in {out_dir}/"
-                   + (f" ({', '.join(notes)})" if notes else ""), err=True)
+                   f"{up_to_date}{removed}", err=True)
     if failures:
         raise UserError("\n".join(failures))
 
