@@ -1,14 +1,15 @@
 """Building a set of handouts into an output folder: only what changed, on every core,
-then the folder's index page."""
+then the booklets and the folder's index page."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.build import Builder, Outcome, Target
+from handouts.booklet import BOOKLET_FILE, Part, make_booklet
+from handouts.build import Builder, Outcome, Target, write_atomically
 from handouts.index import write_index
 from handouts.manifest import Entry, Fingerprints, Manifest
-from handouts.project import Project
+from handouts.project import CLINIC_FILE, Project
 
 
 @dataclass
@@ -17,38 +18,73 @@ class Summary:
     outcomes: list[Outcome] = field(default_factory=list)
     up_to_date: int = 0
     removed: list[Path] = field(default_factory=list)
+    booklets: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def failures(self) -> list[str]:
-        return [outcome.problem for outcome in self.outcomes if outcome.problem]
+        return [outcome.problem for outcome in self.outcomes if outcome.problem] + self.problems
 
     @property
     def built(self) -> int:
-        return len(self.outcomes) - len(self.failures)
+        return sum(outcome.problem is None for outcome in self.outcomes)
 
 
 def build_set(project: Project, targets: list[Target], out_dir: Path, *, jobs: int = 1, force: bool = False,
-              fail_fast: bool = False, on_start: Callable[[int], None] = lambda total: None,
+              fail_fast: bool = False, booklet: bool = False,
+              on_start: Callable[[int], None] = lambda total: None,
               on_done: Callable[[Outcome], None] = lambda outcome: None) -> Summary:
     """Render the targets whose inputs changed since the last build (all with `force`), record
-    each in the manifest as it lands, remove outputs whose content file is gone, write the index."""
+    each in the manifest as it lands, remove outputs whose content file is gone, then make the
+    booklets (with `booklet`) and the index page."""
     manifest = Manifest(out_dir)
     fingerprints = Fingerprints(project)
     prints = {target: fingerprints.of(target) for target in targets}
-    todo = [target for target in targets if force or not manifest.is_current(target, prints[target])]
+    todo = [target for target in targets if force or not manifest.is_current(target.path, prints[target])]
+    booklets = booklet_paths(targets, out_dir) if booklet else {}
     summary = Summary(len(targets), up_to_date=len(targets) - len(todo),
-                      removed=manifest.remove_orphans(targets))
+                      removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())))
 
     def record(outcome: Outcome) -> None:
         target = outcome.target
         if outcome.problem is None:
-            manifest.record(target, Entry(prints[target], str(fingerprints.source(target)), outcome.title,
-                                          target.request.language, target.request.large_print,
-                                          outcome.version, outcome.pages))
+            manifest.record(target.path, Entry(prints[target], str(fingerprints.source(target)), outcome.title,
+                                               target.request.language, target.request.large_print,
+                                               outcome.version, outcome.pages))
         on_done(outcome)
 
     on_start(len(todo))
     builder = Builder(project)
     summary.outcomes = builder.build(todo, record, jobs=jobs, fail_fast=fail_fast)
+    for language, path in booklets.items():
+        parts = [target for target in targets if not target.request.large_print
+                 and target.path.parent == path.parent]
+        update_booklet(builder, manifest, fingerprints, summary, language, path, parts, force)
     write_index(out_dir, manifest, builder.renderer)
     return summary
+
+
+def booklet_paths(targets: list[Target], out_dir: Path) -> dict[str, Path]:
+    """One booklet per language that has standard-print targets."""
+    languages = [target.path.relative_to(out_dir).parts[0] for target in targets if not target.request.large_print]
+    return {language: out_dir / language / BOOKLET_FILE for language in dict.fromkeys(languages)}
+
+
+def update_booklet(builder: Builder, manifest: Manifest, fingerprints: Fingerprints, summary: Summary,
+                   language: str, path: Path, targets: list[Target], force: bool) -> None:
+    """Make the booklet again when any handout in it (or the brand) changed; never a partial one."""
+    entries = [manifest.entries.get(manifest.name(target.path)) for target in targets]
+    if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets)):
+        summary.problems.append(f"{manifest.name(path)}: not made, because some handouts failed to build")
+        return
+    page_size = targets[0].request.page_size
+    fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries])
+    if not force and manifest.is_current(path, fingerprint):
+        return
+    parts = sorted((Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets)),
+                   key=lambda part: part.title.casefold())
+    pdf, pages = make_booklet(builder, language, page_size, parts)
+    write_atomically(path, pdf)
+    manifest.record(path, Entry(fingerprint, str(builder.project.root / CLINIC_FILE),
+                                builder.project.labels(language).booklet_title, language, False, None, pages))
+    summary.booklets.append(path)

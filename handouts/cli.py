@@ -93,15 +93,19 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
               help="Render on this many processes.")
 @click.option("--force", is_flag=True, help="Render everything, even what has not changed since the last build.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first handout that fails.")
+@click.option("--booklet", is_flag=True,
+              help="Also make <lang>/booklet.pdf: a cover, contents and every standard-print handout.")
 @project_option
 def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], page_size: str | None,
           out_dir: Path, large_print: bool, fallback: str | None, output_file: Path | None, jobs: int,
-          force: bool, fail_fast: bool, project_dir: Path | None) -> None:
+          force: bool, fail_fast: bool, booklet: bool, project_dir: Path | None) -> None:
     """Build PDFs of the given handouts (by slug), or of every handout with --all."""
     if bool(slugs) == build_all:
         raise click.UsageError("name one or more handouts, or use --all")
     if output_file is not None and (build_all or len(slugs) != 1 or len(languages) > 1):
         raise click.UsageError("-o takes exactly one handout in one language")
+    if booklet and (output_file is not None or large_print):
+        raise click.UsageError("--booklet collects standard-print handouts into the output folder")
 
     from handouts.batch import build_set
     from handouts.build import Builder, plan, write_atomically
@@ -129,13 +133,15 @@ def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], p
     progress = Progress("Building handouts")
     try:
         summary = build_set(project, targets, out_dir, jobs=jobs, force=force, fail_fast=fail_fast,
-                            on_start=progress.start, on_done=progress.done)
+                            booklet=booklet, on_start=progress.start, on_done=progress.done)
     except KeyboardInterrupt:
         progress.close()
         click.echo(f"Interrupted after {progress.count} PDFs; every file written is whole. "
                    "Run the same command again to finish.", err=True)
         raise click.exceptions.Exit(130) from None
     progress.close()
+    for path in summary.booklets:
+        click.echo(f"Made {path}", err=True)
     failures = summary.failures
     if len(targets) > 1 or not failures:
         removed = f" (removed {len(summary.removed)} whose content is gone)" if summary.removed else ""

@@ -149,6 +149,8 @@ class Labels(Strict):
     version: Text
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
+    booklet_title: Text = Field(description="Cover of the booklet of every handout.")
+    contents: Text = Field(description="Heading of the booklet's table of contents.")
 
 
 class BlockItems(Strict):

@@ -17,7 +17,7 @@ def write_index(out_dir: Path, manifest: Manifest, renderer: Renderer) -> None:
     """Writes the page when the folder holds built handouts and the page would change."""
     rows = sorted(
         ({"href": name, "title": entry.title, "language": Locale.parse(entry.language).display_name,
-          "size": "Large print" if entry.large_print else "Standard", "version": entry.version,
+          "size": "Large print" if entry.large_print else "Standard", "version": entry.version or "",
           "pages": entry.pages}
          for name, entry in manifest.entries.items() if (out_dir / name).is_file()),
         key=lambda row: (row["language"], row["title"].casefold(), row["size"]),

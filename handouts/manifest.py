@@ -24,7 +24,7 @@ class Entry:
     title: str
     language: str
     large_print: bool
-    version: int
+    version: int | None
     pages: int
 
 
@@ -43,20 +43,20 @@ class Manifest:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.entries = {}
 
-    def name(self, target: Target) -> str:
-        return target.path.relative_to(self.out_dir).as_posix()
+    def name(self, path: Path) -> str:
+        return path.relative_to(self.out_dir).as_posix()
 
-    def is_current(self, target: Target, fingerprint: str) -> bool:
-        entry = self.entries.get(self.name(target))
-        return entry is not None and entry.fingerprint == fingerprint and target.path.is_file()
+    def is_current(self, path: Path, fingerprint: str) -> bool:
+        entry = self.entries.get(self.name(path))
+        return entry is not None and entry.fingerprint == fingerprint and path.is_file()
 
-    def record(self, target: Target, entry: Entry) -> None:
-        self.entries[self.name(target)] = entry
+    def record(self, path: Path, entry: Entry) -> None:
+        self.entries[self.name(path)] = entry
         self.save()
 
-    def remove_orphans(self, planned: list[Target]) -> list[Path]:
-        """Delete outputs whose content file is gone (and only those the manifest knows)."""
-        keep = {self.name(target) for target in planned}
+    def remove_orphans(self, planned: list[Path]) -> list[Path]:
+        """Delete outputs whose source file is gone (and only those the manifest knows)."""
+        keep = {self.name(path) for path in planned}
         removed = []
         for name, entry in list(self.entries.items()):
             if name not in keep and not Path(entry.source).is_file():
@@ -111,6 +111,11 @@ class Fingerprints:
         parts = [self.shared, self.language(request.language), repr(request), str(source),
                  file_digest(source) if source else ""]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+    def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:
+        """A booklet depends on the brand, the labels and every handout PDF in it."""
+        return hashlib.sha256("\0".join([self.shared, self.language(language), page_size, *parts]).encode()).hexdigest()
 
 
 def file_digest(path: Path) -> str:

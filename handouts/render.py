@@ -69,29 +69,38 @@ class Renderer:
         environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string)
         return environment
 
-    def html(self, request: Request) -> str:
+    def brand(self, language: str, page_size: str) -> dict:
+        """What every page of the project shares: clinic, labels, logo and fonts."""
         project = self.project
         clinic = project.clinic
-        handout = project.handout(request.language, request.slug)
-        labels = project.labels(request.language)
-        context = {
-            "handout": with_blocks(handout, project.blocks(request.language)),
-            "labels": labels,
+        return {
+            "labels": project.labels(language),
             "clinic": clinic,
-            "language": request.language,
-            "page_size": request.page_size,
-            "large_print": request.large_print,
+            "language": language,
+            "page_size": page_size,
             "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
             "fonts": [
                 {"style": style, "weight": weight,
                  "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
                 for (style, weight), name in FONT_FILES.items()
             ],
-            "footer": footer_text(handout, labels, clinic.name, request.language),
             "generator": f"handouts {__version__}",
         }
+
+    def html(self, request: Request) -> str:
+        project = self.project
+        handout = project.handout(request.language, request.slug)
+        context = self.brand(request.language, request.page_size)
+        context.update(
+            handout=with_blocks(handout, project.blocks(request.language)),
+            large_print=request.large_print,
+            footer=footer_text(handout, context["labels"], project.clinic.name, request.language),
+        )
+        return self.render_template(TEMPLATE, context)
+
+    def render_template(self, name: str, context: dict) -> str:
         try:
-            return self.environment.get_template(TEMPLATE).render(context)
+            return self.environment.get_template(name).render(context)
         except jinja2.TemplateError as error:
             where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""
             raise RenderError(f"{where}template error: {error.message}") from None

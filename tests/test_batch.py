@@ -50,6 +50,10 @@ def test_first_build_makes_every_handout_on_two_processes(clinic_project, librar
     count = len(library_project.catalog())
     assert result.output == f"Built {count} of {count} PDFs in {clinic_project / 'output'}/\n"
     assert len(pdfs(clinic_project)) == count
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {path.stat().st_mode & 0o777 for path in (clinic_project / "output").rglob("*.pdf")}
+    assert modes == {0o666 & ~umask}  # readable from a shared folder, as any new file would be
     index = (clinic_project / "output/index.html").read_text(encoding="utf-8")
     assert f'<a href="en/{SLUG}.pdf">Epidural steroid injection</a>' in index
 
@@ -168,3 +172,29 @@ def test_interrupted_build_leaves_whole_files_and_the_next_build_finishes(clinic
     assert len(pdfs(clinic_project)) == len(library_project.catalog())
     assert f"({len(recorded)} up to date)" in result.output
     assert os.path.getsize(manifest) > 0
+
+
+def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_project):
+    result = build_all(clinic_project, "--booklet")
+    assert result.exit_code == 0, result.output
+    out = clinic_project / "output"
+    manifest = json.loads((out / MANIFEST_FILE).read_text())["outputs"]
+    handouts = sorted((entry["title"], entry["pages"]) for name, entry in manifest.items()
+                      if name.startswith("en/") and name != "en/booklet.pdf")
+    reader = pdf_reader((out / "en/booklet.pdf").read_bytes())
+
+    page, starts = 3, []  # cover on 1, contents on 2, each handout on the next odd page
+    for _, pages in handouts:
+        page += page % 2 == 0
+        starts.append(page)
+        page += pages
+    assert len(reader.pages) == page - 1
+    assert [(item.title, reader.get_destination_page_number(item) + 1) for item in reader.outline] == [
+        (title, start) for (title, _), start in zip(handouts, starts)]
+    contents = " ".join(reader.pages[1].extract_text().split())
+    for (title, _), start in zip(handouts, starts):
+        assert f"{title} {start}" in contents
+    assert "Patient handouts" in reader.pages[0].extract_text()
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert "booklet.pdf" in (out / "index.html").read_text()
+    assert build_all(clinic_project, "--booklet").output.startswith("All ")  # nothing changed, not remade
