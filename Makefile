@@ -5,23 +5,31 @@ PYTHON ?= python3
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig poppler-utils
+# The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright.
+TEST_PACKAGES := chromium
 
-.PHONY: handouts test system clean
+.PHONY: handouts test system test-system apt clean
 
 handouts: $(VENV)/.installed
 	$(VENV)/bin/handouts build --all
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed test-system
 	$(VENV)/bin/python -m pytest -n auto
 
 system:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBIAN_PACKAGES)"
+
+test-system:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"
+
+apt:
 	@if command -v apt-get >/dev/null 2>&1; then \
-	  if ! dpkg -s $(DEBIAN_PACKAGES) >/dev/null 2>&1; then \
+	  if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
 	    $(SUDO) apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PACKAGES); \
 	  fi; \
 	else \
-	  echo "No apt-get here: install Pango, HarfBuzz (with libharfbuzz-subset) and poppler-utils yourself."; \
+	  echo "No apt-get here: install $(PACKAGES) yourself."; \
 	fi
 
 $(VENV)/.installed: pyproject.toml | system

@@ -5,11 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.booklet import BOOKLET_FILE, Part, make_booklet
+from handouts.booklet import BOOKLET_FILE, make_booklet
 from handouts.build import Builder, Outcome, Target, write_atomically
 from handouts.index import write_index
 from handouts.manifest import Entry, Fingerprints, Manifest
 from handouts.project import CLINIC_FILE, Project
+from handouts.sheets import Part
 
 
 @dataclass

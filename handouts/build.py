@@ -11,6 +11,7 @@ from pathlib import Path
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
 from handouts.render import Renderer, Request
+from handouts.sheets import Part, join
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,18 @@ class Builder:
 
     def pdf(self, request: Request) -> bytes:
         return self.render(request).pdf
+
+    def packet(self, requests: list[Request]) -> bytes:
+        """One PDF of several handouts for one visit, each starting on a new sheet."""
+        if len(requests) == 1:
+            return self.pdf(requests[0])
+        parts = []
+        for request in requests:
+            rendered = self.render(request)
+            title = self.project.handout(request.language, request.slug).title
+            parts.append(Part(title, rendered.pdf, rendered.pages))
+        return join(parts, title=", ".join(part.title for part in parts), author=self.project.clinic.name,
+                    language=requests[0].language)
 
     def page_count(self, html: str) -> int:
         """Pages the HTML lays out to, without writing a PDF."""

@@ -105,8 +105,9 @@ class Checker:
             html = self.builder.renderer.html(request)
             pages = self.builder.page_count(html)
         except HandoutsError as error:
-            for line in str(error).splitlines():
-                report.add("error", shown, line)
+            for line in str(error).splitlines():  # content errors already begin with file:line
+                where, _, message = line.partition(": ") if line.startswith(shown) else (shown, "", line)
+                report.add("error", where, message)
             return report
         _, node = load_yaml(path, shown)
         locate = lambda loc: f"{shown}:{line_of(node, loc)}"  # noqa: E731

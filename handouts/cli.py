@@ -1,6 +1,7 @@
 """The `handouts` command line: parses arguments and turns library errors into `Error: ...`."""
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -35,6 +36,21 @@ def project_option(command):
         help="Clinic project folder (holds clinic.yaml). Default: this folder if it has "
              "clinic.yaml, else the built-in example clinic.",
     )(command)
+
+
+def visit_options(command):
+    """--patient, --date, --arrive, --physician, --location, --note: the "Your appointment" box."""
+    options = [
+        ("--patient", "NAME", "Patient's name."),
+        ("--date", "YYYY-MM-DD", "Procedure date, printed in the handout's language."),
+        ("--arrive", "HH:MM", "Arrival time."),
+        ("--physician", "NAME", "Physician doing the procedure."),
+        ("--location", "TEXT", "Where to go."),
+        ("--note", "TEXT", "Special instructions."),
+    ]
+    for name, metavar, text in reversed(options):
+        command = click.option(name, metavar=metavar, help=f"{text} Needs -o; never stored.")(command)
+    return command
 
 
 def open_from(project_dir: Path | None):
@@ -88,7 +104,9 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
 @click.option("--fallback", metavar="LANG",
               help="Print a handout in this language when it lacks the one asked for (else that is an error).")
 @click.option("-o", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Write one handout to this file instead ('-' for standard output).")
+              help="Write to this file instead ('-' for standard output); several handouts make one "
+                   "packet, each on a new sheet.")
+@visit_options
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default="CPU count",
               help="Render on this many processes.")
 @click.option("--force", is_flag=True, help="Render everything, even what has not changed since the last build.")
@@ -98,26 +116,31 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
 @project_option
 def build(slugs: tuple[str, ...], build_all: bool, languages: tuple[str, ...], page_size: str | None,
           out_dir: Path, large_print: bool, fallback: str | None, output_file: Path | None, jobs: int,
-          force: bool, fail_fast: bool, booklet: bool, project_dir: Path | None) -> None:
+          force: bool, fail_fast: bool, booklet: bool, project_dir: Path | None, **visit_fields: str | None) -> None:
     """Build PDFs of the given handouts (by slug), or of every handout with --all."""
     if bool(slugs) == build_all:
         raise click.UsageError("name one or more handouts, or use --all")
-    if output_file is not None and (build_all or len(slugs) != 1 or len(languages) > 1):
-        raise click.UsageError("-o takes exactly one handout in one language")
+    if output_file is not None and (build_all or len(languages) > 1):
+        raise click.UsageError("-o takes named handouts in one language")
+    if any(visit_fields.values()) and output_file is None:
+        raise click.UsageError("visit details need -o FILE: a personalised handout never goes into the output folder")
     if booklet and (output_file is not None or large_print):
         raise click.UsageError("--booklet collects standard-print handouts into the output folder")
 
     from handouts.batch import build_set
     from handouts.build import Builder, plan, write_atomically
     from handouts.render import Request
+    from handouts.visit import Visit
 
     project = open_from(project_dir)
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
     chosen_languages = list(languages) or clinic.languages
     if output_file is not None:
-        language = project.language_of(slugs[0], chosen_languages[0], fallback)
-        pdf = Builder(project).pdf(Request(slugs[0], language, size, large_print))
+        visit = Visit.from_fields(visit_fields) if any(visit_fields.values()) else None
+        requests = [Request(slug, project.language_of(slug, chosen_languages[0], fallback), size, large_print, visit)
+                    for slug in slugs]
+        pdf = Builder(project).packet(requests)
         if str(output_file) == "-":
             with click.open_file("-", "wb") as stdout:
                 stdout.write(pdf)
@@ -223,6 +246,30 @@ def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, requ
     failing = {"error", "warning"} if strict else {"error"}
     if any(finding.severity in failing for finding in findings):
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer needs a passcode.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--passcode", envvar="HANDOUTS_PASSCODE", metavar="TEXT",
+              help="Asked once per browser session. Also from HANDOUTS_PASSCODE.")
+@project_option
+def serve(host: str, port: int, passcode: str | None, project_dir: Path | None) -> None:
+    """Start the front-desk web page: find a handout, fill in the visit, print."""
+    from handouts.server import is_loopback, serve as run_server
+
+    if not is_loopback(host) and not passcode:
+        raise UserError(f"--host {host} can be reached from other computers: "
+                        "set a passcode with --passcode or HANDOUTS_PASSCODE")
+    project = open_from(project_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    click.echo(f"Front desk page: http://{host}:{port}/  (Ctrl-C to stop)", err=True)
+    try:
+        run_server(project, host, port, passcode)
+    except OSError as error:
+        raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
 
 @cli.command()

@@ -149,6 +149,13 @@ class Labels(Strict):
     version: Text
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
+    appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")
+    patient: Text
+    visit_date: Text
+    arrive: Text
+    physician: Text
+    location: Text
+    note: Text
     booklet_title: Text = Field(description="Cover of the booklet of every handout.")
     contents: Text = Field(description="Heading of the booklet's table of contents.")
 

@@ -1,17 +1,18 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, time
 from functools import cached_property
 
 import jinja2
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 
 from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
 from handouts.markup import css_string, markdown_block, markdown_inline
 from handouts.project import Project
+from handouts.visit import Visit
 
 TEMPLATE = "handout.html"
 FONT_FILES = {
@@ -30,11 +31,17 @@ class Request:
     language: str
     page_size: str
     large_print: bool = False
+    visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
 
 
 def long_date(day: date, language: str) -> str:
     """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
     return format_date(day, format="long", locale=language)
+
+
+def clock_time(moment: time, language: str) -> str:
+    """A time as the language writes it: "8:30 AM", "8:30"."""
+    return format_time(moment, format="short", locale=language)
 
 
 def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
@@ -66,7 +73,8 @@ class Renderer:
             loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
         )
-        environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string)
+        environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string,
+                                   long_date=long_date, clock_time=clock_time)
         return environment
 
     def brand(self, language: str, page_size: str) -> dict:
@@ -94,6 +102,7 @@ class Renderer:
         context.update(
             handout=with_blocks(handout, project.blocks(request.language)),
             large_print=request.large_print,
+            visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, request.language),
         )
         return self.render_template(TEMPLATE, context)
