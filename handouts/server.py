@@ -10,6 +10,7 @@ import secrets
 import threading
 import unicodedata
 
+from babel import Locale
 from flask import Flask, Response, redirect, render_template, request, session, url_for
 
 from handouts.build import Builder
@@ -61,17 +62,19 @@ def create_app(project: Project, passcode: str | None = None) -> Flask:
                 log.warning("left off the list: %s", slug)
                 continue
             names = [slug] + [name for handout in handouts for name in (handout.title, *handout.also_known_as)]
-            rows.append({"slug": slug, "title": handouts[0 if "en" not in languages else languages.index("en")].title,
-                         "languages": languages, "search": folded(" ".join(names)),
-                         "other_names": ", ".join(handouts[0].also_known_as[:4])})
+            shown = handouts[languages.index("en")] if "en" in languages else handouts[0]  # staff read English
+            rows.append({"slug": slug, "title": shown.title, "languages": languages,
+                         "search": folded(" ".join(names)), "other_names": ", ".join(shown.also_known_as[:4])})
         return rows
 
     def page(message: str | None = None, status: int = 200):
         query = request.args.get("q", "")
-        rows = [row for row in choices() if matches(query, row["search"])]
-        languages = list(dict.fromkeys(project.clinic.languages + sorted({lang for row in rows for lang in row["languages"]})))
+        every = choices()
+        rows = [row for row in every if matches(query, row["search"])]
+        codes = dict.fromkeys(project.clinic.languages + sorted({code for row in every for code in row["languages"]}))
+        languages = [(code, Locale.parse(code).display_name.capitalize()) for code in codes]
         return render_template("index.html", clinic=project.clinic, rows=rows, query=query, languages=languages,
-                               fields=FIELDS, message=message), status
+                               message=message), status
 
     @app.before_request
     def require_passcode():

@@ -98,7 +98,7 @@ def test_missing_summary(clinic_project):
     (clinic_project / FILE).write_text(yaml.safe_dump(topic, sort_keys=False))
     result, data = check(clinic_project)
     assert result.exit_code == 1
-    assert findings(data) == [("error", FILE, f"{FILE}:1: summary: required, but missing")]
+    assert findings(data) == [("error", f"{FILE}:1", "summary: required, but missing")]
 
 
 def test_missing_911(clinic_project):

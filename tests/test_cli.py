@@ -97,7 +97,9 @@ def test_build_to_standard_output():
 @pytest.mark.parametrize("args,message", [
     (["build"], "Error: name one or more handouts, or use --all"),
     (["build", SLUG, "--all"], "Error: name one or more handouts, or use --all"),
-    (["build", SLUG, "trigger-point-injection", "-o", "x.pdf"], "Error: -o takes exactly one handout in one language"),
+    (["build", "--all", "-o", "x.pdf"], "Error: -o takes named handouts in one language"),
+    (["build", SLUG, "--patient", "A. Patient"],
+     "Error: visit details need -o FILE: a personalised handout never goes into the output folder"),
     (["build", SLUG, "--page-size", "legal"], "Error: Invalid value for '--page-size'"),
 ])
 def test_usage_errors_exit_2(args, message):
@@ -153,3 +155,33 @@ def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
     assert list((tmp_path / "en").iterdir()) == []
+
+
+def test_visit_details_and_packet_go_only_where_o_says(tmp_path):
+    target = tmp_path / "packet.pdf"
+    result = run("build", SLUG, "pain-diary", "--lang", "es", "--patient", "Rosa Quiñones", "--date", "2026-12-03",
+                 "--arrive", "08:30", "--physician", "Dra. Lee", "--location", "Sala 2", "--note", "Traiga sus lentes",
+                 "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in tmp_path.iterdir()] == ["packet.pdf"]
+    reader = pdf_reader(target.read_bytes())
+    assert [item.title for item in reader.outline] == ["Inyección epidural de esteroides", "Diario del dolor"]
+    text = " ".join(pdf_text(target.read_bytes()).split())
+    for expected in ["Su cita", "Rosa Quiñones", "3 de diciembre de 2026", "8:30", "Dra. Lee", "Sala 2",
+                     "Traiga sus lentes"]:
+        assert text.count(expected) == 2, expected  # in the box of each handout
+
+
+def test_english_visit_date_and_time(tmp_path):
+    target = tmp_path / "esi.pdf"
+    assert run("build", SLUG, "--date", "2026-12-03", "--arrive", "13:15", "-o", str(target)).exit_code == 0
+    text = " ".join(pdf_text(target.read_bytes()).split())
+    assert "Your appointment" in text and "December 3, 2026" in text and "1:15 PM" in text
+
+
+def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
+    result = run("build", SLUG, "--date", "03/12/2026", "--patient", "N" * 101, "-o", str(tmp_path / "x.pdf"))
+    assert result.exit_code == 1
+    assert result.output == ("Error: patient name: too long (at most 100 characters)\n"
+                             "Error: procedure date: not a date like 2026-12-03\n")
+    assert not (tmp_path / "x.pdf").exists()

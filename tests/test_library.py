@@ -6,6 +6,7 @@ from handouts.library import library_root
 from handouts.project import Reading, open_project
 from handouts.readability import measure, patient_text
 from handouts.render import Request
+from handouts.visit import Visit
 
 from conftest import pdf_reader
 
@@ -38,3 +39,12 @@ def test_has_the_sections_every_handout_needs(language, slug):
     assert len(handout.review.sources) >= 2
     if handout.kind == "procedure":
         assert handout.before and handout.how_it_is_done and handout.call_911
+
+
+@pytest.mark.parametrize("language,slug", HANDOUTS)
+def test_still_fits_with_the_appointment_box_filled_in(builder, language, slug):
+    visit = Visit.from_fields({"patient": "Maria Guadalupe Hernandez", "date": "2026-12-03", "arrive": "08:30",
+                               "physician": "Dr. Lee", "location": "Riverside Surgery Center, 2nd floor",
+                               "note": "Stop aspirin 7 days before, only if your heart doctor agrees."})
+    html = builder.renderer.html(Request(slug, language, "letter", visit=visit))
+    assert builder.page_count(html) <= 2
