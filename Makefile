@@ -8,13 +8,16 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright.
 TEST_PACKAGES := chromium
 
-.PHONY: handouts test system test-system apt clean
+.PHONY: handouts test bench system test-system apt clean
 
 handouts: $(VENV)/.installed
 	$(VENV)/bin/handouts build --all
 
 test: $(VENV)/.installed test-system
 	$(VENV)/bin/python -m pytest -n auto
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python benchmarks/run.py
 
 system:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(DEBIAN_PACKAGES)"
