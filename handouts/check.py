@@ -5,14 +5,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Literal
 
 from coloraide import Color
 from pydantic import RootModel
 
-from handouts.build import Builder
+from handouts.build import Builder, Target
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import HandoutsError
+from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import measure, patient_text, sentences, visible_text
 from handouts.render import Request
@@ -63,11 +65,14 @@ class Report:
 class Checker:
     """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
 
-    def __init__(self, builder: Builder, require_approved: bool = False, today: date | None = None):
+    def __init__(self, builder: Builder, require_approved: bool = False, today: date | None = None,
+                 built: Path | None = None):
         self.builder = builder
         self.project = builder.project
         self.require_approved = require_approved
         self.today = today or date.today()
+        self.built = Manifest(built) if built else None
+        self.fingerprints = Fingerprints(self.project)
 
     @cached_property
     def font_coverage(self) -> set[int]:
@@ -103,7 +108,7 @@ class Checker:
             handout = self.project.handout(language, slug)
             request = Request(slug, language, self.project.clinic.page_size)
             html = self.builder.renderer.html(request)
-            pages = self.builder.page_count(html)
+            pages = self._pages_already_built(request) or self.builder.page_count(html)
         except HandoutsError as error:
             for line in str(error).splitlines():  # content errors already begin with file:line
                 where, _, message = line.partition(": ") if line.startswith(shown) else (shown, "", line)
@@ -117,6 +122,15 @@ class Checker:
         self._governance(report, handout, locate)
         self._print(report, pages, html, shown)
         return report
+
+    def _pages_already_built(self, request: Request) -> int | None:
+        """The page count of the same PDF in the output folder, when its inputs have not changed since."""
+        if self.built is None:
+            return None
+        path = self.built.out_dir / request.language / f"{request.slug}.pdf"
+        if not self.built.is_current(path, self.fingerprints.of(Target(request, path))):
+            return None
+        return self.built.entries[self.built.name(path)].pages
 
     def _readability(self, report: Report, html: str, language: str) -> None:
         thresholds = self.project.clinic.reading

@@ -211,9 +211,11 @@ class Progress:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--require-approved", is_flag=True, help="A handout still in draft is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"),
+              show_default=True, help="A built output folder: page counts of unchanged PDFs come from it.")
 @project_option
 def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, require_approved: bool,
-          as_json: bool, project_dir: Path | None) -> None:
+          as_json: bool, out_dir: Path, project_dir: Path | None) -> None:
     """Check reading level, plain words, structure, review status and print fit."""
     from handouts.build import Builder
     from handouts.check import Checker
@@ -221,7 +223,7 @@ def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, requ
     project = open_from(project_dir)
     catalog = project.catalog()
     chosen = list(slugs) or list(catalog)
-    checker = Checker(Builder(project), require_approved=require_approved)
+    checker = Checker(Builder(project), require_approved=require_approved, built=out_dir)
     pairs = [(language, slug) for slug in chosen
              for language in (languages or catalog.get(slug) or project.clinic.languages)]
     clinic_findings = checker.clinic_findings()

@@ -176,3 +176,18 @@ def test_table_on_a_terminal(clinic_project):
 def test_builtin_library_passes_strict():
     result = CliRunner().invoke(cli, ["check", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_page_counts_of_unchanged_pdfs_come_from_the_built_folder(clinic_project, monkeypatch):
+    write_topic(clinic_project)
+    out = clinic_project / "output"
+    assert CliRunner().invoke(cli, ["build", "test-topic", "--project", str(clinic_project), "--out", str(out)]
+                              ).exit_code == 0
+    monkeypatch.setattr(Builder, "page_count", lambda self, html: pytest.fail("laid out again"))
+    result, data = check(clinic_project, "--out", str(out))
+    assert result.exit_code == 0 and data["handouts"][0]["pages"] == 1
+
+    write_topic(clinic_project, summary="You can call us at any hour. We are glad to help you.")
+    monkeypatch.undo()
+    result, data = check(clinic_project, "--out", str(out))  # changed since the build: laid out again
+    assert result.exit_code == 0 and data["handouts"][0]["pages"] == 1
