@@ -127,8 +127,9 @@ def main() -> None:
         imported = no_op_imports_weasyprint(parallel_out)
         cold = timed([*HANDOUTS, "build", SLUG, "-o", str(work / "one.pdf")], cwd=REPO)
         standard_clinic = standard_print_clinic(work / "clinic")
-        standard = timed([*build, "--jobs", "1", "--out", str(work / "standard")], cwd=standard_clinic)
-        check = timed([*HANDOUTS, "check"], cwd=standard_clinic)
+        check_cold = timed([*HANDOUTS, "check"], cwd=standard_clinic)  # nothing built yet: lays out every page
+        standard = timed([*build, "--jobs", "1"], cwd=standard_clinic)
+        check_built = timed([*HANDOUTS, "check"], cwd=standard_clinic)  # page counts from output/
         median = server_median()
         per_page = pdf_size_per_page(parallel_out)
     finally:
@@ -143,8 +144,9 @@ def main() -> None:
         ("one cold build, new process", f"{cold:.2f} s", "target < 1.5 s"),
         ("peak memory of a build process", f"{peak_kb / 1024:.0f} MB", ""),
         ("PDF size", f"{per_page / 1024:.1f} KB per page", "target < 40 KB"),
-        ("handouts check, whole library", f"{check:.1f} s",
-         f"{check / standard:.2f} of a one-process build of the same PDFs ({standard:.1f} s)"),
+        ("handouts check, nothing built", f"{check_cold:.1f} s",
+         f"{check_cold / standard:.2f} of a one-process build of the same PDFs ({standard:.1f} s)"),
+        ("handouts check, after a build", f"{check_built:.1f} s", f"{check_built / standard:.2f} of that build"),
         ("front desk, warm render", f"median {median:.2f} s", "2-page handout with a visit; target < 0.3 s"),
     ]
     print(f"handouts benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
