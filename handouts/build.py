@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from handouts.content import Handout
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
 from handouts.render import Renderer, Request
@@ -41,6 +42,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Rendered:
+    handout: Handout
     pdf: bytes
     pages: int
 
@@ -53,11 +55,11 @@ class Builder:
         self.renderer = Renderer(project)
 
     def render(self, request: Request) -> Rendered:
-        html = self.renderer.html(request)
+        page = self.renderer.page(request)
         from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
 
-        document = render_document(html, self.project.root, self.project.asset_roots)
-        return Rendered(write_pdf(document), len(document.pages))
+        document = render_document(page.html, self.project.root, self.project.asset_roots)
+        return Rendered(page.handout, write_pdf(document), len(document.pages))
 
     def pdf(self, request: Request) -> bytes:
         return self.render(request).pdf
@@ -69,8 +71,7 @@ class Builder:
         parts = []
         for request in requests:
             rendered = self.render(request)
-            title = self.project.handout(request.language, request.slug).title
-            parts.append(Part(title, rendered.pdf, rendered.pages))
+            parts.append(Part(rendered.handout.title, rendered.pdf, rendered.pages))
         return join(parts, title=", ".join(part.title for part in parts), author=self.project.clinic.name,
                     language=requests[0].language)
 
@@ -82,14 +83,13 @@ class Builder:
 
     def write(self, target: Target) -> Outcome:
         """Render one target and write it atomically; a user-fixable problem becomes the outcome."""
-        request = target.request
         try:
-            handout = self.project.handout(request.language, request.slug)
-            rendered = self.render(request)
+            rendered = self.render(target.request)
             write_atomically(target.path, rendered.pdf)
         except HandoutsError as error:
             return Outcome(target, problem=f"{target.name}: {error}")
-        return Outcome(target, title=handout.title, version=handout.review.version, pages=rendered.pages)
+        review = rendered.handout.review
+        return Outcome(target, title=rendered.handout.title, version=review.version, pages=rendered.pages)
 
     def build(self, targets: list[Target], on_done: Callable[[Outcome], None], jobs: int = 1,
               fail_fast: bool = False) -> list[Outcome]:
@@ -149,11 +149,15 @@ def plan(project: Project, slugs: list[str] | None, languages: list[str], page_s
                 continue
             for size in sizes:
                 large = size == "large"
-                folder = out_dir / language / ("large-print" if large else "")
-                targets.append(Target(Request(slug, source, page_size, large), folder / f"{slug}.pdf"))
+                targets.append(Target(Request(slug, source, page_size, large), output_path(out_dir, language, slug, large)))
     if problems:
         raise UnknownHandoutError("\n".join(dict.fromkeys(problems)))
     return targets
+
+
+def output_path(out_dir: Path, language: str, slug: str, large_print: bool) -> Path:
+    """`<out_dir>/<lang>/<slug>.pdf`, or `<out_dir>/<lang>/large-print/<slug>.pdf`."""
+    return out_dir / language / ("large-print" if large_print else "") / f"{slug}.pdf"
 
 
 def write_atomically(path: Path, data: bytes) -> None:

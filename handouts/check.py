@@ -11,7 +11,7 @@ from typing import Literal
 from coloraide import Color
 from pydantic import RootModel
 
-from handouts.build import Builder, Target
+from handouts.build import Builder, Target, output_path
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import HandoutsError
 from handouts.manifest import Fingerprints, Manifest
@@ -105,9 +105,9 @@ class Checker:
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
         try:
-            handout = self.project.handout(language, slug)
             request = Request(slug, language, self.project.clinic.page_size)
-            html = self.builder.renderer.html(request)
+            page = self.builder.renderer.page(request)
+            handout, html = page.handout, page.html
             pages = self._pages_already_built(request) or self.builder.page_count(html)
         except HandoutsError as error:
             for line in str(error).splitlines():  # content errors already begin with file:line
@@ -127,7 +127,7 @@ class Checker:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
         if self.built is None:
             return None
-        path = self.built.out_dir / request.language / f"{request.slug}.pdf"
+        path = output_path(self.built.out_dir, request.language, request.slug, request.large_print)
         if not self.built.is_current(path, self.fingerprints.of(Target(request, path))):
             return None
         return self.built.entries[self.built.name(path)].pages

@@ -34,6 +34,12 @@ class Request:
     visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
 
 
+@dataclass(frozen=True)
+class Page:
+    handout: Handout
+    html: str
+
+
 def long_date(day: date, language: str) -> str:
     """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
     return format_date(day, format="long", locale=language)
@@ -96,6 +102,10 @@ class Renderer:
         }
 
     def html(self, request: Request) -> str:
+        return self.page(request).html
+
+    def page(self, request: Request) -> "Page":
+        """The handout as loaded (title, review) and its HTML, from one read of the content file."""
         project = self.project
         handout = project.handout(request.language, request.slug)
         context = self.brand(request.language, request.page_size)
@@ -105,7 +115,7 @@ class Renderer:
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, request.language),
         )
-        return self.render_template(TEMPLATE, context)
+        return Page(handout, self.render_template(TEMPLATE, context))
 
     def render_template(self, name: str, context: dict) -> str:
         try:
