@@ -25,9 +25,11 @@ system:
 test-system:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"
 
-apt:
+apt:  # installs PACKAGES unless each is fully installed (a removed package can leave its config behind)
 	@if command -v apt-get >/dev/null 2>&1; then \
-	  if ! dpkg -s $(PACKAGES) >/dev/null 2>&1; then \
+	  if ! ( for package in $(PACKAGES); do \
+	           dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || exit 1; \
+	         done ); then \
 	    $(SUDO) apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PACKAGES); \
 	  fi; \
