@@ -1,0 +1,199 @@
+"""Hostile input: YAML that expands without bound, tampered manifests, loose visit details,
+unsafe links and forged log lines. Each attack either fails with a clear one-line error or is
+made harmless; none may crash, hang or reach outside the project and output folders."""
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from handouts import yamlfile
+from handouts.cli import cli
+from handouts.errors import ContentError
+
+from conftest import REPO
+
+LIBYAML = getattr(yaml, "CSafeLoader", None)
+LOADERS = [pytest.param(None, id="python")] + ([pytest.param(LIBYAML, id="libyaml")] if LIBYAML else [])
+
+
+def merge_key_bomb() -> str:
+    """The 599-byte file of the issue: m1..m8 each merge nine copies of the one before."""
+    lines = ["m0: &m0 {a: 1, b: 2}"]
+    for level in range(1, 9):
+        copies = ", ".join([f"*m{level - 1}"] * 9)
+        lines.append(f"m{level}: &m{level} {{<<: [{copies}]}}")
+    lines.append("title: *m8")
+    return "\n".join(lines) + "\n"
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_with(loader, monkeypatch, path: Path):
+    monkeypatch.setattr(yamlfile, "FAST_LOADER", loader, raising=False)
+    return yamlfile.load_yaml(path, "x.yaml")
+
+
+def run_limited(code: str, memory_mb: int = 512, seconds: int = 20) -> subprocess.CompletedProcess:
+    """Python code in a child process that may use at most `memory_mb` of address space."""
+    limit = memory_mb * 1024 * 1024
+    wrapper = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n" + textwrap.dedent(code)
+    return subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=seconds,
+                          cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
+# --- YAML that expands without bound --------------------------------------------------------------
+
+
+def test_merge_key_bomb_fails_fast_in_bounded_memory(clinic_project):
+    bomb = write(clinic_project, "content/en/bomb.yaml", merge_key_bomb())
+    assert len(bomb.read_bytes()) < 600
+    started = time.monotonic()
+    result = run_limited(f"""
+        import sys
+        from click.testing import CliRunner
+        from handouts.cli import cli
+        result = CliRunner().invoke(cli, ["list", "--project", {str(clinic_project)!r}], catch_exceptions=False)
+        sys.stdout.write(result.output)
+        sys.exit(result.exit_code)
+    """)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stdout == "Error: content/en/bomb.yaml:5: more than 20,000 values (aliases and merge keys count what they copy)\n"
+
+
+@pytest.mark.parametrize("loader", ["None", "yaml.CSafeLoader"])
+def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
+    if loader != "None" and LIBYAML is None:
+        pytest.skip("PyYAML without libyaml")
+    path = write(tmp_path, "bomb.yaml", merge_key_bomb())
+    result = run_limited(f"""
+        import yaml
+        from handouts import yamlfile
+        from handouts.errors import ContentError
+        yamlfile.FAST_LOADER = {loader}
+        try:
+            yamlfile.load_yaml(__import__("pathlib").Path({str(path)!r}), "x.yaml")
+        except ContentError as error:
+            print(error)
+    """)
+    assert result.stdout == "x.yaml:5: more than 20,000 values (aliases and merge keys count what they copy)\n"
+
+
+DEEP = "title: " + "[" * 500 + "]" * 500 + "\n"
+DEEP_ERROR = "content/en/deep.yaml:1: nested more than 32 levels deep"
+
+
+@pytest.mark.parametrize("command", [["list"], ["build", "deep"], ["check", "deep"]])
+def test_deep_nesting_is_one_clear_error(clinic_project, command):
+    write(clinic_project, "content/en/deep.yaml", DEEP)
+    out = clinic_project / "output"
+    extra = ["--out", str(out)] if command[0] == "build" else []
+    result = CliRunner().invoke(cli, [*command, "--project", str(clinic_project), *extra], catch_exceptions=False)
+    assert result.exit_code == 1
+    if command[0] == "check":  # the report names the handout, then its one error
+        assert [line for line in result.output.splitlines() if "deep.yaml" in line] == [f"  error   {DEEP_ERROR}"]
+    else:
+        assert result.output == f"Error: {DEEP_ERROR}\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize("name,text,message", [
+    ("deep flow", "a: " + "[" * 40 + "]" * 40, "x.yaml:1: nested more than 32 levels deep"),
+    ("deep block", "".join(f"{'  ' * level}- \n" for level in range(40)) + "  " * 40 + "- x\n",
+     "x.yaml:33: nested more than 32 levels deep"),
+    ("deep mapping", "".join(f"{'  ' * level}k{level}:\n" for level in range(40)),
+     "x.yaml:33: nested more than 32 levels deep"),
+    ("alias inside its anchor", "a: &a [1, [2, *a]]\n", "x.yaml:1: alias *a is inside its own anchor &a"),
+    ("anchors in lists", "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+     + "".join(f"b{n}: &b{n} [*{'a' if n == 0 else f'b{n - 1}'}, *{'a' if n == 0 else f'b{n - 1}'}, "
+               f"*{'a' if n == 0 else f'b{n - 1}'}, *{'a' if n == 0 else f'b{n - 1}'}]\n" for n in range(10)),
+     "x.yaml:7: more than 20,000 values (aliases and merge keys count what they copy)"),
+    ("merge keys inside sequences", "base: &base {a: 1}\nlist:\n"
+     + "".join("  - {<<: *base, b: 2}\n" for _ in range(60)), "x.yaml:53: more than 50 merge keys (<<)"),
+    ("too many aliases", "a: &a x\nb: [" + ", ".join(["*a"] * 201) + "]\n", "x.yaml:2: more than 200 aliases (*name)"),
+    ("aliases to a huge string", "s: &s " + "x" * 200_000 + "\nl: [*s, *s, *s, *s, *s]\n",
+     "x.yaml:2: more than 1,000,000 characters of text (aliases and merge keys count what they copy)"),
+])
+def test_yaml_bounds(tmp_path, monkeypatch, loader, name, text, message):
+    path = write(tmp_path, "x.yaml", text)
+    with pytest.raises(ContentError) as error:
+        load_with(loader, monkeypatch, path)
+    assert error.value.problems == [message]
+
+
+@pytest.mark.parametrize("size", [256 * 1024 + 1, 10 * 1024 * 1024])
+def test_oversized_file_is_refused_unread(tmp_path, size):
+    path = write(tmp_path, "x.yaml", b"title: " + b"x" * (size - 8) + b"\n")
+    started = time.monotonic()
+    with pytest.raises(ContentError) as error:
+        yamlfile.load_yaml(path, "x.yaml")
+    assert error.value.problems == ["x.yaml: file too large (over 256 KB)"]
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_a_file_within_every_bound_still_loads(tmp_path, monkeypatch, loader):
+    text = ("base: &base {a: 1, b: [x, y]}\n"
+            "uses: [*base, *base]\nmerged: {<<: *base, c: 3}\n"
+            "nest: " + "[" * 31 + "1" + "]" * 31 + "\n")
+    data, node = load_with(loader, monkeypatch, write(tmp_path, "x.yaml", text))
+    assert data["merged"] == {"a": 1, "b": ["x", "y"], "c": 3}
+    assert data["uses"] == [data["base"], data["base"]]
+    assert node.value[-1][0].start_mark.line == 3
+
+
+def test_libyaml_parses_the_library_exactly_as_the_python_loader(monkeypatch):
+    if LIBYAML is None:
+        pytest.skip("PyYAML without libyaml")
+
+    def marks(node):
+        yield type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column
+        children = node.value if isinstance(node, yaml.SequenceNode) else (
+            [child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else [])
+        for child in children:
+            yield from marks(child)
+
+    files = sorted((REPO / "content").glob("*/*.yaml")) + [REPO / "clinic.yaml"]
+    for path in files:
+        fast = load_with(LIBYAML, monkeypatch, path)
+        slow = load_with(None, monkeypatch, path)
+        assert fast[0] == slow[0], path
+        assert list(marks(fast[1])) == list(marks(slow[1])), path
+
+
+@pytest.mark.parametrize("text", [
+    "title: [unclosed\nsummary: x\n",
+    "a: b\n  c: d\n",
+    "a: *nowhere\n",
+    "a: 'open\n",
+    "a:\tb\n\t- c\n",
+    "key: value\n---\nsecond: document\n",
+    "a: \x07\n",
+    "? [a, b]\n: c\n",
+])
+def test_libyaml_errors_read_as_the_python_loaders(tmp_path, monkeypatch, text):
+    path = write(tmp_path, "x.yaml", text)
+    messages = []
+    for loader in [None, LIBYAML]:
+        try:
+            load_with(loader, monkeypatch, path)
+            messages.append(None)
+        except ContentError as error:
+            messages.append(error.problems)
+    assert messages[0] is not None
+    assert messages[0] == messages[1]
