@@ -2,6 +2,8 @@
 unsafe links and forged log lines. Each attack either fails with a clear one-line error or is
 made harmless; none may crash, hang or reach outside the project and output folders."""
 
+import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 from handouts import yamlfile
 from handouts.cli import cli
 from handouts.errors import ContentError
+from handouts.manifest import MANIFEST_FILE, Manifest
 
 from conftest import REPO
 
@@ -84,6 +87,7 @@ def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
         import yaml
         from handouts import yamlfile
         from handouts.errors import ContentError
+from handouts.manifest import MANIFEST_FILE, Manifest
         yamlfile.FAST_LOADER = {loader}
         try:
             yamlfile.load_yaml(__import__("pathlib").Path({str(path)!r}), "x.yaml")
@@ -197,3 +201,66 @@ def test_libyaml_errors_read_as_the_python_loaders(tmp_path, monkeypatch, text):
             messages.append(error.problems)
     assert messages[0] is not None
     assert messages[0] == messages[1]
+
+
+# --- The build manifest, which anyone who can write to the output folder can change ----------------
+
+
+def entry(source: str = "/nowhere/gone.yaml") -> dict:
+    return {"fingerprint": "0" * 64, "source": source, "title": "T", "language": "en", "large_print": False,
+            "version": 1, "pages": 1}
+
+
+def warnings_of(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records
+            if record.name == "handouts" and record.levelno == logging.WARNING]
+
+
+def test_tampered_manifest_removes_only_its_own_files_inside_the_output_folder(tmp_path, caplog):
+    out, outside = tmp_path / "output", tmp_path / "outside"
+    (out / "en").mkdir(parents=True)
+    outside.mkdir()
+    victims = [write(tmp_path, "victim.txt", "keep"), write(outside, "victim.pdf", "keep"),
+               write(outside, "fr/linked.pdf", "keep")]
+    (out / "en" / "link.pdf").symlink_to(outside / "victim.pdf")
+    (out / "fr").symlink_to(outside / "fr", target_is_directory=True)
+    orphan = write(out, "en/gone-handout.pdf", "old")
+    names = ["../victim.txt", str(tmp_path / "victim.txt"), "en/../../victim.txt", "en/link.pdf",
+             "fr/linked.pdf", "en/gone-handout.pdf", "en/notes.txt"]
+    write(out, MANIFEST_FILE, json.dumps({"format": 1, "outputs": {name: entry() for name in names}}))
+
+    caplog.set_level(logging.WARNING, logger="handouts")
+    removed = Manifest(out).remove_orphans([])
+
+    assert removed == [orphan] and not orphan.exists()
+    assert all(victim.read_text() == "keep" for victim in victims)
+    assert (out / "en" / "link.pdf").is_symlink()
+    assert sorted(warnings_of(caplog)) == sorted([
+        *(f"{out / MANIFEST_FILE}: ignored the entry {name!r}: not a file this tool writes"
+          for name in ["../victim.txt", str(tmp_path / "victim.txt"), "en/../../victim.txt", "en/notes.txt"]),
+        f"{out / 'en/link.pdf'}: not removed: it leads outside {out}",
+        f"{out / 'fr/linked.pdf'}: not removed: it leads outside {out}",
+    ])
+    assert json.loads((out / MANIFEST_FILE).read_text())["outputs"] == {}
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"format": 1, "outputs": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001,
+    '{"format": 1, "outputs": {"en/x.pdf": {"pages": "no such field"}}}',
+    '{"format": 1, "outputs": [1, 2]}',
+    "not json",
+    " " * (8 * 1024 * 1024 + 1),
+])
+def test_corrupt_manifest_is_rebuilt_and_says_so_once(tmp_path, caplog, text):
+    out = tmp_path / "output"
+    write(out, MANIFEST_FILE, text)
+    caplog.set_level(logging.WARNING, logger="handouts")
+    assert Manifest(out).entries == {}
+    assert warnings_of(caplog) == [f"{out / MANIFEST_FILE} is unreadable: rebuilding everything"]
+
+
+def test_missing_manifest_is_quiet(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="handouts")
+    assert Manifest(tmp_path / "output").entries == {}
+    assert warnings_of(caplog) == []
