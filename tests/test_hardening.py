@@ -2,6 +2,7 @@
 unsafe links and forged log lines. Each attack either fails with a clear one-line error or is
 made harmless; none may crash, hang or reach outside the project and output folders."""
 
+import datetime
 import json
 import logging
 import subprocess
@@ -18,6 +19,7 @@ from handouts import yamlfile
 from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.visit import Visit, VisitError
 
 from conftest import REPO
 
@@ -88,6 +90,7 @@ def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
         from handouts import yamlfile
         from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.visit import Visit, VisitError
         yamlfile.FAST_LOADER = {loader}
         try:
             yamlfile.load_yaml(__import__("pathlib").Path({str(path)!r}), "x.yaml")
@@ -264,3 +267,41 @@ def test_missing_manifest_is_quiet(tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger="handouts")
     assert Manifest(tmp_path / "output").entries == {}
     assert warnings_of(caplog) == []
+
+
+# --- Visit details typed at the front desk ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("date", "0", "procedure date: not a date like 2026-12-03"),
+    ("date", "-86400", "procedure date: not a date like 2026-12-03"),
+    ("date", "1764720000", "procedure date: not a date like 2026-12-03"),
+    ("date", "2026-12-03T00:00:00", "procedure date: not a date like 2026-12-03"),
+    ("date", "2026-12-03T00:00:00+02:00", "procedure date: not a date like 2026-12-03"),
+    ("date", "20261203", "procedure date: not a date like 2026-12-03"),
+    ("date", "\u0662\u0660\u0662\u0666-\u0661\u0662-\u0660\u0663", "procedure date: not a date like 2026-12-03"),
+    ("date", "2026-02-30", "procedure date: not a date like 2026-12-03"),
+    ("date", "1969-12-31", "procedure date: not a year from 2000 to 2100"),
+    ("date", "9999-12-31", "procedure date: not a year from 2000 to 2100"),
+    ("arrive", "0", "arrival time: not a time like 08:30"),
+    ("arrive", "86399", "arrival time: not a time like 08:30"),
+    ("arrive", "08:30:00", "arrival time: not a time like 08:30"),
+    ("arrive", "08:30+02:00", "arrival time: not a time like 08:30"),
+    ("arrive", "08:30Z", "arrival time: not a time like 08:30"),
+    ("arrive", "24:00", "arrival time: not a time like 08:30"),
+    ("arrive", "2026-12-03T08:30", "arrival time: not a time like 08:30"),
+])
+def test_loose_dates_and_times_are_refused_without_echoing_them(field, value, message):
+    with pytest.raises(VisitError) as error:
+        Visit.from_fields({field: value})
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize("field,value,expected", [
+    ("date", "2000-01-01", datetime.date(2000, 1, 1)),
+    ("date", "2100-12-31", datetime.date(2100, 12, 31)),
+    ("arrive", "00:00", datetime.time(0, 0)),
+    ("arrive", "23:59", datetime.time(23, 59)),
+])
+def test_dates_and_times_as_written_still_work(field, value, expected):
+    assert getattr(Visit.from_fields({field: value}), field) == expected
