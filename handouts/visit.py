@@ -22,6 +22,9 @@ NOT_A_TIME = "not a time like 08:30"
 YEARS = range(2000, 2101)
 DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME_TEXT = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (boxes on paper), stray surrogates, and the marks, embeddings, overrides and
+isolates that make text run right to left: typed text never needs them, and they can reverse it."""
 
 
 class VisitError(HandoutsError):
@@ -64,7 +67,8 @@ class Visit(Strict):
     @classmethod
     def from_fields(cls, fields: dict[str, str | None]) -> "Visit":
         """From form or command-line text; empty text is an empty field."""
-        values = {name: " ".join(value.split()) for name, value in fields.items() if value and value.strip()}
+        values = {name: cleaned(value) for name, value in fields.items() if value}
+        values = {name: value for name, value in values.items() if value}
         try:
             return cls.model_validate(values)
         except ValidationError as error:
@@ -79,3 +83,9 @@ class Visit(Strict):
                 else:
                     problems.append(f"{label}: not accepted")
             raise VisitError("\n".join(problems)) from None
+
+
+def cleaned(text: str) -> str:
+    """The words of the text, one space apart, without control or direction-changing characters."""
+    words = (UNSHOWN.sub("", word) for word in text.split())
+    return " ".join(word for word in words if word)

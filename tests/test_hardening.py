@@ -3,6 +3,7 @@ unsafe links and forged log lines. Each attack either fails with a clear one-lin
 made harmless; none may crash, hang or reach outside the project and output folders."""
 
 import datetime
+import io
 import json
 import logging
 import subprocess
@@ -11,6 +12,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pdfplumber
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -19,6 +21,7 @@ from handouts import yamlfile
 from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.render import Request
 from handouts.visit import Visit, VisitError
 
 from conftest import REPO
@@ -90,6 +93,7 @@ def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
         from handouts import yamlfile
         from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.render import Request
 from handouts.visit import Visit, VisitError
         yamlfile.FAST_LOADER = {loader}
         try:
@@ -305,3 +309,38 @@ def test_loose_dates_and_times_are_refused_without_echoing_them(field, value, me
 ])
 def test_dates_and_times_as_written_still_work(field, value, expected):
     assert getattr(Visit.from_fields({field: value}), field) == expected
+
+
+@pytest.mark.parametrize("typed,kept", [
+    ("Ana\x00 L\x07opez\x1b[31m", "Ana Lopez[31m"),
+    ("\u202eAna Lopez\u202c", "Ana Lopez"),
+    ("\u2067Ana\u2069 \u200fLopez\u200e \u061c", "Ana Lopez"),
+    ("Ana\r\nLopez\x85\x9b", "Ana Lopez"),
+    ("Dr \udcff Lee", "Dr Lee"),
+    ("Jos\u00e9 \u0645\u0631\u064a\u0645 \u05d9\u05e2\u05dc", "Jos\u00e9 \u0645\u0631\u064a\u0645 \u05d9\u05e2\u05dc"),
+])
+def test_control_and_direction_characters_are_dropped(typed, kept):
+    visit = Visit.from_fields({"patient": typed, "note": typed})
+    assert visit.patient == visit.note == kept
+
+
+def test_only_invisible_characters_is_an_empty_field():
+    assert Visit.from_fields({"patient": "\u202e\x00 \u2066"}).patient == ""
+
+
+def test_lengths_are_still_bounded_after_cleaning():
+    with pytest.raises(VisitError, match="^patient name: too long"):
+        Visit.from_fields({"patient": "N" * 101})
+    assert Visit.from_fields({"patient": "\u202e" * 50 + "N" * 100}).patient == "N" * 100
+
+
+def test_long_words_wrap_inside_the_page_and_text_reads_left_to_right(builder):
+    visit = Visit.from_fields({"patient": "W" * 100, "location": "M" * 200, "physician": "\u202eDr Lee\u202c"})
+    pdf = builder.render(Request("epidural-steroid-injection", "en", "letter", visit=visit)).pdf
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        typed = [char for char in page.chars if char["text"] in "WM" and char["size"] < 14]
+        text = page.extract_text()
+    assert text.count("W") >= 100 and text.count("M") >= 200
+    assert max(char["x1"] for char in typed) <= page.width - 36  # inside the right margin
+    assert "Dr Lee" in text and "eeL rD" not in text
