@@ -21,6 +21,7 @@ from handouts import yamlfile
 from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.markup import markdown_block
 from handouts.render import Request
 from handouts.visit import Visit, VisitError
 
@@ -93,6 +94,7 @@ def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
         from handouts import yamlfile
         from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.markup import markdown_block
 from handouts.render import Request
 from handouts.visit import Visit, VisitError
         yamlfile.FAST_LOADER = {loader}
@@ -344,3 +346,40 @@ def test_long_words_wrap_inside_the_page_and_text_reads_left_to_right(builder):
     assert text.count("W") >= 100 and text.count("M") >= 200
     assert max(char["x1"] for char in typed) <= page.width - 36  # inside the right margin
     assert "Dr Lee" in text and "eeL rD" not in text
+
+
+# --- Links in content ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", ["../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "javascript:alert(1)",
+                                  "JavaScript:alert(1)", "http://example.org/", "data:text/html,x", "#top", "",
+                                  "<java script:x>", "https:example.org", "//example.org/x"])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_only_https_mailto_and_tel_links_load(clinic_project, command, link):
+    esi = (REPO / "content/en/epidural-steroid-injection.yaml").read_text(encoding="utf-8")
+    fragment = "call_us:\n  - You have a headache"
+    assert fragment in esi
+    text = esi.replace(fragment, f"call_us:\n  - See [this]({link}) and [ours](https://example.org/). You have a headache", 1)
+    write(clinic_project, "content/en/linked.yaml", text)
+    line = text[: text.index("See [this]")].count("\n") + 1
+    out = clinic_project / "output"
+    result = CliRunner().invoke(cli, [command, "linked", "--project", str(clinic_project), "--out", str(out)]
+                                if command == "build" else [command, "linked", "--project", str(clinic_project)],
+                                catch_exceptions=False)
+    assert result.exit_code == 1
+    shown = repr(link.strip("<>").replace(" ", "%20"))
+    problem = (f"content/en/linked.yaml:{line}: call_us[1]: link {shown} is not allowed: "
+               "links must start with https://, mailto: or tel:")
+    assert [line for line in result.output.splitlines() if "linked.yaml" in line] == (
+        [f"Error: {problem}"] if command == "build" else [f"  error   {problem}"])
+    assert not out.exists()
+
+
+def test_allowed_links_still_print():
+    html = markdown_block("[Site](https://example.org/) [Mail](mailto:a@example.org) [Phone](tel:+15555550100)")
+    assert html.count("<a href=") == 3
+
+
+@pytest.mark.parametrize("link", ["../x.pdf", "file:///etc/passwd", "http://example.org/"])
+def test_a_refused_link_that_reaches_the_page_is_text(link):
+    assert "<a " not in markdown_block(f"[x]({link})")
