@@ -23,6 +23,7 @@ from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
 from handouts.markup import markdown_block
 from handouts.render import Request
+from handouts.server import create_app
 from handouts.visit import Visit, VisitError
 
 from conftest import REPO
@@ -96,6 +97,7 @@ def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
 from handouts.manifest import MANIFEST_FILE, Manifest
 from handouts.markup import markdown_block
 from handouts.render import Request
+from handouts.server import create_app
 from handouts.visit import Visit, VisitError
         yamlfile.FAST_LOADER = {loader}
         try:
@@ -383,3 +385,16 @@ def test_allowed_links_still_print():
 @pytest.mark.parametrize("link", ["../x.pdf", "file:///etc/passwd", "http://example.org/"])
 def test_a_refused_link_that_reaches_the_page_is_text(link):
     assert "<a " not in markdown_block(f"[x]({link})")
+
+
+# --- The front desk's access log ---------------------------------------------------------------------
+
+
+def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(library_project, caplog):
+    client = create_app(library_project).test_client()
+    caplog.set_level(logging.INFO, logger="handouts.serve")
+    forged = "/x%0D%0A2026-01-01 handouts.serve POST /pdf 200%1B[2J%E2%80%AE"
+    assert client.get(forged).status_code == 404
+    [line] = [record.getMessage() for record in caplog.records if record.name == "handouts.serve"]
+    assert line == "GET /x\\r\\n2026-01-01 handouts.serve POST /pdf 200\\x1b[2J\\u202e 404"
+    assert line.isprintable()
