@@ -22,7 +22,7 @@ MAX_VALUES = 20_000
 MAX_TEXT = 1_000_000
 MAX_ALIASES = 200
 MAX_MERGE_KEYS = 50
-FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+MAX_NUMBER_CHARS = 100
 
 FRIENDLY_MESSAGES = {
     "missing": "required, but missing",
@@ -171,7 +171,33 @@ class Budget:
             raise Oversized(line, f"more than {limit:,} {what}")
 
 
-class CountingLoader(yaml.SafeLoader):
+class GuardedConstruction:
+    """A value Python cannot hold (year 0, February 30, a number of thousands of digits) is a YAML
+    error at its line, not a crash."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as error:
+            problem = f"cannot read this value: {str(error).split(';')[0]}"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
+
+def _short_integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """Integers of at most MAX_NUMBER_CHARS characters: a long base-60 one takes seconds per digit group."""
+    if len(node.value) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of more than {MAX_NUMBER_CHARS} characters")
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+def guarded(loader: type) -> type:
+    """The loader with GuardedConstruction and the integer length limit."""
+    subclass = type(f"Guarded{loader.__name__}", (GuardedConstruction, loader), {})
+    subclass.add_constructor("tag:yaml.org,2002:int", _short_integer)
+    return subclass
+
+
+class CountingLoader(guarded(yaml.SafeLoader)):
     """The pure-Python safe loader, counting each event as the composer takes it, before it nests deeper."""
 
     def __init__(self, text: str):
@@ -182,6 +208,9 @@ class CountingLoader(yaml.SafeLoader):
         event = super().get_event()
         self.budget.count(event)
         return event
+
+
+FAST_LOADER = guarded(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None  # libyaml, when PyYAML has it
 
 
 def validate(model: type[Model], data: Any, node: yaml.Node | None, shown_as: str) -> Model:
