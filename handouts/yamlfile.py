@@ -82,8 +82,11 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
 
 def _parse(text: str, fast: bool) -> tuple[Any, yaml.Node | None]:
     if fast:  # libyaml composes in C, out of reach: count its events in a first, cheap pass
-        budget = Budget()
+        budget, documents = Budget(), 0
         for event in yaml.parse(text, Loader=FAST_LOADER):
+            documents += isinstance(event, yaml.DocumentStartEvent)
+            if documents > 1:  # the composer reports the second document, as the Python loader would
+                break
             budget.count(event)
         loader = FAST_LOADER(text)
     else:

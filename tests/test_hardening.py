@@ -208,6 +208,8 @@ def test_libyaml_parses_the_library_exactly_as_the_python_loader(monkeypatch):
     "a: 'open\n",
     "a:\tb\n\t- c\n",
     "key: value\n---\nsecond: document\n",
+    "---\n" * 30_000,
+    "a: 1\n---\n" + "- [1, 2, 3]\n" * 10_000,
     "a: \x07\n",
     "? [a, b]\n: c\n",
 ])
