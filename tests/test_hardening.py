@@ -61,7 +61,7 @@ def run_limited(code: str, memory_mb: int = 512, seconds: int = 20) -> subproces
     """Python code in a child process that may use at most `memory_mb` of address space."""
     limit = memory_mb * 1024 * 1024
     wrapper = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n" + textwrap.dedent(code)
-    return subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=seconds,
+    return subprocess.run([sys.executable, "-c", wrapper], check=False, capture_output=True, text=True, timeout=seconds,
                           cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 
