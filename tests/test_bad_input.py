@@ -4,19 +4,16 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 
-from conftest import REPO, pdf_text
+from conftest import REPO, invoke, pdf_text
 
 ESI = (REPO / "content/en/epidural-steroid-injection.yaml").read_text()
 
 
 def build(project: Path, *args: str):
     out = project / "output"
-    result = CliRunner().invoke(cli, ["build", *args, "--project", str(project), "--out", str(out)])
-    assert "Traceback" not in result.output
+    result = invoke("build", *args, "--project", str(project), "--out", str(out))
     return result, out
 
 
@@ -150,7 +147,7 @@ def test_template_cannot_fetch_outside_assets(clinic_project, url):
 
 
 def test_missing_clinic_yaml(tmp_path):
-    result = CliRunner().invoke(cli, ["list", "--project", str(tmp_path)])
+    result = invoke("list", "--project", str(tmp_path))
     assert result.exit_code == 1
     assert result.output == f"Error: {tmp_path}: no clinic.yaml here (make one with `handouts init {tmp_path}`)\n"
 
@@ -158,6 +155,6 @@ def test_missing_clinic_yaml(tmp_path):
 def test_bad_clinic_yaml_field(clinic_project):
     clinic = clinic_project / "clinic.yaml"
     clinic.write_text(clinic.read_text().replace('primary: "#1d5b79"', 'primary: blue'))
-    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    result = invoke("list", "--project", str(clinic_project))
     assert result.exit_code == 1
     assert result.output.startswith("Error: clinic.yaml:6: colors.primary: string should match pattern")

@@ -5,14 +5,14 @@ import json
 import pytest
 import textstat
 import yaml
-from click.testing import CliRunner
 
 from handouts.build import Builder
 from handouts.check import Checker
-from handouts.cli import cli
 from handouts.project import open_project
 from handouts.readability import as_prose, patient_text
 from handouts.render import Request
+
+from conftest import invoke
 
 TOPIC = {
     "title": "Test topic",
@@ -35,8 +35,7 @@ def write_topic(project, **changes):
 
 
 def check(project, *args):
-    result = CliRunner().invoke(cli, ["check", "test-topic", "--json", "--project", str(project), *args])
-    assert "Traceback" not in result.output
+    result = invoke("check", "test-topic", "--json", "--project", str(project), *args)
     return result, json.loads(result.output) if result.output.startswith("{") else None
 
 
@@ -149,7 +148,7 @@ def test_uncovered_character(clinic_project):
 def test_missing_logo(clinic_project):
     write_topic(clinic_project)
     (clinic_project / "assets/logo.svg").unlink()
-    result = CliRunner().invoke(cli, ["check", "--project", str(clinic_project)])
+    result = invoke("check", "--project", str(clinic_project))
     assert result.exit_code == 1
     assert result.output == "Error: clinic.yaml: assets/logo.svg: file not found\n"
 
@@ -167,27 +166,33 @@ def test_grade_is_textstat_on_the_rendered_text(clinic_project):
 
 def test_table_on_a_terminal(clinic_project):
     write_topic(clinic_project, call_us=["You need to utilize the phone."])
-    result = CliRunner().invoke(cli, ["check", "test-topic", "--project", str(clinic_project)])
+    result = invoke("check", "test-topic", "--project", str(clinic_project))
     lines = result.output.splitlines()
     assert lines[0].startswith("en/test-topic: Flesch-Kincaid grade ") and lines[0].endswith("1 pages, 0 errors, 1 warnings")
     assert f'  warning {FILE}:5: call_us[1]: "utilize": try "use", or explain it in bold' in lines
 
 
+@pytest.mark.slow
 def test_builtin_library_passes_strict():
-    result = CliRunner().invoke(cli, ["check", "--strict"])
+    result = invoke("check", "--strict")
     assert result.exit_code == 0, result.output
 
 
 def test_page_counts_of_unchanged_pdfs_come_from_the_built_folder(clinic_project, monkeypatch):
+    from handouts import pdf
+
     write_topic(clinic_project)
     out = clinic_project / "output"
-    assert CliRunner().invoke(cli, ["build", "test-topic", "--project", str(clinic_project), "--out", str(out)]
-                              ).exit_code == 0
-    monkeypatch.setattr(Builder, "page_count", lambda self, html: pytest.fail("laid out again"))
+    assert invoke("build", "test-topic", "--project", clinic_project, "--out", out).exit_code == 0
+    layouts = []
+    lay_out = pdf.render_document
+    monkeypatch.setattr(pdf, "render_document", lambda *args: layouts.append(args) or lay_out(*args))
     result, data = check(clinic_project, "--out", str(out))
     assert result.exit_code == 0 and data["handouts"][0]["pages"] == 1
+    assert layouts == []
 
-    write_topic(clinic_project, summary="You can call us at any hour. We are glad to help you.")
-    monkeypatch.undo()
+    extras = [{"heading": f"Part {number}", "text": "- You can call us.\n" * 30} for number in range(8)]
+    write_topic(clinic_project, extras=extras)  # three pages now; the built PDF had one
     result, data = check(clinic_project, "--out", str(out))  # changed since the build: laid out again
-    assert result.exit_code == 0 and data["handouts"][0]["pages"] == 1
+    assert len(layouts) == 1
+    assert result.exit_code == 1 and data["handouts"][0]["pages"] > 2

@@ -5,12 +5,11 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
 from handouts import __version__
 from handouts.cli import cli
 
-from conftest import pdf_fonts, pdf_reader, pdf_text
+from conftest import invoke, pdf_fonts, pdf_reader, pdf_text
 
 SLUG = "epidural-steroid-injection"
 LETTER = (612, 792)
@@ -18,7 +17,7 @@ A4 = (595, 842)
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return invoke(*args)
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])
@@ -89,7 +88,7 @@ def test_page_size_option(tmp_path):
 
 
 def test_build_to_standard_output():
-    result = CliRunner().invoke(cli, ["build", SLUG, "-o", "-"])
+    result = invoke("build", SLUG, "-o", "-")
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"%PDF-")
 

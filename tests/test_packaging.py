@@ -5,7 +5,11 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO
+
+pytestmark = pytest.mark.slow  # a wheel, a virtual environment, subprocess builds
 
 SLUG = "epidural-steroid-injection"
 

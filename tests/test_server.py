@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 
 from conftest import REPO, pdf_text
 
+pytestmark = pytest.mark.slow  # a server process, a browser, load
 CHROMIUM = "/usr/bin/chromium"
 PATIENT = "Quintessa Marrowfield"
 
