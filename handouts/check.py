@@ -66,13 +66,14 @@ class Checker:
     """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
 
     def __init__(self, builder: Builder, require_approved: bool = False, today: date | None = None,
-                 built: Path | None = None):
+                 built: Path | None = None, count_pages: bool = True):
         self.builder = builder
         self.project = builder.project
         self.require_approved = require_approved
         self.today = today or date.today()
         self.built = Manifest(built) if built else None
         self.fingerprints = Fingerprints(self.project)
+        self.count_pages = count_pages
 
     @cached_property
     def font_coverage(self) -> set[int]:
@@ -108,7 +109,7 @@ class Checker:
             request = Request(slug, language, self.project.clinic.page_size)
             page = self.builder.renderer.page(request)
             handout, html = page.handout, page.html
-            pages = self._pages_already_built(request) or self.builder.page_count(html)
+            pages = (self._pages_already_built(request) or self.builder.page_count(html)) if self.count_pages else None
         except HandoutsError as error:
             for line in str(error).splitlines():  # content errors already begin with file:line
                 where, _, message = line.partition(": ") if line.startswith(shown) else (shown, "", line)
@@ -217,9 +218,9 @@ class Checker:
             report.add("error", where, f"review.translation_of: translated from {source.language} version "
                                        f"{source.version}, which is now version {original}: update the translation")
 
-    def _print(self, report: Report, pages: int, html: str, shown: str) -> None:
+    def _print(self, report: Report, pages: int | None, html: str, shown: str) -> None:
         report.pages = pages
-        if pages > 2:
+        if pages is not None and pages > 2:
             report.add("error", shown, f"{pages} pages at {self.project.clinic.page_size}: "
                                        "standard print must fit one double-sided sheet (2 pages)")
         missing = sorted({char for char in visible_text(html) if not char.isspace()

@@ -12,6 +12,7 @@ from handouts.build import Target, write_atomically
 from handouts.project import CLINIC_FILE, Project
 
 MANIFEST_FILE = ".handouts-manifest.json"
+PACKAGE = Path(__file__).parent  # the code that renders is an input too
 FORMAT = 1
 
 
@@ -88,7 +89,7 @@ class Fingerprints:
             for folder in ("templates", "assets"):
                 digest.update(folder_digest(root / folder).encode())
         digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
-        for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that renders
+        for module in sorted(PACKAGE.glob("*.py")):
             digest.update(file_digest(module).encode())
         return digest.hexdigest()
 

@@ -2,6 +2,8 @@
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -78,11 +80,27 @@ def test_edited_content_file_rebuilds_only_that_handout_in_every_size(clinic_pro
     clinic = clinic_project / "clinic.yaml"
     clinic.write_text(clinic.read_text().replace("print_sizes: [standard]", "print_sizes: [standard, large]"))
     build_set(clinic_project)
+    out = clinic_project / "output"
+    pages = {name: str(len(pdf_reader((out / name).read_bytes()).pages)) for name in pdfs(clinic_project)}
+    assert index_rows(out) == [  # by title, standard print after large
+        (name, title, "English", size, "1", pages[name])
+        for slug, title in [("pain-diary", "Pain diary"), (SET[1], "Why see a pain specialist?")]
+        for name, size in [(f"en/large-print/{slug}.pdf", "Large print"), (f"en/{slug}.pdf", "Standard")]]
     before = pdfs(clinic_project)
     override(clinic_project, f"content/en/{SET[1]}.yaml", "Bring a list", "Take a list")
     result = build_set(clinic_project)
     assert result.exit_code == 0, result.output
     assert rewritten(before, pdfs(clinic_project)) == [f"en/large-print/{SET[1]}.pdf", f"en/{SET[1]}.pdf"]
+
+
+def index_rows(out: Path) -> list[tuple[str, ...]]:
+    """The index page's table: link, then the text of each cell."""
+    html = (out / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr><td><a href="([^"]+)">([^<]+)</a></td><td>([^<]*)</td><td>([^<]*)</td>'
+                      r'<td class="number">([^<]*)</td><td class="number">([^<]*)</td></tr>', html)
+    headings = re.findall(r'<th scope="col">([^<]+)</th>', html)
+    assert headings == ["Handout", "Language", "Print", "Version", "Pages"]
+    return rows
 
 
 def test_edited_shared_block_rebuilds_every_handout_of_that_language(clinic_project):
@@ -211,3 +229,62 @@ def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_proje
     assert reader.trailer["/Root"]["/Lang"] == "en"
     assert "booklet.pdf" in (out / "index.html").read_text()
     assert build_set(clinic_project, "--booklet").output.startswith("All ")  # nothing changed, not remade
+
+    booklet = (out / "en/booklet.pdf").stat().st_ino
+    override(clinic_project, "content/en/pain-diary.yaml", "title: Pain diary", "title: My pain diary")
+    result = build_set(clinic_project, "--booklet")
+    assert f"Made {out / 'en/booklet.pdf'}" in result.output
+    assert (out / "en/booklet.pdf").stat().st_ino != booklet
+    reader = pdf_reader((out / "en/booklet.pdf").read_bytes())
+    assert "My pain diary" in [item.title for item in reader.outline]
+
+
+FINGERPRINTED = {  # what the README says a rebuild looks at, each changed in a project of its own
+    "labels": lambda project: write(project / "content/en/_labels.yaml", "summary: Key points\n"),
+    "template": lambda project: write(project / "templates/handout.html", '{% extends "builtin/handout.html" %}\n'),
+    "font": lambda project: shutil.copy(REPO / "assets/fonts/AtkinsonHyperlegible-Bold.ttf",
+                                        project / "assets/fonts/AtkinsonHyperlegible-Regular.ttf"),
+    "logo": lambda project: write(project / "assets/logo.svg", (REPO / "assets/logo.svg").read_text() + "\n"),
+    "clinic.yaml": lambda project: write(project / "clinic.yaml",
+                                         (project / "clinic.yaml").read_text().replace("(555)", "(556)")),
+}
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("change", FINGERPRINTED)
+def test_every_input_is_in_the_fingerprint(clinic_project, change):
+    (clinic_project / "assets/fonts").mkdir(exist_ok=True)
+    before = fingerprint(clinic_project)
+    FINGERPRINTED[change](clinic_project)
+    assert fingerprint(clinic_project) != before
+
+
+def test_the_package_code_is_in_the_fingerprint(clinic_project, tmp_path, monkeypatch):
+    from handouts import manifest
+
+    before = fingerprint(clinic_project)
+    package = tmp_path / "package"
+    shutil.copytree(manifest.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert fingerprint(clinic_project, package) == before  # a copy of the same code: the same
+    (package / "render.py").write_text((package / "render.py").read_text() + "\n# changed\n")
+    assert fingerprint(clinic_project, package) != before
+
+
+def fingerprint(project: Path, package: Path | None = None) -> str:
+    """The fingerprint a build would record for pain-diary, in a fresh process' view of the project."""
+    from handouts import manifest
+    from handouts.build import plan
+    from handouts.project import open_project
+
+    opened = open_project(project)
+    [target] = plan(opened, ["pain-diary"], ["en"], "letter", ["standard"], project / "output")
+    original = manifest.PACKAGE
+    manifest.PACKAGE = package or original
+    try:
+        return manifest.Fingerprints(opened).of(target)
+    finally:
+        manifest.PACKAGE = original

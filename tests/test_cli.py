@@ -1,6 +1,7 @@
 """The command line, through Click's test runner: exit codes, messages, real PDFs."""
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -114,6 +115,10 @@ def test_schema_is_json_schema():
     assert schema["additionalProperties"] is False
     clinic = json.loads(run("schema", "clinic").output)
     assert "after_hours_phone" in clinic["properties"]
+    labels = json.loads(run("schema", "labels").output)
+    assert {"summary", "call_us", "booklet_title"} <= set(labels["required"])
+    blocks = json.loads(run("schema", "blocks").output)
+    assert {"every_procedure", "sedation", "implanted_device"} <= set(blocks["properties"])
 
 
 def test_init_creates_a_project_and_never_overwrites(tmp_path):
@@ -184,3 +189,13 @@ def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
     assert result.output == ("Error: patient name: too long (at most 100 characters)\n"
                              "Error: procedure date: not a date like 2026-12-03\n")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_serve_on_a_port_in_use_is_an_error_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
