@@ -8,7 +8,8 @@ from functools import cached_property
 from pathlib import Path
 
 from handouts import __version__
-from handouts.build import Target, write_atomically
+from handouts.files import write_atomically
+from handouts.maker import Target
 from handouts.project import CLINIC_FILE, Project
 
 MANIFEST_FILE = ".handouts-manifest.json"
@@ -104,12 +105,12 @@ class Fingerprints:
 
     def source(self, target: Target) -> Path | None:
         request = target.request
-        return self.project.find(f"content/{request.language}/{request.slug}.yaml")
+        return self.project.find(f"content/{request.content_language}/{request.slug}.yaml")
 
     def of(self, target: Target) -> str:
         request = target.request
         source = self.source(target)
-        parts = [self.shared, self.language(request.language), repr(request), str(source),
+        parts = [self.shared, self.language(request.content_language), repr(request), str(source),
                  file_digest(source) if source else ""]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

@@ -122,19 +122,17 @@ FORMULAS = {
 
 @dataclass(frozen=True)
 class Reading:
+    """The score of the language's formula (none for a language without one), and SMOG for English."""
+
     formula: Formula | None
     score: float | None
     smog: float | None
-    words: int
-    longest_sentence: str
 
 
 def measure(blocks: list[str], language: str = "en") -> Reading:
-    """Scores the text with the language's formula (none for a language without one); SMOG for English."""
+    """Scores the text a patient reads, each heading and list item counted as a sentence."""
     text = as_prose(blocks)
     textstat.set_lang(language)
-    longest = max(sentences(blocks), key=lambda sentence: len(sentence.split()), default="")
     formula = FORMULAS.get(language)
     return Reading(formula, formula.score(text) if formula else None,
-                   textstat.smog_index(text) if language == "en" else None,
-                   textstat.lexicon_count(text), longest)
+                   textstat.smog_index(text) if language == "en" else None)

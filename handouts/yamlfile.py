@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from handouts.errors import ContentError
+from handouts.errors import ContentError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -31,12 +31,12 @@ def read_text(path: Path, shown_as: str) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise ContentError([f"{shown_as}: cannot read file ({error.strerror})"]) from None
+        raise ContentError([Problem(shown_as, None, f"cannot read file ({error.strerror})")]) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ContentError([f"{shown_as}:{line}: not UTF-8 text (save the file as UTF-8)"]) from None
+        raise ContentError([Problem(shown_as, line, "not UTF-8 text (save the file as UTF-8)")]) from None
 
 
 def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
@@ -47,10 +47,10 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ContentError([f"{shown_as}{line}: YAML syntax error: {error.problem}"]) from None
+        line = mark.line + 1 if mark else None
+        raise ContentError([Problem(shown_as, line, f"YAML syntax error: {error.problem}")]) from None
     except yaml.YAMLError as error:
-        raise ContentError([f"{shown_as}: YAML error: {error}"]) from None
+        raise ContentError([Problem(shown_as, None, f"YAML error: {error}")]) from None
     finally:
         loader.dispose()
     return data, node
@@ -80,7 +80,7 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
     for path, shown_as in files:
         data, node = load_yaml(path, shown_as)
         if not isinstance(data, dict):
-            raise ContentError([f"{shown_as}:1: expected a mapping of keys and values"])
+            raise ContentError([Problem(shown_as, 1, "expected a mapping of keys and values")])
         merged.update(data)
         origin.update({key: (node, shown_as) for key in data})
     try:
@@ -94,16 +94,14 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
         raise ContentError(_in_line_order(located)) from None
 
 
-def _in_line_order(located: list[tuple[dict, yaml.Node | None, str]]) -> list[str]:
+def _in_line_order(located: list[tuple[Any, yaml.Node | None, str]]) -> list[Problem | str]:
     """`file:line: field: message` for each problem, sorted by file and line."""
-    rows = []
+    problems = []
     for problem, node, shown_as in located:
-        where = _dotted(problem["loc"])
+        where = dotted(problem["loc"])
         message = FRIENDLY_MESSAGES.get(problem["type"], _plain(problem["msg"]))
-        line = line_of(node, problem["loc"])
-        prefix = f"{shown_as}:{line}" if line else shown_as
-        rows.append((shown_as, line or 0, f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"))
-    return [text for _, _, text in sorted(rows, key=lambda row: row[:2])]
+        problems.append(Problem(shown_as, line_of(node, problem["loc"]), f"{where}: {message}" if where else message))
+    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
 
 
 def _plain(message: str) -> str:
@@ -111,7 +109,8 @@ def _plain(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _dotted(location: tuple) -> str:
+def dotted(location: tuple) -> str:
+    """A field's location as messages name it: `review.sources[2].url`."""
     text = ""
     for part in location:
         if isinstance(part, int):

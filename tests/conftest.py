@@ -1,4 +1,4 @@
-"""Shared fixtures: the built-in project, a warm builder, an honest command runner, PDF text
+"""Shared fixtures: the built-in project, a warm maker, an honest command runner, PDF text
 extraction, and the guard that fails a test on any warning of WeasyPrint or of the package."""
 
 import io
@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from handouts.build import Builder
+from handouts.maker import Maker
 from handouts.cli import cli
 from handouts.library import library_root
 from handouts.project import Project, open_project
@@ -37,8 +37,8 @@ def library_project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def builder(library_project) -> Builder:
-    return Builder(library_project)
+def maker(library_project) -> Maker:
+    return Maker(library_project)
 
 
 @pytest.fixture(autouse=True)

@@ -277,11 +277,11 @@ def test_the_package_code_is_in_the_fingerprint(clinic_project, tmp_path, monkey
 def fingerprint(project: Path, package: Path | None = None) -> str:
     """The fingerprint a build would record for pain-diary, in a fresh process' view of the project."""
     from handouts import manifest
-    from handouts.build import plan
+    from handouts.maker import plan_targets
     from handouts.project import open_project
 
     opened = open_project(project)
-    [target] = plan(opened, ["pain-diary"], ["en"], "letter", ["standard"], project / "output")
+    [target] = plan_targets(opened, ["pain-diary"], ["en"], "letter", ["standard"], project / "output")
     original = manifest.PACKAGE
     manifest.PACKAGE = package or original
     try:

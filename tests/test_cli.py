@@ -150,14 +150,14 @@ def test_list_does_not_import_weasyprint():
 
 
 def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from handouts import build
+    from handouts import files
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        build.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
+        files.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
     assert list((tmp_path / "en").iterdir()) == []
 
 

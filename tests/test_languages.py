@@ -8,7 +8,7 @@ import yaml
 
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import Request, long_date
+from handouts.render import RenderRequest, long_date
 
 from conftest import REPO, invoke, pdf_reader, pdf_text, sample
 
@@ -35,8 +35,8 @@ def english_label_words(labels_en, labels_es) -> list[str]:
 
 
 @pytest.mark.parametrize("slug", sample(SPANISH))
-def test_spanish_pdf_has_no_english_label(builder, library_project, slug):
-    pdf = builder.pdf(Request(slug, "es", "letter"))
+def test_spanish_pdf_has_no_english_label(maker, library_project, slug):
+    pdf = maker.pdf(RenderRequest(slug, "es", "letter"))
     text = " ".join(pdf_text(pdf).split())
     handout = library_project.handout("es", slug)
     for source in handout.review.sources:  # source titles stay in their own language
@@ -47,9 +47,9 @@ def test_spanish_pdf_has_no_english_label(builder, library_project, slug):
     assert labels_es.summary in text and labels_es.call_us in text and "Página 1 de 2" in text
 
 
-def test_pdf_declares_its_language_and_title(builder):
+def test_pdf_declares_its_language_and_title(maker):
     for language, title in [("en", "Epidural steroid injection"), ("es", "Inyección epidural de esteroides")]:
-        reader = pdf_reader(builder.pdf(Request(SLUG, language, "letter")))
+        reader = pdf_reader(maker.pdf(RenderRequest(SLUG, language, "letter")))
         assert reader.trailer["/Root"]["/Lang"] == language
         assert reader.metadata.title == title
 

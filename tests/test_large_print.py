@@ -8,7 +8,7 @@ import pytest
 
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import Request
+from handouts.render import RenderRequest
 
 from conftest import invoke, pdf_fonts, sample
 
@@ -29,8 +29,8 @@ def text_lines(page) -> list[tuple[float, float, str]]:
 
 
 @pytest.mark.parametrize("language,slug", sample(HANDOUTS))
-def test_large_print_is_18_point_and_keeps_headings_with_their_text(builder, language, slug):
-    pdf = builder.pdf(Request(slug, language, "letter", large_print=True))
+def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, language, slug):
+    pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print=True))
     assert not any("Italic" in font for font in pdf_fonts(pdf))
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         sizes = Counter(round(char["size"]) for page in document.pages for char in page.chars)

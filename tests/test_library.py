@@ -6,7 +6,7 @@ import pytest
 from handouts.check import Checker
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import Request
+from handouts.render import RenderRequest
 from handouts.visit import Visit
 
 from conftest import pdf_reader, sample
@@ -15,8 +15,8 @@ LIBRARY = open_project(library_root())
 HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() for language in languages]
 
 
-def test_every_handout_passes_checks_bars_apart_from_page_counts(builder):
-    checker = Checker(builder, count_pages=False)
+def test_every_handout_passes_checks_bars_apart_from_page_counts(maker):
+    checker = Checker(maker, count_pages=False)
     problems = [finding for language, slug in HANDOUTS for finding in checker.check(language, slug).findings
                 if finding.severity != "note"]
     assert problems == []
@@ -26,15 +26,15 @@ def test_every_handout_passes_checks_bars_apart_from_page_counts(builder):
 @pytest.mark.slow
 @pytest.mark.parametrize("language,slug", HANDOUTS)
 @pytest.mark.parametrize("page_size", ["letter", "a4"])
-def test_fits_one_double_sided_sheet(builder, language, slug, page_size):
-    pdf = builder.pdf(Request(slug, language, page_size))
+def test_fits_one_double_sided_sheet(maker, language, slug, page_size):
+    pdf = maker.pdf(RenderRequest(slug, language, page_size))
     assert len(pdf_reader(pdf).pages) <= 2
 
 
 @pytest.mark.parametrize("language,slug", sample(HANDOUTS))
-def test_still_fits_with_the_appointment_box_filled_in(builder, language, slug):
+def test_still_fits_with_the_appointment_box_filled_in(maker, language, slug):
     visit = Visit.from_fields({"patient": "Maria Guadalupe Hernandez", "date": "2026-12-03", "arrive": "08:30",
                                "physician": "Dr. Lee", "location": "Riverside Surgery Center, 2nd floor",
                                "note": "Stop aspirin 7 days before, only if your heart doctor agrees."})
-    html = builder.renderer.html(Request(slug, language, "letter", visit=visit))
-    assert builder.page_count(html) <= 2
+    html = maker.renderer.html(RenderRequest(slug, language, "letter", visit=visit))
+    assert maker.page_count(html) <= 2

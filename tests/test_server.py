@@ -173,7 +173,7 @@ def test_html_in_fields_is_printed_as_text(server):
     assert "<b>Bo</b><i>x</i>" in text and "<script>alert(1)</script>" in text
 
 
-def test_render_failure_is_a_500_and_the_server_keeps_serving(tmp_path):
+def test_broken_content_file_is_a_4xx_and_the_server_keeps_serving(tmp_path):
     project = tmp_path / "clinic"
     (project / "content/en").mkdir(parents=True)
     (project / "assets").mkdir()
@@ -182,7 +182,7 @@ def test_render_failure_is_a_500_and_the_server_keeps_serving(tmp_path):
     running = Server(tmp_path, "--project", str(project))
     try:
         status, _, body = running.post(visit(slug="broken"))
-        assert status == 500 and "The PDF could not be made" in body.decode()
+        assert status == 422 and "The PDF could not be made" in body.decode()
         assert running.post(visit())[0] == 200
         assert urllib.request.urlopen(running.url + "/").status == 200
     finally:
