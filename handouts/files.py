@@ -22,9 +22,12 @@ def write_atomically(path: Path, data: bytes) -> None:
     A folder or file that cannot be written is an OutputError naming the path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{path.parent}: cannot make this folder ({error.strerror or error})") from None
+    try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as error:
-        raise OutputError(f"{path}: cannot write here ({error.strerror or error})") from None
+        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -32,7 +35,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write here ({error.strerror or error})") from None
+        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

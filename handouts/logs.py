@@ -47,5 +47,5 @@ def collected_warnings() -> Iterator[list[str]]:
 
 def report(subject: str, warnings: list[str]) -> None:
     """Each warning once, as `subject: message`."""
-    for message in dict.fromkeys(warnings):
+    for message in dict.fromkeys(warning.removesuffix(": ") for warning in warnings):
         LOG.warning("%s: %s", subject, message)

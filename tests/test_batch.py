@@ -74,6 +74,7 @@ def test_no_op_rebuild_does_not_import_weasyprint(clinic_project):
              "try:\n    cli()\nexcept SystemExit as exit:\n    print(exit.code, 'weasyprint' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout == "0 False\n"
+    assert_no_warning_lines(result.stderr)
 
 
 def test_edited_content_file_rebuilds_only_that_handout_in_every_size(clinic_project):
@@ -288,3 +289,23 @@ def fingerprint(project: Path, package: Path | None = None) -> str:
         return manifest.Fingerprints(opened).of(target)
     finally:
         manifest.PACKAGE = original
+
+
+@pytest.mark.slow
+def test_pool_workers_exit_when_the_parent_is_killed(clinic_project):
+    import psutil
+
+    out = clinic_project / "output"
+    process = subprocess.Popen([sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--project",
+                                str(clinic_project), "--out", str(out)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (out / MANIFEST_FILE).exists() and time.monotonic() < deadline:  # the workers are rendering
+        time.sleep(0.05)
+    workers = psutil.Process(process.pid).children()
+    assert len(workers) == 2
+    process.kill()
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    for worker in alive:
+        worker.kill()
+    assert alive == []

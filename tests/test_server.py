@@ -17,7 +17,7 @@ import psutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import REPO, pdf_text
+from conftest import REPO, assert_no_warning_lines, pdf_text
 
 pytestmark = pytest.mark.slow  # a server process, a browser, load
 CHROMIUM = "/usr/bin/chromium"
@@ -57,9 +57,13 @@ class Server:
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read()
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    def stop(self, warnings_expected: bool = False) -> None:
+        """Stop the server; the warnings guard of conftest, for this process: no `Warning:` line."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        if not warnings_expected:
+            assert_no_warning_lines(self.log.read_text())
 
 
 def free_port() -> int:
@@ -186,7 +190,8 @@ def test_broken_content_file_is_a_4xx_and_the_server_keeps_serving(tmp_path):
         assert running.post(visit())[0] == 200
         assert urllib.request.urlopen(running.url + "/").status == 200
     finally:
-        running.stop()
+        running.stop(warnings_expected=True)  # the broken file is named in the log
+    assert "Warning: left off the list: content/en/broken.yaml:2: YAML syntax error" in running.log.read_text()
 
 
 def test_non_loopback_host_needs_a_passcode():
