@@ -9,13 +9,18 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright.
 TEST_PACKAGES := chromium
 
-.PHONY: handouts test check-fast bench system test-system apt clean
+.PHONY: handouts test lint check-fast bench system test-system apt clean
 
 handouts: $(VENV)/.installed
 	$(VENV)/bin/handouts build --all
 
-test: $(VENV)/.installed test-system
+test: $(VENV)/.installed test-system lint
 	$(VENV)/bin/python -m pytest -n auto
+
+lint: $(VENV)/.installed  # static checks: ruff (lint and format) and mypy on the package
+	$(VENV)/bin/ruff check handouts tests benchmarks
+	$(VENV)/bin/ruff format --check handouts tests
+	$(VENV)/bin/mypy handouts
 
 check-fast: $(VENV)/.installed
 	$(VENV)/bin/python -m pytest -m "not slow" -q

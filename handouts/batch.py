@@ -76,14 +76,14 @@ def update_booklet(maker: Maker, manifest: Manifest, fingerprints: Fingerprints,
                    language: str, path: Path, targets: list[Target], force: bool) -> None:
     """Make the booklet again when any handout in it (or the brand) changed; never a partial one."""
     entries = [manifest.entries.get(target.name) for target in targets]
-    if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets)):
+    if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets, strict=True)):
         summary.problems.append(f"{manifest.name(path)}: not made, because some handouts failed to build")
         return
     page_size = targets[0].request.page_size
     fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries if entry])
     if not force and manifest.is_current(path, fingerprint):
         return
-    parts = sorted((Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets) if entry),
+    parts = sorted((Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
                    key=lambda part: part.title.casefold())
     pdf, pages = make_booklet(maker, language, page_size, parts)
     write_atomically(path, pdf)

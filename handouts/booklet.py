@@ -19,7 +19,7 @@ def make_booklet(maker: Maker, language: str, page_size: str, parts: list[Part])
     front_pages = 2  # cover and one page of contents, unless the contents run longer
     for _ in range(3):
         starts = first_pages(front_pages, parts)
-        contents = [{"title": part.title, "page": start} for part, start in zip(parts, starts)]
+        contents = [{"title": part.title, "page": start} for part, start in zip(parts, starts, strict=True)]
         html = renderer.render_template(TEMPLATE, {**context, "contents": contents})
         with collected_warnings() as warnings:
             document = render_document(html, project.root, project.asset_roots)

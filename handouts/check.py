@@ -142,17 +142,17 @@ class Checker:
     def _readability(self, report: Report, html: str, language: str) -> None:
         thresholds = self.project.clinic.reading
         reading = measure(patient_text(html), language)
-        formula = reading.formula
-        if formula is None:
+        formula, score = reading.formula, reading.score
+        if formula is None or score is None:
             report.add("note", report.file, f"no readability formula for language {language!r}")
             return
-        report.formula, report.score = formula.name, round(reading.score, 1)
+        report.formula, report.score = formula.name, round(score, 1)
         report.smog = None if reading.smog is None else round(reading.smog, 1)
         limit, target = getattr(thresholds, formula.limit_key), getattr(thresholds, formula.target_key)
-        if formula.fails(reading.score, limit):
-            report.add("error", report.file, formula.describe(reading.score, limit))
-        elif formula.fails(reading.score, target):
-            report.add("warning", report.file, formula.describe(reading.score, target, "the target "))
+        if formula.fails(score, limit):
+            report.add("error", report.file, formula.describe(score, limit))
+        elif formula.fails(score, target):
+            report.add("warning", report.file, formula.describe(score, target, "the target "))
 
     def _wording(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
@@ -203,7 +203,7 @@ class Checker:
     def _governance(self, report: Report, handout: Handout, locate: Locator) -> None:
         review = handout.review
         if review.status == "draft":
-            severity = "error" if self.require_approved else "note"
+            severity: Severity = "error" if self.require_approved else "note"
             report.add(severity, locate(("review", "status")), "review.status: draft, not yet approved")
         if review.next_review and review.next_review < self.today:
             report.add("error", locate(("review", "next_review")),

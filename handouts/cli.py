@@ -294,7 +294,8 @@ def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, requ
 @project_option
 def serve(host: str, port: int, passcode: str | None, project_dir: Path | None) -> None:
     """Start the front-desk web page: find a handout, fill in the visit, print."""
-    from handouts.server import is_loopback, serve as run_server
+    from handouts.server import is_loopback
+    from handouts.server import serve as run_server
 
     if not is_loopback(host) and not passcode:
         raise UserError(f"--host {host} can be reached from other computers: "

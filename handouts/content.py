@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
@@ -19,7 +19,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BleedingRisk(str, Enum):
+class BleedingRisk(StrEnum):
     none = "none"
     low = "low"
     intermediate = "intermediate"

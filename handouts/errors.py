@@ -1,6 +1,7 @@
 """Exceptions of the handouts library; the command line turns them into `Error: ...` lines and the
 web page into 4xx answers. Every error a user can cause is one of these, raised where it happens."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -30,7 +31,7 @@ class ContentError(HandoutsError):
     Holds every problem found in the file; text is taken as a problem that already names its place.
     """
 
-    def __init__(self, problems: list[Problem | str]):
+    def __init__(self, problems: Sequence[Problem | str]):
         self.problems = [problem if isinstance(problem, Problem) else Problem("", None, problem)
                          for problem in problems]
         super().__init__("\n".join(str(problem) for problem in self.problems))

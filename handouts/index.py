@@ -18,7 +18,7 @@ def write_index(out_dir: Path, manifest: Manifest, renderer: Renderer) -> None:
           "size": "Large print" if entry.large_print else "Standard", "version": entry.version or "",
           "pages": entry.pages}
          for name, entry in manifest.entries.items() if (out_dir / name).is_file()),
-        key=lambda row: (row["language"], row["title"].casefold(), row["size"]),
+        key=lambda row: (str(row["language"]), str(row["title"]).casefold(), str(row["size"])),
     )
     if not rows:
         return

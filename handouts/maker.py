@@ -16,7 +16,7 @@ from handouts.files import write_atomically
 from handouts.logs import collected_warnings, report
 from handouts.pdfjoin import Part, join_pdfs
 from handouts.project import Project
-from handouts.render import RenderRequest, Renderer, babel_locale
+from handouts.render import Renderer, RenderRequest, babel_locale
 
 LARGE_PRINT_FOLDER = "large-print"
 

@@ -1,5 +1,7 @@
 """The safe Markdown subset of content text: bold, italics, lists and links; raw HTML is shown as text."""
 
+from itertools import pairwise
+
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -31,8 +33,8 @@ def paragraphs(text: str) -> list[str]:
     """The plain text of each paragraph; list items are not paragraphs."""
     tokens = _markdown.parse(text)
     return [
-        "".join(child.content for child in inline.children if child.type == "text")
-        for opening, inline in zip(tokens, tokens[1:])
+        "".join(child.content for child in inline.children or [] if child.type == "text")
+        for opening, inline in pairwise(tokens)
         if opening.type == "paragraph_open" and not opening.hidden and inline.type == "inline"
     ]
 
@@ -42,7 +44,7 @@ def defined_terms(text: str) -> set[str]:
     terms = set()
     for token in _markdown.parse(text):
         children = token.children or []
-        for before, inside in zip(children, children[1:]):
+        for before, inside in pairwise(children):
             if before.type == "strong_open" and inside.type == "text":
                 terms.add(inside.content.lower())
     return terms

@@ -32,7 +32,7 @@ def join_pdfs(parts: list[Part], *, title: str, author: str, language: str, fron
     if front is not None:
         writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
     front_pages = len(writer.pages)
-    for part, start in zip(parts, first_pages(front_pages, parts)):
+    for part, start in zip(parts, first_pages(front_pages, parts), strict=True):
         reader = PdfReader(io.BytesIO(part.pdf) if isinstance(part.pdf, bytes) else part.pdf)
         while len(writer.pages) < start - 1:
             width, height = (float(side) for side in reader.pages[0].mediabox[2:])

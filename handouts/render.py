@@ -1,11 +1,11 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
-import sys
 
 import jinja2
 from babel import Locale, UnknownLocaleError
@@ -76,7 +76,7 @@ def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: st
         status = labels.draft_notice.replace("{clinic}", clinic_name)
     else:
         status = labels.approved_notice.replace("{reviewer}", str(review.reviewed_by))
-        status = status.replace("{date}", long_date(review.reviewed_on, language))
+        status = status.replace("{date}", long_date(review.reviewed_on, language) if review.reviewed_on else "")
     return f"{labels.version} {review.version} · {status}"
 
 

@@ -9,7 +9,6 @@ import re
 import secrets
 import threading
 import unicodedata
-
 from typing import Any
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
@@ -85,7 +84,7 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
                                languages=language_choices(codes), message=message), status
 
     @app.before_request
-    def require_passcode():
+    def require_passcode() -> Any:
         if passcode and not session.get("signed_in") and request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("login"))
         return None
@@ -100,11 +99,11 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
         return response
 
     @app.get("/")
-    def index():
+    def index() -> Any:
         return page()
 
     @app.route("/login", methods=["GET", "POST"])
-    def login():
+    def login() -> Any:
         wrong = False
         if request.method == "POST":
             if passcode and hmac.compare_digest(request.form.get("passcode", "").encode(), passcode.encode()):

@@ -90,7 +90,7 @@ def build_folder(project: Project, slugs: list[str] | None, out_dir: Path, *, la
 
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
-    sizes = ["large"] if large_print else clinic.print_sizes
+    sizes: list[str] = ["large"] if large_print else list(clinic.print_sizes)
     targets = plan_targets(project, slugs, languages or clinic.languages, size, sizes, out_dir, fallback)
     if slugs is not None:
         for language, slug in dict.fromkeys((target.request.content_language, target.request.slug)

@@ -82,19 +82,19 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
         if not isinstance(data, dict):
             raise ContentError([Problem(shown_as, 1, "expected a mapping of keys and values")])
         merged.update(data)
-        origin.update({key: (node, shown_as) for key in data})
+        origin.update(dict.fromkeys(data, (node, shown_as)))
     try:
         return model.model_validate(merged)
     except ValidationError as error:
         last_file = (None, files[-1][1])
-        located = []
+        located: list[tuple[Any, yaml.Node | None, str]] = []
         for problem in error.errors():
             key = problem["loc"][0] if problem["loc"] else None
-            located.append((problem, *origin.get(key, last_file)))
+            located.append((problem, *(origin.get(key, last_file) if isinstance(key, str) else last_file)))
         raise ContentError(_in_line_order(located)) from None
 
 
-def _in_line_order(located: list[tuple[Any, yaml.Node | None, str]]) -> list[Problem | str]:
+def _in_line_order(located: list[tuple[Any, yaml.Node | None, str]]) -> list[Problem]:
     """`file:line: field: message` for each problem, sorted by file and line."""
     problems = []
     for problem, node, shown_as in located:

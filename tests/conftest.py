@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from handouts.maker import Maker
 from handouts.cli import cli
 from handouts.library import library_root
+from handouts.maker import Maker
 from handouts.project import Project, open_project
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-
 from conftest import REPO, invoke, pdf_text
 
 ESI = (REPO / "content/en/epidural-steroid-injection.yaml").read_text()
@@ -78,7 +77,7 @@ def test_every_problem_of_a_file_at_once(clinic_project):
 def test_non_utf8_file(clinic_project):
     path = write_handout(clinic_project, "")
     path.write_bytes(b"title: Caf\xe9\nsummary: x\n")
-    result, out = build(clinic_project, "test-handout")
+    result, _ = build(clinic_project, "test-handout")
     assert result.exit_code == 1
     assert result.output == "Error: content/en/test-handout.yaml:1: not UTF-8 text (save the file as UTF-8)\n"
 

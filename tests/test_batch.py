@@ -222,9 +222,9 @@ def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_proje
         page += pages
     assert len(reader.pages) == page - 1
     assert [(item.title, reader.get_destination_page_number(item) + 1) for item in reader.outline] == [
-        (title, start) for (title, _), start in zip(handouts, starts)]
+        (title, start) for (title, _), start in zip(handouts, starts, strict=True)]
     contents = " ".join(reader.pages[1].extract_text().split())
-    for (title, _), start in zip(handouts, starts):
+    for (title, _), start in zip(handouts, starts, strict=True):
         assert f"{title} {start}" in contents
     assert "Patient handouts" in reader.pages[0].extract_text()
     assert reader.trailer["/Root"]["/Lang"] == "en"
@@ -305,7 +305,7 @@ def test_pool_workers_exit_when_the_parent_is_killed(clinic_project):
     assert len(workers) == 2
     process.kill()
     process.wait()
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
     for worker in alive:
         worker.kill()
     assert alive == []

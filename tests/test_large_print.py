@@ -36,7 +36,7 @@ def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, langu
         sizes = Counter(round(char["size"]) for page in document.pages for char in page.chars)
         assert sizes.most_common(1)[0][0] == BODY_SIZE
         for number, page in enumerate(document.pages[:-1], start=1):
-            top, size, text = text_lines(page)[-1]
+            _, size, text = text_lines(page)[-1]
             assert size < HEADING_SIZE, f"page {number} ends with the heading {text!r}"
 
 

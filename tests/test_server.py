@@ -220,7 +220,7 @@ def test_passcode_is_asked_once_per_browser_session(tmp_path):
             page.goto(running.url + "/?q=diary")
             assert page.get_by_label("Pain diary").is_visible()
             browser.close()
-        status, headers, body = running.post(visit())  # no session cookie: sent to the sign-in page
+        _, headers, body = running.post(visit())  # no session cookie: sent to the sign-in page
         assert headers["Content-Type"].startswith("text/html") and b'name="passcode"' in body
     finally:
         running.stop()
