@@ -32,6 +32,12 @@ def esi_with(old: str, new: str) -> str:
     return ESI.replace(old, new, 1)
 
 
+def override_template(project: Path, blocks: str) -> None:
+    """A project handout.html that extends the built-in one and replaces the given blocks."""
+    (project / "templates").mkdir()
+    (project / "templates/handout.html").write_text('{% extends "builtin/handout.html" %}' + blocks)
+
+
 def line_of(text: str, fragment: str) -> int:
     return text[: text.index(fragment)].count("\n") + 1
 
@@ -135,10 +141,7 @@ def test_logo_outside_the_project(clinic_project, tmp_path, logo, message):
 
 @pytest.mark.parametrize("url", ["file:///etc/hostname", "https://example.org/logo.png", "assets/nothing-here.png"])
 def test_template_cannot_fetch_outside_assets(clinic_project, url):
-    templates = clinic_project / "templates"
-    templates.mkdir()
-    (templates / "handout.html").write_text(
-        '{% extends "builtin/handout.html" %}{% block header %}<img src="' + url + '">{% endblock %}')
+    override_template(clinic_project, '{% block header %}<img src="' + url + '">{% endblock %}')
     result, out = build(clinic_project, "epidural-steroid-injection")
     assert result.exit_code == 1
     assert result.output.startswith("Error: en/epidural-steroid-injection: asset refused: ")
@@ -200,10 +203,7 @@ def test_language_that_dates_cannot_be_written_in(clinic_project):
                           "'handouts.project.Clinic object' has no attribute 'nmae'"),
 ])
 def test_override_template_errors_name_file_and_line(clinic_project, line, message):
-    templates = clinic_project / "templates"
-    templates.mkdir()
-    (templates / "handout.html").write_text(
-        '{% extends "builtin/handout.html" %}\n{% block summary %}\n' + line + '{% endblock %}\n')
+    override_template(clinic_project, "\n{% block summary %}\n" + line + "{% endblock %}\n")
     result, out = build(clinic_project, "pain-diary")
     assert result.exit_code == 1
     assert result.output == f"Error: en/pain-diary: {message}\n"
@@ -258,10 +258,7 @@ def test_front_page_with_a_language_babel_does_not_know(clinic_project):
 
 
 def test_front_desk_answers_a_broken_template_with_a_4xx(clinic_project):
-    templates = clinic_project / "templates"
-    templates.mkdir()
-    (templates / "handout.html").write_text('{% extends "builtin/handout.html" %}\n'
-                                            '{% block summary %}{{ clinic.nmae }}{% endblock %}\n')
+    override_template(clinic_project, "\n{% block summary %}{{ clinic.nmae }}{% endblock %}\n")
     response = front_desk(clinic_project).post("/pdf", data={"slug": "pain-diary", "language": "en"})
     assert response.status_code == 422
     assert "templates/handout.html:2: template error: " in response.text
