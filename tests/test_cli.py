@@ -57,8 +57,8 @@ def test_build_one_in_every_language_and_print_size_of_the_clinic(tmp_path):
     assert result.output == f"Built 4 of 4 PDFs in {tmp_path / 'out'}/\n"
     slug = "pain-diary"
     files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
-    assert files == ["out/.handouts-manifest.json", f"out/en/{slug}.pdf", f"out/en/large-print/{slug}.pdf",
-                     f"out/es/{slug}.pdf", f"out/es/large-print/{slug}.pdf", "out/index.html"]
+    assert files == ["out/.handouts-manifest.json", f"out/en/large-print/{slug}.pdf", f"out/en/{slug}.pdf",
+                     f"out/es/large-print/{slug}.pdf", f"out/es/{slug}.pdf", "out/index.html"]
 
 
 def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_project):
