@@ -75,9 +75,9 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
         catalog = list_handouts(project, every_name=True, keep_going=True)
         for problem in catalog.broken:  # the good handouts are listed; `handouts check` names the problem
             log.warning("left off the list: %s", problem.splitlines()[0])
-        rows = [{"slug": row.slug, "title": row.title, "languages": row.languages,
+        rows = [{"slug": row.slug, "title": row.title, "languages": row.languages, "search": search,
                  "other_names": ", ".join(row.other_names[:4])}
-                for row in catalog.rows if matches(query, folded(" ".join(row.names)))]
+                for row in catalog.rows if matches(query, search := folded(" ".join(row.names)))]
         codes = list(dict.fromkeys(project.clinic.languages +
                                    sorted({code for row in catalog.rows for code in row.languages})))
         return render_template("index.html", clinic=project.clinic, rows=rows, query=query,
