@@ -25,6 +25,8 @@ log = logging.getLogger("handouts.serve")
 
 class ServeError(HandoutsError):
     """The page cannot be served, e.g. the port is taken."""
+
+
 MAX_FORM_BYTES = 64 * 1024
 PUBLIC_ENDPOINTS = {"login", "static"}
 
@@ -65,8 +67,7 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
     """The front-desk app; `maker` (fonts and templates already loaded) is made when not given."""
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
-    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, SESSION_COOKIE_SAMESITE="Strict",
-                      SESSION_COOKIE_HTTPONLY=True)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
     maker = maker or Maker(project)
     render_lock = threading.Lock()  # one render at a time: WeasyPrint's font set-up is shared
 
@@ -75,13 +76,28 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
         catalog = list_handouts(project, every_name=True, keep_going=True)
         for problem in catalog.broken:  # the good handouts are listed; `handouts check` names the problem
             log.warning("left off the list: %s", problem.splitlines()[0])
-        rows = [{"slug": row.slug, "title": row.title, "languages": row.languages, "search": search,
-                 "other_names": ", ".join(row.other_names[:4])}
-                for row in catalog.rows if matches(query, search := folded(" ".join(row.names)))]
-        codes = list(dict.fromkeys(project.clinic.languages +
-                                   sorted({code for row in catalog.rows for code in row.languages})))
-        return render_template("index.html", clinic=project.clinic, rows=rows, query=query,
-                               languages=language_choices(codes), message=message), status
+        rows = [
+            {
+                "slug": row.slug,
+                "title": row.title,
+                "languages": row.languages,
+                "search": search,
+                "other_names": ", ".join(row.other_names[:4]),
+            }
+            for row in catalog.rows
+            if matches(query, search := folded(" ".join(row.names)))
+        ]
+        codes = list(
+            dict.fromkeys(project.clinic.languages + sorted({code for row in catalog.rows for code in row.languages}))
+        )
+        return render_template(
+            "index.html",
+            clinic=project.clinic,
+            rows=rows,
+            query=query,
+            languages=language_choices(codes),
+            message=message,
+        ), status
 
     @app.before_request
     def require_passcode() -> Any:
@@ -119,14 +135,20 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
         slugs = form.getlist("slug")
         try:
             with render_lock:
-                data = make_packet(maker, slugs, form.get("language", ""), large_print=form.get("large_print") == "on",
-                                   visit_fields={name: form.get(name) for name in FIELDS})
+                data = make_packet(
+                    maker,
+                    slugs,
+                    form.get("language", ""),
+                    large_print=form.get("large_print") == "on",
+                    visit_fields={name: form.get(name) for name in FIELDS},
+                )
         except (VisitError, UnknownHandoutError) as error:
             return page(str(error), 400)
         except HandoutsError as error:  # a content file or template that cannot be used
             return page(f"The PDF could not be made: {error}", 422)
-        return Response(data, mimetype="application/pdf",
-                        headers={"Content-Disposition": 'inline; filename="handout.pdf"'})
+        return Response(
+            data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="handout.pdf"'}
+        )
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:

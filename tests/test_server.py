@@ -37,7 +37,11 @@ class Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "handouts", "serve", "--port", str(self.port), *args],
-                cwd=tmp_path, env=environment, stdout=log, stderr=subprocess.STDOUT)
+                cwd=tmp_path,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -86,8 +90,10 @@ def visit(slug="epidural-steroid-injection", language="en", **fields):
 def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(server, tmp_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
         page.goto(server.url)
@@ -131,12 +137,16 @@ def request_body_not_in_url(server) -> bool:
 
 def test_search_finds_other_names(server):
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
+        )
         page = browser.new_page(viewport={"width": 800, "height": 1100})  # a tablet, upright
         page.goto(server.url)
-        for query, title in [("ESI", "Epidural steroid injection"), ("nerve burn", "Radiofrequency ablation"),
-                             ("inyeccion epidural", "Epidural steroid injection")]:
+        for query, title in [
+            ("ESI", "Epidural steroid injection"),
+            ("nerve burn", "Radiofrequency ablation"),
+            ("inyeccion epidural", "Epidural steroid injection"),
+        ]:
             page.get_by_label("Find a procedure").fill(query)
             assert title in page.locator(".choices li:visible").all_inner_texts()[0]
         page.keyboard.press("Tab")
@@ -145,8 +155,15 @@ def test_search_finds_other_names(server):
 
 
 def test_personalised_packet_has_each_handout_on_a_new_sheet(server):
-    status, headers, body = server.post([("slug", "pain-diary"), ("slug", "peripheral-nerve-block"),
-                                         ("language", "en"), ("patient", PATIENT), ("arrive", "13:15")])
+    status, headers, body = server.post(
+        [
+            ("slug", "pain-diary"),
+            ("slug", "peripheral-nerve-block"),
+            ("language", "en"),
+            ("patient", PATIENT),
+            ("arrive", "13:15"),
+        ]
+    )
     assert status == 200 and headers["Content-Type"] == "application/pdf"
     from pypdf import PdfReader
 
@@ -156,13 +173,16 @@ def test_personalised_packet_has_each_handout_on_a_new_sheet(server):
     assert "1:15 PM" in pdf_text(body)
 
 
-@pytest.mark.parametrize("fields,message", [
-    (visit(slug="no-such-thing"), "no-such-thing: no such handout"),
-    (visit(date="2026-02-30"), "procedure date: not a date like 2026-12-03"),
-    (visit(patient="x" * 10_000), "patient name: too long (at most 100 characters)"),
-    (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es)"),
-    ([("language", "en")], "choose at least one handout"),
-])
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        (visit(slug="no-such-thing"), "no-such-thing: no such handout"),
+        (visit(date="2026-02-30"), "procedure date: not a date like 2026-12-03"),
+        (visit(patient="x" * 10_000), "patient name: too long (at most 100 characters)"),
+        (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es)"),
+        ([("language", "en")], "choose at least one handout"),
+    ],
+)
 def test_bad_form_input_gets_a_friendly_message(server, fields, message):
     status, headers, body = server.post(fields)
     assert status == 400
@@ -195,19 +215,27 @@ def test_broken_content_file_is_a_4xx_and_the_server_keeps_serving(tmp_path):
 
 
 def test_non_loopback_host_needs_a_passcode():
-    result = subprocess.run([sys.executable, "-m", "handouts", "serve", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, env={**os.environ, "HANDOUTS_PASSCODE": ""}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "handouts", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HANDOUTS_PASSCODE": ""},
+        timeout=60,
+    )
     assert result.returncode == 1
-    assert result.stderr == ("Error: --host 0.0.0.0 can be reached from other computers: "
-                             "set a passcode with --passcode or HANDOUTS_PASSCODE\n")
+    assert result.stderr == (
+        "Error: --host 0.0.0.0 can be reached from other computers: "
+        "set a passcode with --passcode or HANDOUTS_PASSCODE\n"
+    )
 
 
 def test_passcode_is_asked_once_per_browser_session(tmp_path):
     running = Server(tmp_path, env={"HANDOUTS_PASSCODE": "river-2026"})
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                 args=["--no-sandbox", "--disable-background-networking"])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
+            )
             page = browser.new_page()
             page.goto(running.url)
             assert page.url.endswith("/login")
