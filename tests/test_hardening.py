@@ -180,7 +180,7 @@ def test_yaml_bounds(tmp_path, monkeypatch, loader, name, text, message):
     path = write(tmp_path, "x.yaml", text)
     with pytest.raises(ContentError) as error:
         load_with(loader, monkeypatch, path)
-    assert error.value.problems == [message]
+    assert [str(problem) for problem in error.value.problems] == [message]
 
 
 @pytest.mark.parametrize("loader", LOADERS)
@@ -203,7 +203,7 @@ def test_values_python_cannot_hold_are_errors_at_their_line(tmp_path, monkeypatc
     started = time.monotonic()
     with pytest.raises(ContentError) as error:
         load_with(loader, monkeypatch, write(tmp_path, "x.yaml", text))
-    assert error.value.problems == [message]
+    assert [str(problem) for problem in error.value.problems] == [message]
     assert time.monotonic() - started < 2
 
 
@@ -213,7 +213,7 @@ def test_oversized_file_is_refused_unread(tmp_path, size):
     started = time.monotonic()
     with pytest.raises(ContentError) as error:
         yamlfile.load_yaml(path, "x.yaml")
-    assert error.value.problems == ["x.yaml: file too large (over 256 KB)"]
+    assert [str(problem) for problem in error.value.problems] == ["x.yaml: file too large (over 256 KB)"]
     assert time.monotonic() - started < 1
 
 
@@ -275,7 +275,7 @@ def test_libyaml_errors_read_as_the_python_loaders(tmp_path, monkeypatch, text):
             load_with(loader, monkeypatch, path)
             messages.append(None)
         except ContentError as error:
-            messages.append(error.problems)
+            messages.append([str(problem) for problem in error.problems])
     assert messages[0] is not None
     assert messages[0] == messages[1]
 
@@ -303,6 +303,7 @@ def warnings_of(caplog) -> list[str]:
     ]
 
 
+@pytest.mark.warnings_expected
 def test_tampered_manifest_removes_only_its_own_files_inside_the_output_folder(tmp_path, caplog):
     out, outside = tmp_path / "output", tmp_path / "outside"
     (out / "en").mkdir(parents=True)
@@ -335,7 +336,7 @@ def test_tampered_manifest_removes_only_its_own_files_inside_the_output_folder(t
     assert sorted(warnings_of(caplog)) == sorted(
         [
             *(
-                f"{out / MANIFEST_FILE}: ignored the entry {name!r}: not a file this tool writes"
+                f"{out / MANIFEST_FILE}: ignored the entry {name!r:.80}: not a file this tool writes"
                 for name in ["../victim.txt", str(tmp_path / "victim.txt"), "en/../../victim.txt", "en/notes.txt"]
             ),
             f"{out / 'en/link.pdf'}: not removed: it leads outside {out}",
@@ -345,6 +346,7 @@ def test_tampered_manifest_removes_only_its_own_files_inside_the_output_folder(t
     assert json.loads((out / MANIFEST_FILE).read_text())["outputs"] == {}
 
 
+@pytest.mark.warnings_expected
 @pytest.mark.parametrize(
     "text",
     [

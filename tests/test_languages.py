@@ -89,16 +89,16 @@ def test_review_date_in_the_footer_is_written_in_the_handouts_language(clinic_pr
 
 def test_changed_english_version_flags_the_translation(clinic_project):
     english = copy_into(clinic_project, "en")
-    english.write_text(
-        english.read_text(encoding="utf-8").replace("  version: 1\n", "  version: 2\n"), encoding="utf-8"
-    )
+    text = english.read_text(encoding="utf-8")
+    version = int(re.search(r"(?m)^  version: (\d+)$", text).group(1))
+    english.write_text(text.replace(f"  version: {version}\n", f"  version: {version + 1}\n"), encoding="utf-8")
     result = invoke("check", SLUG, "--lang", "es", "--project", str(clinic_project))
     assert result.exit_code == 1
     spanish = (REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8")
     line = spanish[: spanish.index("translation_of:")].count("\n") + 1
     assert (
         f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
-        "version 1, which is now version 2: update the translation"
+        f"version {version}, which is now version {version + 1}: update the translation"
     ) in result.output.splitlines()
 
 

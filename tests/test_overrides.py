@@ -84,7 +84,7 @@ def test_partial_blocks_file_replaces_only_its_own_blocks(clinic_project):
     text = " ".join(pdf_text(target.read_bytes()).split())
     assert "Our sedation rule: nothing to eat after midnight." in text
     assert "do not eat for 8 hours" not in text  # the built-in sedation block is replaced
-    assert "Bring a list of all your medicines" in text  # every other block still comes from the library
+    assert "Tell us if you are pregnant or might be pregnant." in text  # every other block still comes from the library
 
 
 def test_page_size_a4_in_clinic_yaml(clinic_project):
