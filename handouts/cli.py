@@ -254,22 +254,33 @@ def check(slugs: tuple[str, ...], languages: tuple[str, ...], strict: bool, requ
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer needs a passcode.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
-@click.option("--passcode", envvar="HANDOUTS_PASSCODE", metavar="TEXT",
-              help="Asked once per browser session. Also from HANDOUTS_PASSCODE.")
+@click.option("--passcode-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File whose first line is the passcode (at least 8 characters), asked once per "
+                   "browser session. Or set HANDOUTS_PASSCODE.")
+@click.option("--passcode", "passcode_argument", hidden=True,
+              help="Refused: a command line can be read by every user of the computer.")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Processes making PDFs. Default: one per core.")
 @project_option
-def serve(host: str, port: int, passcode: str | None, project_dir: Path | None) -> None:
+def serve(host: str, port: int, passcode_file: Path | None, passcode_argument: str | None, workers: int | None,
+          project_dir: Path | None) -> None:
     """Start the front-desk web page: find a handout, fill in the visit, print."""
-    from handouts.server import is_loopback, serve as run_server
+    from handouts.server import default_workers, serve as run_server
+    from handouts.web.security import PASSCODE_ENVIRONMENT, is_loopback, read_passcode
 
+    if passcode_argument is not None:  # `ps` and /proc show every process's arguments to every user
+        raise UserError("--passcode on the command line can be read by every user of this computer (ps): "
+                        f"use {PASSCODE_ENVIRONMENT} or --passcode-file FILE")
+    passcode = read_passcode(os.environ.get(PASSCODE_ENVIRONMENT), passcode_file)
     if not is_loopback(host) and not passcode:
         raise UserError(f"--host {host} can be reached from other computers: "
-                        "set a passcode with --passcode or HANDOUTS_PASSCODE")
+                        f"set a passcode with {PASSCODE_ENVIRONMENT} or --passcode-file")
     project = open_from(project_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     click.echo(f"Front desk page: http://{host}:{port}/  (Ctrl-C to stop)", err=True)
     try:
-        run_server(project, host, port, passcode)
+        run_server(project, host, port, passcode, workers or default_workers())
     except OSError as error:
         raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
 
