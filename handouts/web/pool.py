@@ -28,7 +28,7 @@ from handouts.render import Request
 # many packets keeps the server flat. Start-up of a worker costs about one render.
 RECYCLE_AFTER = 100
 PARENT_CHECK_SECONDS = 0.5
-CLIENT_CHECK_SECONDS = 0.1
+CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
 
 
 class Busy(HandoutsError):
@@ -56,6 +56,9 @@ class RenderPool:
         self.queue_limit = queue_limit or 2 * workers
         self.recycle_after = recycle_after
         self._places = threading.BoundedSemaphore(self.queue_limit)
+        # A packet goes to the executor only when a worker is free: one handed over is out of reach
+        # (the executor queues ahead), one still waiting here can be dropped when its client leaves.
+        self._idle_workers = threading.BoundedSemaphore(workers)
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -70,17 +73,16 @@ class RenderPool:
         if not self._places.acquire(blocking=False):
             raise Busy("The front desk is busy making other PDFs: try again in a few seconds.")
         try:
-            future = self._submit(_make_packet, (requests,))
-            while True:
-                try:
-                    result = future.result(timeout=CLIENT_CHECK_SECONDS)
-                    break
-                except TimeoutError:
-                    if client_gone() and future.cancel():
-                        raise ClientGone() from None
-                except BrokenProcessPool:
-                    self._replace_broken()
-                    raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
+            while not self._idle_workers.acquire(timeout=CLIENT_CHECK_SECONDS):
+                if client_gone():
+                    raise ClientGone()
+            try:
+                result = self._submit(_make_packet, (requests,)).result()
+            except BrokenProcessPool:
+                self._replace_broken()
+                raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
+            finally:
+                self._idle_workers.release()
         finally:
             self._places.release()
         if isinstance(result, Failure):
