@@ -121,7 +121,8 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
     def protect(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the page's own forms
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; object-src 'self' blob:; frame-ancestors 'none'; form-action 'self'")
         log.info("%s %s %s", request.method, request.path, response.status_code)  # path only: no query, no form
@@ -166,9 +167,9 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
             data = pool.packet(requests, client_gone)
-        except Busy as error:
-            response, status = page(str(error), 503)
-            return response, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        except Busy as error:  # a short page, quick to make: the answer must not add to the load
+            return (render_template("busy.html", clinic=project.clinic, message=str(error)), 503,
+                    {"Retry-After": str(RETRY_AFTER_SECONDS)})
         except ClientGone:
             return Response(status=CLIENT_GONE)
         except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not

@@ -63,9 +63,10 @@ class RenderPool:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start every worker now, so the first patient does not wait for WeasyPrint to load."""
-        for future in [self._submit(_ready, ()) for _ in range(self.workers)]:
-            future.result()
+        """Start every worker now (each warms up on its own), so the first patient does not wait
+        for WeasyPrint to load."""
+        for _ in range(self.workers):
+            self._submit(_ready, ())
 
     def packet(self, requests: list[Request], client_gone: Callable[[], bool] = lambda: False) -> bytes:
         """One PDF of the requested handouts; `Busy` if the queue is full, `ClientGone` if the
