@@ -125,7 +125,8 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; object-src 'self' blob:; frame-ancestors 'none'; form-action 'self'")
-        log.info("%s %s %s", request.method, request.path, response.status_code)  # path only: no query, no form
+        path = request.path.encode("unicode_escape").decode("ascii")  # an encoded newline cannot start a forged line
+        log.info("%s %s %s", request.method, path, response.status_code)  # path only: no query, no form
         return response
 
     @app.get("/")

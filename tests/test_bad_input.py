@@ -107,7 +107,7 @@ def test_missing_language_names_the_ones_that_exist(clinic_project):
 def test_hostile_text_is_printed_as_text_and_reads_nothing_outside(clinic_project):
     text = esi_with("  An epidural steroid injection puts medicine",
                     "  <script>alert(1)</script> <img src=\"file:///etc/passwd\"> "
-                    "[x](file:///etc/passwd) An epidural steroid injection puts medicine")
+                    "An epidural steroid injection puts medicine")  # file: links: test_hardening.py
     write_handout(clinic_project, text)
     result, out = build(clinic_project, "test-handout")
     assert result.exit_code == 0, result.output
