@@ -90,7 +90,7 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         codes = dict.fromkeys(project.clinic.languages + sorted({code for row in every for code in row["languages"]}))
         languages = [(code, language_name(code)) for code in codes]
         return render_template("index.html", clinic=project.clinic, rows=rows, query=query, languages=languages,
-                               message=message, broken=broken, signed_in=bool(passcode),
+                               message=message, broken=broken, can_sign_out=bool(passcode),
                                max_handouts=MAX_HANDOUTS_PER_PACKET), status
 
     def login_page(message: str | None, status: int):
