@@ -46,9 +46,10 @@ class Server:
             try:
                 urllib.request.urlopen(self.url + "/login", timeout=2)
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, or busy starting
                 assert self.process.poll() is None, self.log.read_text()
                 time.sleep(0.1)
+        self.process.kill()
         raise AssertionError("server did not start")
 
     def post(self, fields: list[tuple[str, str]], timeout: float = 60):
@@ -109,47 +110,49 @@ def launch(playwright):
 @pytest.mark.slow
 def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
     server = Server(tmp_path, "--workers", "1")
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        page.goto(server.url)
-        page.get_by_label("Find a procedure").fill("epidural steroid")
-        visible = page.locator(".choices li:visible")
-        assert visible.count() == 1 and "Epidural steroid injection" in visible.inner_text()
-        page.get_by_label("Epidural steroid injection").check()
-        page.get_by_label("Language").select_option("es")
-        page.get_by_label("Patient name").fill(PATIENT)
-        page.get_by_label("Procedure date").fill("2026-12-03")
-        page.get_by_label("Arrival time").fill("08:30")
-        answers = []
+    try:
+        with sync_playwright() as playwright:
+            browser = launch(playwright)
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(server.url)
+            page.get_by_label("Find a procedure").fill("epidural steroid")
+            visible = page.locator(".choices li:visible")
+            assert visible.count() == 1 and "Epidural steroid injection" in visible.inner_text()
+            page.get_by_label("Epidural steroid injection").check()
+            page.get_by_label("Language").select_option("es")
+            page.get_by_label("Patient name").fill(PATIENT)
+            page.get_by_label("Procedure date").fill("2026-12-03")
+            page.get_by_label("Arrival time").fill("08:30")
+            answers = []
 
-        def keep_answer(route):  # the browser's own request, passed on; Chromium's PDF viewer hides the body
-            response = route.fetch()
-            answers.append((route.request.resource_type, response.status, response.headers, response.body()))
-            route.fulfill(response=response)
+            def keep_answer(route):  # the browser's own request, passed on; Chromium's PDF viewer hides the body
+                response = route.fetch()
+                answers.append((route.request.resource_type, response.status, response.headers, response.body()))
+                route.fulfill(response=response)
 
-        context.route("**/pdf", keep_answer)
-        history = page.evaluate("history.length")
-        with context.expect_page() as opened:  # the PDF opens in a new tab, ready to print
-            page.get_by_role("button", name="Open PDF to print").click()
-        tab = opened.value
-        tab.wait_for_url("blob:**")  # no navigation that holds the form: nothing for session restore to keep
-        assert page.evaluate("history.length") == history and page.url == server.url + "/"
-        second = context.new_page()  # a second tab of the same session prints too
-        second.goto(server.url + "/?q=diary")
-        second.get_by_label("Pain diary").check()
-        with context.expect_page() as also_opened:
-            second.get_by_role("button", name="Open PDF to print").click()
-        also_opened.value.wait_for_url("blob:**")
-        browser.close()
+            context.route("**/pdf", keep_answer)
+            history = page.evaluate("history.length")
+            with context.expect_page() as opened:  # the PDF opens in a new tab, ready to print
+                page.get_by_role("button", name="Open PDF to print").click()
+            tab = opened.value
+            tab.wait_for_url("blob:**")  # no navigation that holds the form: nothing for session restore to keep
+            assert page.evaluate("history.length") == history and page.url == server.url + "/"
+            second = context.new_page()  # a second tab of the same session prints too
+            second.goto(server.url + "/?q=diary")
+            second.get_by_label("Pain diary").check()
+            with context.expect_page() as also_opened:
+                second.get_by_role("button", name="Open PDF to print").click()
+            also_opened.value.wait_for_url("blob:**")
+            browser.close()
+    finally:
+        server.stop()
     [(kind, status, headers, body), (_, second_status, _, _)] = answers
     assert kind == "fetch" and status == 200 and second_status == 200
     assert headers["content-type"] == "application/pdf" and headers["cache-control"] == "no-store"
     text = " ".join(pdf_text(body).split())
     assert PATIENT in text and "8:30" in text and "3 de diciembre de 2026" in text and "Su cita" in text
     assert request_body_not_in_url(server)
-    server.stop()
     for place in [server.log, *server.tmp.rglob("*"), *(tmp_path / "output").rglob("*"), *(REPO / "output").rglob("*")]:
         if place.is_file():
             assert PATIENT.encode() not in place.read_bytes(), place
