@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
@@ -31,7 +31,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BleedingRisk(str, Enum):
+class BleedingRisk(StrEnum):
     none = "none"
     low = "low"
     intermediate = "intermediate"
@@ -162,12 +162,12 @@ class Labels(Strict):
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
     appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")
-    patient: Text
-    visit_date: Text
-    arrive: Text
-    physician: Text
-    location: Text
-    note: Text
+    patient: Text = Field(description="Visit box: the patient's name.")
+    visit_date: Text = Field(description="Visit box: the procedure date.")
+    arrive: Text = Field(description="Visit box: the arrival time.")
+    physician: Text = Field(description="Visit box: the physician doing the procedure.")
+    location: Text = Field(description="Visit box: where to go.")
+    note: Text = Field(description="Visit box: special instructions.")
     booklet_title: Text = Field(description="Cover of the booklet of every handout.")
     contents: Text = Field(description="Heading of the booklet's table of contents.")
 

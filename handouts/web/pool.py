@@ -12,27 +12,31 @@ a log line. This module is the one place the front desk renders."""
 
 import multiprocessing
 import os
-import signal
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.errors import HandoutsError, RenderError
-from handouts.render import Request
+from handouts import maker as maker_module
+from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
+from handouts.render import RenderRequest
+from handouts.usecases import make_packet
+from handouts.visit import VisitError
 
 # A worker's memory grows with every render in WeasyPrint's own caches; a fresh worker after this
 # many packets keeps the server flat. Start-up of a worker costs about one render.
 RECYCLE_AFTER = 100
-PARENT_CHECK_SECONDS = 0.5
 CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
 
 
 class Busy(HandoutsError):
     """Every place in the queue is taken: the front desk should try again in a few seconds."""
+
+
+class BadRequest(HandoutsError):
+    """What the form asked for cannot be made: an unknown handout or language, a bad visit field."""
 
 
 class ClientGone(Exception):
@@ -44,6 +48,7 @@ class Failure:
     """A user-fixable problem from a worker, as text (library exceptions do not all pickle)."""
 
     message: str
+    bad_request: bool  # the form's fault (400), not a broken content file or template (422)
 
 
 class RenderPool:
@@ -68,9 +73,11 @@ class RenderPool:
         for _ in range(self.workers):
             self._submit(_ready, ())
 
-    def packet(self, requests: list[Request], client_gone: Callable[[], bool] = lambda: False) -> bytes:
-        """One PDF of the requested handouts; `Busy` if the queue is full, `ClientGone` if the
-        client left before a worker took the packet."""
+    def packet(self, slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None],
+               client_gone: Callable[[], bool] = lambda: False) -> bytes:
+        """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if the queue is
+        full, `ClientGone` if the client left before a worker took the packet, `BadRequest` for
+        what the form got wrong."""
         if not self._places.acquire(blocking=False):
             raise Busy("The front desk is busy making other PDFs: try again in a few seconds.")
         try:
@@ -78,7 +85,7 @@ class RenderPool:
                 if client_gone():
                     raise ClientGone()
             try:
-                result = self._submit(_make_packet, (requests,)).result()
+                result = self._submit(_make_packet, (slugs, language, large_print, visit_fields)).result()
             except BrokenProcessPool:
                 self._replace_broken()
                 raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
@@ -87,7 +94,7 @@ class RenderPool:
         finally:
             self._places.release()
         if isinstance(result, Failure):
-            raise RenderError(result.message)
+            raise (BadRequest if result.bad_request else RenderError)(result.message)
         return result
 
     def close(self) -> None:
@@ -113,39 +120,33 @@ class RenderPool:
             broken.shutdown(wait=False, cancel_futures=True)
 
 
-_builder = None
-
-
 def _start_worker(root: Path, parent: int) -> None:
-    """Load the project, templates, WeasyPrint and fonts once, and render one handout to warm up."""
-    global _builder
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the server decides
-    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
-    from handouts.build import Builder
-    from handouts.project import Project
-
-    _builder = Builder(Project(root))
-    for slug, languages in _builder.project.catalog().items():
+    """The build pool's worker set-up (Ctrl-C left to the server, exit when the server is gone, one
+    Maker), then one handout rendered to load WeasyPrint and the fonts."""
+    maker_module._start_worker(root, parent)
+    maker = _maker()
+    for slug, languages in maker.project.catalog().items():
         try:
-            _builder.pdf(Request(slug, languages[0], _builder.project.clinic.page_size))
+            maker.pdf(RenderRequest(slug, languages[0], maker.project.clinic.page_size))
             return
         except HandoutsError:  # a broken handout is reported when someone asks for it
             continue
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A worker outlives its server only until the next check: kill -9 leaves no orphans."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(0)
+def _maker() -> "maker_module.Maker":
+    assert maker_module._worker is not None, "the pool's initializer makes the worker's Maker"
+    return maker_module._worker
 
 
 def _ready() -> None:
     """Nothing: submitting it makes the pool start a worker."""
 
 
-def _make_packet(requests: list[Request]) -> bytes | Failure:
+def _make_packet(slugs: list[str], language: str, large_print: bool,
+                 visit_fields: dict[str, str | None]) -> bytes | Failure:
     try:
-        return _builder.packet(requests)
+        return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
+    except (VisitError, UnknownHandoutError) as error:
+        return Failure(str(error), bad_request=True)
     except HandoutsError as error:
-        return Failure(str(error))
+        return Failure(str(error), bad_request=False)

@@ -7,6 +7,8 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from werkzeug.datastructures import Headers
+
 from handouts.errors import HandoutsError
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -68,7 +70,7 @@ def hostname(host_header: str) -> str | None:
     return name.rstrip(".") if name else None
 
 
-def cross_site_reason(method: str, headers, own_origin: str) -> str | None:
+def cross_site_reason(method: str, headers: Headers, own_origin: str) -> str | None:
     """Why a state-changing request did not come from this site's own page, or None if it did.
     Browsers send `Sec-Fetch-Site` and `Origin`; a client that sends neither still needs the
     CSRF token."""
@@ -85,6 +87,7 @@ def cross_site_reason(method: str, headers, own_origin: str) -> str | None:
 
 def read_passcode(environment_value: str | None, passcode_file: Path | None) -> str | None:
     """The passcode from `--passcode-file` (its first line) or the environment; None if neither."""
+    passcode: str | None
     if passcode_file is not None:
         try:
             lines = passcode_file.read_text(encoding="utf-8").splitlines()
