@@ -25,18 +25,27 @@ class Summary:
 
     @property
     def failures(self) -> list[str]:
-        return [f"{outcome.target.label}: {outcome.problem}" for outcome in self.outcomes
-                if outcome.problem] + self.problems
+        return [
+            f"{outcome.target.label}: {outcome.problem}" for outcome in self.outcomes if outcome.problem
+        ] + self.problems
 
     @property
     def written(self) -> int:
         return sum(outcome.problem is None for outcome in self.outcomes)
 
 
-def update_folder(project: Project, targets: list[Target], out_dir: Path, *, jobs: int = 1, force: bool = False,
-                  fail_fast: bool = False, booklet: bool = False,
-                  on_start: Callable[[int], None] = lambda total: None,
-                  on_done: Callable[[Outcome], None] = lambda outcome: None) -> Summary:
+def update_folder(
+    project: Project,
+    targets: list[Target],
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    fail_fast: bool = False,
+    booklet: bool = False,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[Outcome], None] = lambda outcome: None,
+) -> Summary:
     """Render the targets whose inputs changed since the last run (all with `force`), record
     each in the manifest as it lands, remove outputs whose content file is gone, then make the
     booklets (with `booklet`) and the index page."""
@@ -45,15 +54,27 @@ def update_folder(project: Project, targets: list[Target], out_dir: Path, *, job
     prints = {target: fingerprints.of(target) for target in targets}
     todo = [target for target in targets if force or not manifest.is_current(target.path, prints[target])]
     booklets = booklet_paths(targets, out_dir) if booklet else {}
-    summary = Summary(len(targets), up_to_date=len(targets) - len(todo),
-                      removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())))
+    summary = Summary(
+        len(targets),
+        up_to_date=len(targets) - len(todo),
+        removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())),
+    )
 
     def record(outcome: Outcome) -> None:
         target = outcome.target
         if outcome.problem is None:
-            manifest.record(target.path, Entry(prints[target], str(fingerprints.source(target)), outcome.title,
-                                               target.request.content_language, target.request.large_print,
-                                               outcome.version, outcome.pages))
+            manifest.record(
+                target.path,
+                Entry(
+                    prints[target],
+                    str(fingerprints.source(target)),
+                    outcome.title,
+                    target.request.content_language,
+                    target.request.large_print,
+                    outcome.version,
+                    outcome.pages,
+                ),
+            )
         on_done(outcome)
 
     on_start(len(todo))
@@ -72,8 +93,16 @@ def booklet_paths(targets: list[Target], out_dir: Path) -> dict[str, Path]:
     return {language: out_dir / language / BOOKLET_FILE for language in dict.fromkeys(languages)}
 
 
-def update_booklet(maker: Maker, manifest: Manifest, fingerprints: Fingerprints, summary: Summary,
-                   language: str, path: Path, targets: list[Target], force: bool) -> None:
+def update_booklet(
+    maker: Maker,
+    manifest: Manifest,
+    fingerprints: Fingerprints,
+    summary: Summary,
+    language: str,
+    path: Path,
+    targets: list[Target],
+    force: bool,
+) -> None:
     """Make the booklet again when any handout in it (or the brand) changed; never a partial one."""
     entries = [manifest.entries.get(target.name) for target in targets]
     if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets, strict=True)):
@@ -83,10 +112,22 @@ def update_booklet(maker: Maker, manifest: Manifest, fingerprints: Fingerprints,
     fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries if entry])
     if not force and manifest.is_current(path, fingerprint):
         return
-    parts = sorted((Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
-                   key=lambda part: part.title.casefold())
+    parts = sorted(
+        (Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
+        key=lambda part: part.title.casefold(),
+    )
     pdf, pages = make_booklet(maker, language, page_size, parts)
     write_atomically(path, pdf)
-    manifest.record(path, Entry(fingerprint, str(maker.project.root / CLINIC_FILE),
-                                maker.project.labels(language).booklet_title, language, False, None, pages))
+    manifest.record(
+        path,
+        Entry(
+            fingerprint,
+            str(maker.project.root / CLINIC_FILE),
+            maker.project.labels(language).booklet_title,
+            language,
+            False,
+            None,
+            pages,
+        ),
+    )
     summary.booklets.append(path)

@@ -23,10 +23,17 @@ from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 Severity = Literal["error", "warning", "note"]
 MIN_CONTRAST = 4.5
 # Patterns per language; a language without one is not checked for that item.
-PASSIVE = {"en": re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|"
-                            r"put|shown|known|left|kept|held|sent|told)\b", re.IGNORECASE)}
-SPEAKS_TO_READER = {"en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
-                    "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE)}
+PASSIVE = {
+    "en": re.compile(
+        r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|"
+        r"put|shown|known|left|kept|held|sent|told)\b",
+        re.IGNORECASE,
+    )
+}
+SPEAKS_TO_READER = {
+    "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
+    "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
+}
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 
@@ -66,8 +73,14 @@ class Report:
 class Checker:
     """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
 
-    def __init__(self, maker: Maker, require_approved: bool = False, today: date | None = None,
-                 manifest_dir: Path | None = None, count_pages: bool = True):
+    def __init__(
+        self,
+        maker: Maker,
+        require_approved: bool = False,
+        today: date | None = None,
+        manifest_dir: Path | None = None,
+        count_pages: bool = True,
+    ):
         self.maker = maker
         self.project = maker.project
         self.require_approved = require_approved
@@ -90,14 +103,21 @@ class Checker:
         """Brand colours that print too faintly; reported once, not per handout."""
         colors = self.project.clinic.colors
         findings = []
-        pairs = [("colors.primary", colors.primary, "#ffffff", "against white paper"),
-                 ("colors.accent", "#1a1a1a", colors.accent, "behind body text")]
+        pairs = [
+            ("colors.primary", colors.primary, "#ffffff", "against white paper"),
+            ("colors.accent", "#1a1a1a", colors.accent, "behind body text"),
+        ]
         for key, foreground, background, what in pairs:
             ratio = Color(foreground).contrast(background)
             if ratio < MIN_CONTRAST:
                 line = self._clinic_line(key.split("."))
-                findings.append(Finding("error", f"clinic.yaml:{line}",
-                                        f"{key}: contrast {ratio:.1f}:1 {what}, below {MIN_CONTRAST}:1 (WCAG AA)"))
+                findings.append(
+                    Finding(
+                        "error",
+                        f"clinic.yaml:{line}",
+                        f"{key}: contrast {ratio:.1f}:1 {what}, below {MIN_CONTRAST}:1 (WCAG AA)",
+                    )
+                )
         return findings
 
     def check(self, language: str, slug: str) -> Report:
@@ -165,8 +185,11 @@ class Checker:
             for sentence in sentences(plain_pieces(text)):
                 words = len(sentence.split())
                 if words > thresholds.max_sentence_words:
-                    report.add("warning", where, f"{field_name}: sentence of {words} words: "
-                                                 f"\"{' '.join(sentence.split()[:8])} ...\"")
+                    report.add(
+                        "warning",
+                        where,
+                        f'{field_name}: sentence of {words} words: "{" ".join(sentence.split()[:8])} ..."',
+                    )
             for paragraph in paragraphs(text):
                 count = len(sentences([paragraph]))
                 if count > thresholds.max_paragraph_sentences:
@@ -174,12 +197,13 @@ class Checker:
             for word, plainer in jargon.items():
                 pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
-                    report.add("warning", where, f"{field_name}: \"{word}\": try \"{plainer}\", or explain it in bold")
+                    report.add("warning", where, f'{field_name}: "{word}": try "{plainer}", or explain it in bold')
             if language in PASSIVE:
                 passive += PASSIVE[language].findall(plain)
         if len(passive) > thresholds.max_passive:
-            report.add("warning", report.file,
-                       f"{len(passive)} passive phrase(s), e.g. \"{passive[0]}\": say who does it")
+            report.add(
+                "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
+            )
 
     def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
         labels = self.project.labels(report.language)
@@ -198,7 +222,7 @@ class Checker:
             report.add("error", shown, "call_911: say when to call 911 or go to the emergency room")
         you = SPEAKS_TO_READER.get(report.language)
         if you and not you.search(" ".join(blocks)):
-            report.add("warning", shown, "speak to the reader as \"you\"")
+            report.add("warning", shown, 'speak to the reader as "you"')
 
     def _governance(self, report: Report, handout: Handout, locate: Locator) -> None:
         review = handout.review
@@ -206,8 +230,9 @@ class Checker:
             severity: Severity = "error" if self.require_approved else "note"
             report.add(severity, locate(("review", "status")), "review.status: draft, not yet approved")
         if review.next_review and review.next_review < self.today:
-            report.add("error", locate(("review", "next_review")),
-                       f"review.next_review: {review.next_review} has passed")
+            report.add(
+                "error", locate(("review", "next_review")), f"review.next_review: {review.next_review} has passed"
+            )
         if len(review.sources) < 2:
             report.add("warning", locate(("review", "sources")), "review.sources: list at least 2 sources")
         if review.translation_of:
@@ -221,16 +246,25 @@ class Checker:
             report.add("error", where, f"review.translation_of: there is no {source.language} {report.slug}")
             return
         if original != source.version:
-            report.add("error", where, f"review.translation_of: translated from {source.language} version "
-                                       f"{source.version}, which is now version {original}: update the translation")
+            report.add(
+                "error",
+                where,
+                f"review.translation_of: translated from {source.language} version "
+                f"{source.version}, which is now version {original}: update the translation",
+            )
 
     def _print(self, report: Report, pages: int | None, html: str, shown: str) -> None:
         report.pages = pages
         if pages is not None and pages > 2:
-            report.add("error", shown, f"{pages} pages at {self.project.clinic.page_size}: "
-                                       "standard print must fit one double-sided sheet (2 pages)")
-        missing = sorted({char for char in visible_text(html) if not char.isspace()
-                          and ord(char) not in self.font_coverage})
+            report.add(
+                "error",
+                shown,
+                f"{pages} pages at {self.project.clinic.page_size}: "
+                "standard print must fit one double-sided sheet (2 pages)",
+            )
+        missing = sorted(
+            {char for char in visible_text(html) if not char.isspace() and ord(char) not in self.font_coverage}
+        )
         if missing:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")

@@ -18,7 +18,9 @@ def only_allowed_links(text: str) -> str:
 
         refused = refused_links(text)
         if refused:
-            raise ValueError(f"link {refused[0][:80]!r} is not allowed: links must start with https://, mailto: or tel:")
+            raise ValueError(
+                f"link {refused[0][:80]!r} is not allowed: links must start with https://, mailto: or tel:"
+            )
     return text
 
 

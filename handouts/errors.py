@@ -32,8 +32,9 @@ class ContentError(HandoutsError):
     """
 
     def __init__(self, problems: Sequence[Problem | str]):
-        self.problems = [problem if isinstance(problem, Problem) else Problem("", None, problem)
-                         for problem in problems]
+        self.problems = [
+            problem if isinstance(problem, Problem) else Problem("", None, problem) for problem in problems
+        ]
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
 

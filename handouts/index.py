@@ -14,10 +14,18 @@ INDEX_TEMPLATE = "index.html"
 def write_index(out_dir: Path, manifest: Manifest, renderer: Renderer) -> None:
     """Writes the page when the folder holds built handouts and the page would change."""
     rows = sorted(
-        ({"href": name, "title": entry.title, "language": language_name(entry.language),
-          "size": "Large print" if entry.large_print else "Standard", "version": entry.version or "",
-          "pages": entry.pages}
-         for name, entry in manifest.entries.items() if (out_dir / name).is_file()),
+        (
+            {
+                "href": name,
+                "title": entry.title,
+                "language": language_name(entry.language),
+                "size": "Large print" if entry.large_print else "Standard",
+                "version": entry.version or "",
+                "pages": entry.pages,
+            }
+            for name, entry in manifest.entries.items()
+            if (out_dir / name).is_file()
+        ),
         key=lambda row: (str(row["language"]), str(row["title"]).casefold(), str(row["size"])),
     )
     if not rows:

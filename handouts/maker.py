@@ -101,8 +101,12 @@ class Maker:
             rendered = self.render(request)
             report(request.slug, rendered.warnings)
             parts.append(Part(rendered.handout.title, rendered.pdf, rendered.pages))
-        return join_pdfs(parts, title=", ".join(part.title for part in parts), author=self.project.clinic.name,
-                         language=requests[0].content_language)
+        return join_pdfs(
+            parts,
+            title=", ".join(part.title for part in parts),
+            author=self.project.clinic.name,
+            language=requests[0].content_language,
+        )
 
     def page_count(self, html: str) -> int:
         """Pages the HTML lays out to, without writing a PDF."""
@@ -119,11 +123,17 @@ class Maker:
         except HandoutsError as error:
             return Outcome(target, problem=str(error))
         review = rendered.handout.review
-        return Outcome(target, title=rendered.handout.title, version=review.version, pages=rendered.pages,
-                       warnings=rendered.warnings)
+        return Outcome(
+            target,
+            title=rendered.handout.title,
+            version=review.version,
+            pages=rendered.pages,
+            warnings=rendered.warnings,
+        )
 
-    def write_all(self, targets: list[Target], on_done: Callable[[Outcome], None], jobs: int = 1,
-                  fail_fast: bool = False) -> list[Outcome]:
+    def write_all(
+        self, targets: list[Target], on_done: Callable[[Outcome], None], jobs: int = 1, fail_fast: bool = False
+    ) -> list[Outcome]:
         """Write every target, on `jobs` processes; a failure does not stop the others unless
         `fail_fast`. Ctrl-C stops at once: files are whole or absent, never partial."""
         outcomes: list[Outcome] = []
@@ -139,8 +149,9 @@ class Maker:
                 if done(self.write(target)):
                     break
             return outcomes
-        with ProcessPoolExecutor(max_workers=min(jobs, len(targets)), initializer=_start_worker,
-                                 initargs=(self.project.root, os.getpid())) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(targets)), initializer=_start_worker, initargs=(self.project.root, os.getpid())
+        ) as pool:
             futures = [pool.submit(_write_in_worker, target) for target in targets]
             try:
                 for future in as_completed(futures):
@@ -175,8 +186,15 @@ def _write_in_worker(target: Target) -> Outcome:
     return _worker.write(target)
 
 
-def plan_targets(project: Project, slugs: list[str] | None, languages: list[str], page_size: str,
-                 sizes: list[str], out_dir: Path, fallback: str | None = None) -> list[Target]:
+def plan_targets(
+    project: Project,
+    slugs: list[str] | None,
+    languages: list[str],
+    page_size: str,
+    sizes: list[str],
+    out_dir: Path,
+    fallback: str | None = None,
+) -> list[Target]:
     """The PDFs to make: the given slugs (or every handout) in each language and print size. A
     handout missing in a language is an error (all of them listed at once), unless it exists in the
     fallback language; so is a language whose dates and names cannot be written."""
@@ -194,7 +212,8 @@ def plan_targets(project: Project, slugs: list[str] | None, languages: list[str]
                 targets.append(Target(request, language, out_dir))
     if problems:
         raise UnknownHandoutError("\n".join(dict.fromkeys(problems)))
-    for language in dict.fromkeys(code for target in targets
-                                  for code in (target.language, target.request.content_language)):
+    for language in dict.fromkeys(
+        code for target in targets for code in (target.language, target.request.content_language)
+    ):
         babel_locale(language)
     return targets

@@ -142,10 +142,14 @@ class Fingerprints:
     def of(self, target: Target) -> str:
         request = target.request
         source = self.source(target)
-        parts = [self.shared, self.language(request.content_language), repr(request), str(source),
-                 file_digest(source) if source else ""]
+        parts = [
+            self.shared,
+            self.language(request.content_language),
+            repr(request),
+            str(source),
+            file_digest(source) if source else "",
+        ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
 
     def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:
         """A booklet depends on the brand, the labels and every handout PDF in it."""

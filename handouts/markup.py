@@ -17,15 +17,19 @@ def is_allowed_link(url: str) -> bool:
 
 
 _markdown = MarkdownIt("zero", {"html": False}).enable(RULES)
-_markdown.validateLink = is_allowed_link  # any other link is printed as text, even if it got past loading
+_markdown.validateLink = is_allowed_link  # type: ignore[method-assign]  # any other link is printed as text, even if it got past loading
 _every_link = MarkdownIt("zero", {"html": False}).enable(RULES)
-_every_link.validateLink = lambda url: True
+_every_link.validateLink = lambda url: True  # type: ignore[method-assign]
 
 
 def refused_links(text: str) -> list[str]:
     """The targets of links in the text that are not https:, mailto: or tel:."""
-    targets = [child.attrs["href"] for token in _every_link.parse(text) for child in token.children or []
-               if child.type == "link_open"]
+    targets = [
+        child.attrs["href"]
+        for token in _every_link.parse(text)
+        for child in token.children or []
+        if child.type == "link_open"
+    ]
     return [str(target) for target in targets if not is_allowed_link(str(target))]
 
 
@@ -41,8 +45,11 @@ def markdown_inline(text: str) -> Markup:
 
 def plain_pieces(text: str) -> list[str]:
     """The words of each paragraph and list item of a Markdown text, without markup."""
-    return [" ".join("".join(child.content for child in token.children if child.type == "text").split())
-            for token in _markdown.parse(text) if token.children]
+    return [
+        " ".join("".join(child.content for child in token.children if child.type == "text").split())
+        for token in _markdown.parse(text)
+        if token.children
+    ]
 
 
 def plain_text(text: str) -> str:
@@ -73,7 +80,5 @@ def defined_terms(text: str) -> set[str]:
 
 def css_string(text: str) -> Markup:
     """A quoted CSS string literal that cannot end the string or the <style> element."""
-    escaped = "".join(
-        f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in str(text)
-    )
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in str(text))
     return Markup(f'"{escaped}"')

@@ -42,7 +42,8 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
     fetcher = AssetFetcher(asset_folders)
     try:
         return weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
-            font_config=font_configuration(), pdf_tags=True)
+            font_config=font_configuration(), pdf_tags=True
+        )
     except FatalURLFetchingError as error:
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 

@@ -47,11 +47,14 @@ class Clinic(Strict):
     address: Text
     website: Text | None = None
     page_size: Literal["letter", "a4"] = "letter"
-    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1,
-                                      description="Languages `build --all` makes.")
+    languages: list[Language] = Field(
+        default_factory=lambda: ["en"], min_length=1, description="Languages `build --all` makes."
+    )
     print_sizes: list[PrintSize] = Field(
-        default_factory=lambda: list(PRINT_SIZES), min_length=1,
-        description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).")
+        default_factory=lambda: list(PRINT_SIZES),
+        min_length=1,
+        description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).",
+    )
     reading: Reading = Field(default_factory=Reading)
 
     @field_validator("logo")
@@ -130,13 +133,12 @@ class Project:
                     found.setdefault(slug, set()).add(language)
         return {slug: sorted(languages) for slug, languages in sorted(found.items())}
 
-    def language_of(self, slug: str, wanted: str, fallback: str | None = None,
-                    catalog: dict[str, list[str]] | None = None) -> str:
+    def language_of(
+        self, slug: str, wanted: str, fallback: str | None = None, catalog: dict[str, list[str]] | None = None
+    ) -> str:
         """The language a handout is printed in: the one wanted, else the fallback, else an error."""
         if not SLUG_PATTERN.match(slug):
-            raise UnknownHandoutError(
-                f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens"
-            )
+            raise UnknownHandoutError(f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens")
         if not LANGUAGE_PATTERN.match(wanted):
             raise UnknownHandoutError(f"{wanted!r} is not a language code like en or es")
         languages = (catalog or self.catalog()).get(slug)

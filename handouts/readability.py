@@ -54,7 +54,6 @@ class _PatientText(HTMLParser):
             self._current.append(data)
 
 
-
 def patient_text(html: str) -> list[str]:
     """The handout's headings, paragraphs and list items, in reading order, without sources."""
     parser = _PatientText()
@@ -115,8 +114,9 @@ class Formula:
 
 FORMULAS = {
     "en": Formula("Flesch-Kincaid grade", textstat.flesch_kincaid_grade, False, "max_grade", "target_grade"),
-    "es": Formula("Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta",
-                  "target_fernandez_huerta"),
+    "es": Formula(
+        "Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta", "target_fernandez_huerta"
+    ),
 }
 
 
@@ -134,5 +134,6 @@ def measure(blocks: list[str], language: str = "en") -> Reading:
     text = as_prose(blocks)
     textstat.set_lang(language)
     formula = FORMULAS.get(language)
-    return Reading(formula, formula.score(text) if formula else None,
-                   textstat.smog_index(text) if language == "en" else None)
+    return Reading(
+        formula, formula.score(text) if formula else None, textstat.smog_index(text) if language == "en" else None
+    )

@@ -50,8 +50,9 @@ def babel_locale(language: str) -> Locale:
     try:
         return Locale.parse(language)
     except (UnknownLocaleError, ValueError):
-        raise RenderError(f"{language}: not a language code that dates and language names can be "
-                          "written in (Babel does not know it)") from None
+        raise RenderError(
+            f"{language}: not a language code that dates and language names can be written in (Babel does not know it)"
+        ) from None
 
 
 def language_name(language: str) -> str:
@@ -89,17 +90,27 @@ class Renderer:
     @cached_property
     def environment(self) -> jinja2.Environment:
         folders = [str(root / "templates") for root in self.project.roots]
-        loader = jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(folders),
-            # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
-            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
-        ])
-        environment = jinja2.Environment(
-            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True,
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(folders),
+                # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
+                jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
+            ]
         )
-        environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string,
-                                   long_date=long_date, clock_time=clock_time)
+        environment = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        environment.filters.update(
+            md=markdown_block,
+            md_inline=markdown_inline,
+            css_string=css_string,
+            long_date=long_date,
+            clock_time=clock_time,
+        )
         return environment
 
     def brand(self, language: str, page_size: str) -> dict[str, Any]:
@@ -113,8 +124,7 @@ class Renderer:
             "page_size": page_size,
             "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
             "fonts": [
-                {"style": style, "weight": weight,
-                 "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
+                {"style": style, "weight": weight, "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
                 for (style, weight), name in FONT_FILES.items()
             ],
             "generator": f"handouts {__version__}",
@@ -142,8 +152,9 @@ class Renderer:
         try:
             return self.environment.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as error:
-            raise RenderError(f"{self._shown(error.filename, error.name)}:{error.lineno}: "
-                              f"template error: {error.message}") from None
+            raise RenderError(
+                f"{self._shown(error.filename, error.name)}:{error.lineno}: template error: {error.message}"
+            ) from None
         except jinja2.TemplateError as error:
             raise RenderError(f"{self._template_line()}template error: {error.message}") from None
 

@@ -69,13 +69,18 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
     return choices
 
 
-def create_app(project: Project, passcode: str | None = None, pool: RenderPool | None = None,
-               bound_host: str = "127.0.0.1") -> Flask:
+def create_app(
+    project: Project, passcode: str | None = None, pool: RenderPool | None = None, bound_host: str = "127.0.0.1"
+) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
-    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, SESSION_COOKIE_SAMESITE="Strict",
-                      SESSION_COOKIE_HTTPONLY=True, PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=IDLE_MINUTES),
-                      WTF_CSRF_TIME_LIMIT=None)  # the token lives as long as the session: 30 idle minutes
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=IDLE_MINUTES),
+        WTF_CSRF_TIME_LIMIT=None,
+    )  # the token lives as long as the session: 30 idle minutes
     pool = app.extensions["handouts_pool"] = pool or RenderPool(project.root, workers=1)
     hosts = HostCheck(bound_host)
 
@@ -85,14 +90,31 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         broken = [problem.splitlines()[0] for problem in catalog.broken]  # the page names each, with its problem
         for problem in broken:
             log.warning("left off the list: %s", problem)
-        rows = [{"slug": row.slug, "title": row.title, "languages": row.languages, "search": search,
-                 "other_names": ", ".join(row.other_names[:4])}
-                for row in catalog.rows if matches(query, search := folded(" ".join(row.names)))]
-        codes = list(dict.fromkeys(project.clinic.languages +
-                                   sorted({code for row in catalog.rows for code in row.languages})))
-        return render_template("index.html", clinic=project.clinic, rows=rows, query=query,
-                               languages=language_choices(codes), message=message, broken=broken,
-                               can_sign_out=bool(passcode), max_handouts=MAX_HANDOUTS_PER_PACKET), status
+        rows = [
+            {
+                "slug": row.slug,
+                "title": row.title,
+                "languages": row.languages,
+                "search": search,
+                "other_names": ", ".join(row.other_names[:4]),
+            }
+            for row in catalog.rows
+            if matches(query, search := folded(" ".join(row.names)))
+        ]
+        codes = list(
+            dict.fromkeys(project.clinic.languages + sorted({code for row in catalog.rows for code in row.languages}))
+        )
+        return render_template(
+            "index.html",
+            clinic=project.clinic,
+            rows=rows,
+            query=query,
+            languages=language_choices(codes),
+            message=message,
+            broken=broken,
+            can_sign_out=bool(passcode),
+            max_handouts=MAX_HANDOUTS_PER_PACKET,
+        ), status
 
     def login_page(message: str | None, status: int) -> tuple[str, int]:
         return render_template("login.html", clinic=project.clinic, message=message), status
@@ -108,8 +130,7 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         return None
 
     CSRFProtect(app)  # after the checks above, which run first
-    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True,
-                      default_limits=[])
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True, default_limits=[])
 
     @app.before_request
     def require_passcode() -> Any:
@@ -125,7 +146,8 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the page's own forms
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; object-src 'self' blob:; frame-ancestors 'none'; form-action 'self'")
+            "default-src 'self'; object-src 'self' blob:; frame-ancestors 'none'; form-action 'self'"
+        )
         path = request.path.encode("unicode_escape").decode("ascii")  # an encoded newline cannot start a forged line
         log.info("%s %s %s", request.method, path, response.status_code)  # path only: no query, no form
         return response
@@ -155,23 +177,33 @@ def create_app(project: Project, passcode: str | None = None, pool: RenderPool |
         form = request.form
         slugs = list(dict.fromkeys(form.getlist("slug")))  # the same handout twice is printed once
         if len(slugs) > MAX_HANDOUTS_PER_PACKET:
-            return page(f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})",
-                        400)
+            return page(
+                f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})", 400
+            )
         client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
-            data = pool.packet(slugs, form.get("language", ""), form.get("large_print") == "on",
-                               {name: form.get(name) for name in FIELDS}, client_gone)
+            data = pool.packet(
+                slugs,
+                form.get("language", ""),
+                form.get("large_print") == "on",
+                {name: form.get(name) for name in FIELDS},
+                client_gone,
+            )
         except BadRequest as error:
             return page(str(error), 400)
         except Busy as error:  # a short page, quick to make: the answer must not add to the load
-            return (render_template("busy.html", clinic=project.clinic, message=str(error)), 503,
-                    {"Retry-After": str(RETRY_AFTER_SECONDS)})
+            return (
+                render_template("busy.html", clinic=project.clinic, message=str(error)),
+                503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         except ClientGone:
             return Response(status=CLIENT_GONE)
         except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not
             return page(f"The PDF could not be made: {error}", 422)
-        return Response(data, mimetype="application/pdf",
-                        headers={"Content-Disposition": 'inline; filename="handout.pdf"'})
+        return Response(
+            data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="handout.pdf"'}
+        )
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:
@@ -197,8 +229,9 @@ def serve(project: Project, host: str, port: int, passcode: str | None, workers:
     app = create_app(project, passcode, pool, bound_host=host)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
     try:  # binds now, before the workers start; lookahead lets waitress notice a client that left
-        server = waitress.create_server(app, host=host, port=port, threads=pool.queue_limit + 4, ident="handouts",
-                                        channel_request_lookahead=1)
+        server = waitress.create_server(
+            app, host=host, port=port, threads=pool.queue_limit + 4, ident="handouts", channel_request_lookahead=1
+        )
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     try:

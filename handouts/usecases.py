@@ -48,22 +48,39 @@ def list_handouts(project: Project, *, every_name: bool = False, keep_going: boo
         shown_language = STAFF_LANGUAGE if STAFF_LANGUAGE in languages else languages[0]
         try:
             shown = project.handout(shown_language, slug)
-            others = [project.handout(language, slug) for language in languages
-                      if every_name and language != shown_language]
+            others = [
+                project.handout(language, slug) for language in languages if every_name and language != shown_language
+            ]
         except HandoutsError as error:
             if not keep_going:
                 raise
             broken.append(str(error))
             continue
         names = [slug] + [name for handout in (shown, *others) for name in (handout.title, *handout.also_known_as)]
-        rows.append(HandoutRow(slug, shown.title, languages, shown.review.status, shown.review.version,
-                               list(shown.also_known_as), names))
+        rows.append(
+            HandoutRow(
+                slug,
+                shown.title,
+                languages,
+                shown.review.status,
+                shown.review.version,
+                list(shown.also_known_as),
+                names,
+            )
+        )
     return Catalog(rows, broken)
 
 
-def make_packet(maker: Maker, slugs: list[str], language: str, *, page_size: str | None = None,
-                large_print: bool = False, fallback: str | None = None,
-                visit_fields: dict[str, str | None] | None = None) -> bytes:
+def make_packet(
+    maker: Maker,
+    slugs: list[str],
+    language: str,
+    *,
+    page_size: str | None = None,
+    large_print: bool = False,
+    fallback: str | None = None,
+    visit_fields: dict[str, str | None] | None = None,
+) -> bytes:
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
     where a field is given. Nothing is written anywhere."""
@@ -73,16 +90,29 @@ def make_packet(maker: Maker, slugs: list[str], language: str, *, page_size: str
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = (page_size or project.clinic.page_size).lower()
     catalog = project.catalog()
-    requests = [RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
-                for slug in slugs]
+    requests = [
+        RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
+        for slug in slugs
+    ]
     return maker.packet(requests)
 
 
-def build_folder(project: Project, slugs: list[str] | None, out_dir: Path, *, languages: list[str] | None = None,
-                 page_size: str | None = None, large_print: bool = False, fallback: str | None = None,
-                 jobs: int = 1, force: bool = False, fail_fast: bool = False, booklet: bool = False,
-                 on_start: Callable[[int], None] = lambda total: None,
-                 on_done: Callable[[Outcome], None] = lambda outcome: None) -> "Summary":
+def build_folder(
+    project: Project,
+    slugs: list[str] | None,
+    out_dir: Path,
+    *,
+    languages: list[str] | None = None,
+    page_size: str | None = None,
+    large_print: bool = False,
+    fallback: str | None = None,
+    jobs: int = 1,
+    force: bool = False,
+    fail_fast: bool = False,
+    booklet: bool = False,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[Outcome], None] = lambda outcome: None,
+) -> "Summary":
     """Bring the output folder up to date: the named handouts (or every one, with `slugs=None`)
     in each language and print size the clinic makes. Named handouts are read before anything is
     written, so a mistyped or broken one writes nothing; in a full set a broken handout fails alone."""
@@ -93,11 +123,21 @@ def build_folder(project: Project, slugs: list[str] | None, out_dir: Path, *, la
     sizes: list[str] = ["large"] if large_print else list(clinic.print_sizes)
     targets = plan_targets(project, slugs, languages or clinic.languages, size, sizes, out_dir, fallback)
     if slugs is not None:
-        for language, slug in dict.fromkeys((target.request.content_language, target.request.slug)
-                                            for target in targets):
+        for language, slug in dict.fromkeys(
+            (target.request.content_language, target.request.slug) for target in targets
+        ):
             project.handout(language, slug)
-    return update_folder(project, targets, out_dir, jobs=jobs, force=force, fail_fast=fail_fast, booklet=booklet,
-                         on_start=on_start, on_done=on_done)
+    return update_folder(
+        project,
+        targets,
+        out_dir,
+        jobs=jobs,
+        force=force,
+        fail_fast=fail_fast,
+        booklet=booklet,
+        on_start=on_start,
+        on_done=on_done,
+    )
 
 
 @dataclass
@@ -110,9 +150,15 @@ class CheckResults:
         return self.clinic + [finding for report in self.reports for finding in report.findings]
 
 
-def check_handouts(project: Project, slugs: list[str], languages: list[str], *, require_approved: bool = False,
-                   out_dir: Path | None = None,
-                   track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter) -> CheckResults:
+def check_handouts(
+    project: Project,
+    slugs: list[str],
+    languages: list[str],
+    *,
+    require_approved: bool = False,
+    out_dir: Path | None = None,
+    track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
+) -> CheckResults:
     """Check the named handouts (every one when none is named) in the languages given (else every
     language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest.
     `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
@@ -120,8 +166,9 @@ def check_handouts(project: Project, slugs: list[str], languages: list[str], *, 
 
     catalog = project.catalog()
     chosen = slugs or list(catalog)
-    pairs = [(language, slug) for slug in chosen
-             for language in (languages or catalog.get(slug) or project.clinic.languages)]
+    pairs = [
+        (language, slug) for slug in chosen for language in (languages or catalog.get(slug) or project.clinic.languages)
+    ]
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
     clinic = checker.clinic_findings()
     reports = [checker.check(language, slug) for language, slug in track(pairs)]

@@ -66,10 +66,10 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
     try:
         if FAST_LOADER is not None:
             try:
-                return _parse(text, fast=True)
+                return _parse(text, FAST_LOADER)
             except yaml.YAMLError:
                 pass
-        return _parse(text, fast=False)
+        return _parse(text, None)
     except Oversized as error:
         raise ContentError([Problem(shown_as, error.line, error.message)]) from None
     except yaml.MarkedYAMLError as error:
@@ -80,15 +80,16 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
         raise ContentError([Problem(shown_as, None, f"YAML error: {error}")]) from None
 
 
-def _parse(text: str, fast: bool) -> tuple[Any, yaml.Node | None]:
-    if fast:  # libyaml composes in C, out of reach: count its events in a first, cheap pass
+def _parse(text: str, fast_loader: "type[yaml.CSafeLoader] | None") -> tuple[Any, yaml.Node | None]:
+    loader: yaml.CSafeLoader | CountingLoader
+    if fast_loader is not None:  # libyaml composes in C, out of reach: count its events in a first, cheap pass
         budget, documents = Budget(), 0
-        for event in yaml.parse(text, Loader=FAST_LOADER):
+        for event in yaml.parse(text, Loader=fast_loader):
             documents += isinstance(event, yaml.DocumentStartEvent)
             if documents > 1:  # the composer reports the second document, as the Python loader would
                 break
             budget.count(event)
-        loader = FAST_LOADER(text)
+        loader = fast_loader(text)
     else:
         loader = CountingLoader(text)
     try:
@@ -131,7 +132,7 @@ class Budget:
         self.anchors: dict[str, tuple[int, int]] = {}
 
     def count(self, event: yaml.Event) -> None:
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.CollectionEndEvent):
             closed = self.open.pop()
             if closed.anchor is not None:
@@ -150,7 +151,7 @@ class Budget:
             self._within(self.aliases, MAX_ALIASES, line, "aliases (*name)")
             if any(collection.anchor == event.anchor for collection in self.open):
                 raise Oversized(line, f"alias *{event.anchor} is inside its own anchor &{event.anchor}")
-            values, text = self.anchors.get(event.anchor, (0, 0))  # an unknown alias: the composer says so
+            values, text = self.anchors.get(event.anchor or "", (0, 0))  # an unknown alias: the composer says so
             self._grow(values, text, line)
         elif isinstance(event, yaml.ScalarEvent):
             self._grow(1, len(event.value), line)
@@ -174,9 +175,10 @@ class Budget:
             raise Oversized(line, f"more than {limit:,} {what}")
 
 
-class GuardedConstruction:
+class GuardedConstruction(yaml.constructor.SafeConstructor):
     """A value Python cannot hold (year 0, February 30, a number of thousands of digits) is a YAML
-    error at its line, not a crash."""
+    error at its line, not a crash; integers longer than MAX_NUMBER_CHARS are refused (a long
+    base-60 one takes seconds per digit group)."""
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -185,22 +187,18 @@ class GuardedConstruction:
             problem = f"cannot read this value: {str(error).split(';')[0]}"
             raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
 
-
-def _short_integer(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    """Integers of at most MAX_NUMBER_CHARS characters: a long base-60 one takes seconds per digit group."""
-    if len(node.value) > MAX_NUMBER_CHARS:
-        raise ValueError(f"a number of more than {MAX_NUMBER_CHARS} characters")
-    return yaml.SafeLoader.construct_yaml_int(loader, node)
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise ValueError(f"a number of more than {MAX_NUMBER_CHARS} characters")
+        return super().construct_yaml_int(node)
 
 
-def guarded(loader: type) -> type:
-    """The loader with GuardedConstruction and the integer length limit."""
-    subclass = type(f"Guarded{loader.__name__}", (GuardedConstruction, loader), {})
-    subclass.add_constructor("tag:yaml.org,2002:int", _short_integer)
-    return subclass
+GuardedConstruction.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:int", GuardedConstruction.construct_yaml_int
+)
 
 
-class CountingLoader(guarded(yaml.SafeLoader)):
+class CountingLoader(GuardedConstruction, yaml.SafeLoader):
     """The pure-Python safe loader, counting each event as the composer takes it, before it nests deeper."""
 
     def __init__(self, text: str):
@@ -213,7 +211,13 @@ class CountingLoader(guarded(yaml.SafeLoader)):
         return event
 
 
-FAST_LOADER = guarded(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None  # libyaml, when PyYAML has it
+FAST_LOADER: type[yaml.CSafeLoader] | None = None
+if hasattr(yaml, "CSafeLoader"):  # libyaml, when PyYAML has it
+
+    class FastLoader(GuardedConstruction, yaml.CSafeLoader):
+        """libyaml's safe loader with the same guarded construction."""
+
+    FAST_LOADER = FastLoader
 
 
 def validate(model: type[Model], data: Any, node: yaml.Node | None, shown_as: str) -> Model:

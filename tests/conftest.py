@@ -50,8 +50,11 @@ def no_warnings(request, caplog):
     yield
     if request.node.get_closest_marker("warnings_expected"):
         return
-    warnings = [f"{record.name}: {record.getMessage()}" for record in caplog.get_records("call")
-                if record.name.split(".")[0] in WATCHED_LOGGERS and record.levelno >= logging.WARNING]
+    warnings = [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.get_records("call")
+        if record.name.split(".")[0] in WATCHED_LOGGERS and record.levelno >= logging.WARNING
+    ]
     assert not warnings, f"warned: {warnings}"
 
 
@@ -82,8 +85,14 @@ def pdf_fonts(data: bytes) -> set[str]:
 def sample(cases: list, keep: int = 2) -> list:
     """Parametrize over every case, but only the first `keep` run in the fast tier."""
     slow = pytest.mark.slow
-    return [case if index < keep else pytest.param(*case, marks=slow) if isinstance(case, tuple)
-            else pytest.param(case, marks=slow) for index, case in enumerate(cases)]
+    return [
+        case
+        if index < keep
+        else pytest.param(*case, marks=slow)
+        if isinstance(case, tuple)
+        else pytest.param(case, marks=slow)
+        for index, case in enumerate(cases)
+    ]
 
 
 @pytest.fixture

@@ -43,12 +43,21 @@ def line_of(text: str, fragment: str) -> int:
     return text[: text.index(fragment)].count("\n") + 1
 
 
-@pytest.mark.parametrize("case,text,message", [
-    ("syntax", "title: [unclosed\nsummary: x\n",
-     "Error: content/en/test-handout.yaml:2: YAML syntax error: expected ',' or ']', but got ':'"),
-    ("not a mapping", "- just\n- a list\n",
-     "Error: content/en/test-handout.yaml:1: expected a mapping of keys and values"),
-])
+@pytest.mark.parametrize(
+    "case,text,message",
+    [
+        (
+            "syntax",
+            "title: [unclosed\nsummary: x\n",
+            "Error: content/en/test-handout.yaml:2: YAML syntax error: expected ',' or ']', but got ':'",
+        ),
+        (
+            "not a mapping",
+            "- just\n- a list\n",
+            "Error: content/en/test-handout.yaml:1: expected a mapping of keys and values",
+        ),
+    ],
+)
 def test_malformed_yaml_names_file_and_line(clinic_project, case, text, message):
     write_handout(clinic_project, text)
     result, out = build(clinic_project, "test-handout")
@@ -58,8 +67,10 @@ def test_malformed_yaml_names_file_and_line(clinic_project, case, text, message)
 
 
 def test_wrong_type_names_field_and_line(clinic_project):
-    text = esi_with("before:\n  - If you have diabetes, check your blood sugar on the morning of your procedure.",
-                    "before: Check your blood sugar.")
+    text = esi_with(
+        "before:\n  - If you have diabetes, check your blood sugar on the morning of your procedure.",
+        "before: Check your blood sugar.",
+    )
     write_handout(clinic_project, text)
     result, out = build(clinic_project, "test-handout")
     assert result.exit_code == 1
@@ -89,11 +100,17 @@ def test_non_utf8_file(clinic_project):
     assert result.output == "Error: content/en/test-handout.yaml:1: not UTF-8 text (save the file as UTF-8)\n"
 
 
-@pytest.mark.parametrize("slug,message", [
-    ("no-such-handout", "Error: no-such-handout: no such handout (see `handouts list`)"),
-    ("../../etc/passwd", "Error: '../../etc/passwd' is not a handout name: use lowercase letters, digits and hyphens"),
-    ("Epidural", "Error: 'Epidural' is not a handout name: use lowercase letters, digits and hyphens"),
-])
+@pytest.mark.parametrize(
+    "slug,message",
+    [
+        ("no-such-handout", "Error: no-such-handout: no such handout (see `handouts list`)"),
+        (
+            "../../etc/passwd",
+            "Error: '../../etc/passwd' is not a handout name: use lowercase letters, digits and hyphens",
+        ),
+        ("Epidural", "Error: 'Epidural' is not a handout name: use lowercase letters, digits and hyphens"),
+    ],
+)
 def test_unknown_or_hostile_slug(clinic_project, slug, message):
     result, out = build(clinic_project, slug)
     assert result.exit_code == 1
@@ -108,8 +125,9 @@ def test_missing_language_names_the_ones_that_exist(clinic_project):
 
 
 def test_hostile_text_is_printed_as_text_and_reads_nothing_outside(clinic_project):
-    text = esi_with("summary: >-\n",
-                    "summary: >-\n  <script>alert(1)</script> <img src=\"file:///etc/passwd\">\n")  # file: links: test_hardening.py
+    text = esi_with(
+        "summary: >-\n", 'summary: >-\n  <script>alert(1)</script> <img src="file:///etc/passwd">\n'
+    )  # file: links: test_hardening.py
     write_handout(clinic_project, text)
     result, out = build(clinic_project, "test-handout")
     assert result.exit_code == 0, result.output
@@ -121,12 +139,21 @@ def test_hostile_text_is_printed_as_text_and_reads_nothing_outside(clinic_projec
     assert b"/URI (file:" not in pdf
 
 
-@pytest.mark.parametrize("logo,message", [
-    ("../outside.svg", "Error: clinic.yaml:3: logo: must be a path inside the project's assets/ folder, like assets/logo.svg"),
-    ("/etc/passwd", "Error: clinic.yaml:3: logo: must be a path inside the project's assets/ folder, like assets/logo.svg"),
-    ("assets/missing.svg", "Error: clinic.yaml: assets/missing.svg: file not found"),
-    ("assets/escape.svg", "Error: clinic.yaml: assets/escape.svg: points outside the project's assets/ folder"),
-])
+@pytest.mark.parametrize(
+    "logo,message",
+    [
+        (
+            "../outside.svg",
+            "Error: clinic.yaml:3: logo: must be a path inside the project's assets/ folder, like assets/logo.svg",
+        ),
+        (
+            "/etc/passwd",
+            "Error: clinic.yaml:3: logo: must be a path inside the project's assets/ folder, like assets/logo.svg",
+        ),
+        ("assets/missing.svg", "Error: clinic.yaml: assets/missing.svg: file not found"),
+        ("assets/escape.svg", "Error: clinic.yaml: assets/escape.svg: points outside the project's assets/ folder"),
+    ],
+)
 def test_logo_outside_the_project(clinic_project, tmp_path, logo, message):
     outside = tmp_path / "outside.svg"
     outside.write_text((REPO / "assets/logo.svg").read_text())
@@ -156,7 +183,7 @@ def test_missing_clinic_yaml(tmp_path):
 
 def test_bad_clinic_yaml_field(clinic_project):
     clinic = clinic_project / "clinic.yaml"
-    clinic.write_text(clinic.read_text().replace('primary: "#1d5b79"', 'primary: blue'))
+    clinic.write_text(clinic.read_text().replace('primary: "#1d5b79"', "primary: blue"))
     result = invoke("list", "--project", str(clinic_project))
     assert result.exit_code == 1
     assert result.output.startswith("Error: clinic.yaml:6: colors.primary: string should match pattern")
@@ -192,16 +219,22 @@ def test_language_that_dates_cannot_be_written_in(clinic_project):
         (hmong / name).write_text((REPO / "content/en" / name).read_text())
     result, out = build(clinic_project, "pain-diary", "--lang", "hmn")
     assert result.exit_code == 1
-    assert result.output == ("Error: hmn: not a language code that dates and language names can be written in "
-                             "(Babel does not know it)\n")
+    assert result.output == (
+        "Error: hmn: not a language code that dates and language names can be written in (Babel does not know it)\n"
+    )
     assert files_under(out) == []
 
 
-@pytest.mark.parametrize("line,message", [
-    ("{{ clinic.name | shout }}", "templates/handout.html:3: template error: No filter named 'shout'."),
-    ("{{ clinic.nmae }}", "templates/handout.html:3: template error: "
-                          "'handouts.project.Clinic object' has no attribute 'nmae'"),
-])
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("{{ clinic.name | shout }}", "templates/handout.html:3: template error: No filter named 'shout'."),
+        (
+            "{{ clinic.nmae }}",
+            "templates/handout.html:3: template error: 'handouts.project.Clinic object' has no attribute 'nmae'",
+        ),
+    ],
+)
 def test_override_template_errors_name_file_and_line(clinic_project, line, message):
     override_template(clinic_project, "\n{% block summary %}\n" + line + "{% endblock %}\n")
     result, out = build(clinic_project, "pain-diary")
@@ -210,15 +243,20 @@ def test_override_template_errors_name_file_and_line(clinic_project, line, messa
     assert files_under(out) == []
 
 
-OUTSIDE_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" '
-               'height="10"><image xlink:href="file:///etc/hostname" width="10" height="10"/></svg>')
+OUTSIDE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" '
+    'height="10"><image xlink:href="file:///etc/hostname" width="10" height="10"/></svg>'
+)
 
 
 @pytest.mark.warnings_expected
-@pytest.mark.parametrize("logo,warning", [
-    (OUTSIDE_SVG, "Failed to render SVG image"),
-    ("this is not an SVG", "Failed to load image"),
-])
+@pytest.mark.parametrize(
+    "logo,warning",
+    [
+        (OUTSIDE_SVG, "Failed to render SVG image"),
+        ("this is not an SVG", "Failed to load image"),
+    ],
+)
 def test_broken_logo_is_a_warning_and_fails_strict(clinic_project, logo, warning):
     (clinic_project / "assets/logo.svg").write_text(logo)
     target = clinic_project / "x.pdf"
@@ -239,7 +277,9 @@ def test_warnings_of_pool_workers_are_reported(clinic_project):
     result, _ = build(clinic_project, "pain-diary", "--jobs", "2", "--strict")
     assert result.exit_code == 1
     assert sorted(line.split(": Failed")[0] for line in result.output.splitlines() if line.startswith("Warning:")) == [
-        "Warning: en/large-print/pain-diary", "Warning: en/pain-diary"]
+        "Warning: en/large-print/pain-diary",
+        "Warning: en/pain-diary",
+    ]
 
 
 def front_desk(project_dir: Path):

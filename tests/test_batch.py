@@ -17,7 +17,10 @@ from handouts.manifest import MANIFEST_FILE
 from conftest import REPO, assert_no_warning_lines, invoke, pdf_reader
 
 SLUG = "epidural-steroid-injection"
-SET = ["pain-diary", "why-see-a-pain-specialist"]  # two handouts prove what the whole library would, at a tenth of the cost
+SET = [
+    "pain-diary",
+    "why-see-a-pain-specialist",
+]  # two handouts prove what the whole library would, at a tenth of the cost
 
 
 def build_set(project: Path, *args: str, slugs: list[str] = SET):
@@ -69,9 +72,11 @@ def test_nothing_changed_renders_nothing(clinic_project):
 @pytest.mark.slow
 def test_no_op_rebuild_does_not_import_weasyprint(clinic_project):
     build_set(clinic_project)
-    probe = ("import sys; from handouts.cli import cli; sys.argv = ['handouts', 'build', *" + repr(SET) + ", '--project', "
-             f"{str(clinic_project)!r}, '--out', {str(clinic_project / 'output')!r}]\n"
-             "try:\n    cli()\nexcept SystemExit as exit:\n    print(exit.code, 'weasyprint' in sys.modules)")
+    probe = (
+        "import sys; from handouts.cli import cli; sys.argv = ['handouts', 'build', *" + repr(SET) + ", '--project', "
+        f"{str(clinic_project)!r}, '--out', {str(clinic_project / 'output')!r}]\n"
+        "try:\n    cli()\nexcept SystemExit as exit:\n    print(exit.code, 'weasyprint' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout == "0 False\n"
     assert_no_warning_lines(result.stderr)
@@ -86,7 +91,8 @@ def test_edited_content_file_rebuilds_only_that_handout_in_every_size(clinic_pro
     assert index_rows(out) == [  # by title, standard print after large
         (name, title, "English", size, "1", pages[name])
         for slug, title in [("pain-diary", "Pain diary"), (SET[1], "Why see a pain specialist?")]
-        for name, size in [(f"en/large-print/{slug}.pdf", "Large print"), (f"en/{slug}.pdf", "Standard")]]
+        for name, size in [(f"en/large-print/{slug}.pdf", "Large print"), (f"en/{slug}.pdf", "Standard")]
+    ]
     before = pdfs(clinic_project)
     override(clinic_project, f"content/en/{SET[1]}.yaml", "Bring a list", "Take a list")
     result = build_set(clinic_project)
@@ -97,8 +103,11 @@ def test_edited_content_file_rebuilds_only_that_handout_in_every_size(clinic_pro
 def index_rows(out: Path) -> list[tuple[str, ...]]:
     """The index page's table: link, then the text of each cell."""
     html = (out / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<tr><td><a href="([^"]+)">([^<]+)</a></td><td>([^<]*)</td><td>([^<]*)</td>'
-                      r'<td class="number">([^<]*)</td><td class="number">([^<]*)</td></tr>', html)
+    rows = re.findall(
+        r'<tr><td><a href="([^"]+)">([^<]+)</a></td><td>([^<]*)</td><td>([^<]*)</td>'
+        r'<td class="number">([^<]*)</td><td class="number">([^<]*)</td></tr>',
+        html,
+    )
     headings = re.findall(r'<th scope="col">([^<]+)</th>', html)
     assert headings == ["Handout", "Language", "Print", "Version", "Pages"]
     return rows
@@ -122,9 +131,11 @@ def test_force_rebuilds_everything(clinic_project):
 def test_output_whose_content_is_gone_is_removed_and_unknown_files_are_kept(clinic_project):
     own = clinic_project / "content/en/parking.yaml"
     own.parent.mkdir(parents=True)
-    own.write_text("title: Parking\nkind: topic\nsummary: You can park behind the clinic.\n"
-                   "call_us: [You cannot find a place to park.]\n"
-                   "review: {version: 1, sources: [{title: Clinic, url: 'https://clinic.example/'}]}\n")
+    own.write_text(
+        "title: Parking\nkind: topic\nsummary: You can park behind the clinic.\n"
+        "call_us: [You cannot find a place to park.]\n"
+        "review: {version: 1, sources: [{title: Clinic, url: 'https://clinic.example/'}]}\n"
+    )
     build_set(clinic_project, slugs=[*SET, "parking"])
     out = clinic_project / "output"
     keep = out / "en" / "notes-from-staff.pdf"
@@ -171,8 +182,7 @@ def test_parallel_and_sequential_builds_give_the_same_bytes(clinic_project, tmp_
     folders = []
     for jobs in ("1", "2"):
         out = tmp_path / f"jobs-{jobs}"
-        invoke("build", SLUG, "pain-diary", "--jobs", jobs, "--out", str(out),
-                                 "--project", str(clinic_project))
+        invoke("build", SLUG, "pain-diary", "--jobs", jobs, "--out", str(out), "--project", str(clinic_project))
         folders.append({path.name: path.read_bytes() for path in out.rglob("*.pdf")})
     assert folders[0] == folders[1] and len(folders[0]) == 2
 
@@ -180,8 +190,19 @@ def test_parallel_and_sequential_builds_give_the_same_bytes(clinic_project, tmp_
 @pytest.mark.slow
 def test_interrupted_build_leaves_whole_files_and_the_next_build_finishes(clinic_project, library_project):
     out = clinic_project / "output"
-    command = [sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--project",
-               str(clinic_project), "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "handouts",
+        "build",
+        "--all",
+        "--jobs",
+        "2",
+        "--project",
+        str(clinic_project),
+        "--out",
+        str(out),
+    ]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     manifest = out / MANIFEST_FILE
     deadline = time.monotonic() + 120
@@ -211,8 +232,11 @@ def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_proje
     assert result.exit_code == 0, result.output
     out = clinic_project / "output"
     manifest = json.loads((out / MANIFEST_FILE).read_text())["outputs"]
-    handouts = sorted((entry["title"], entry["pages"]) for name, entry in manifest.items()
-                      if name.startswith("en/") and name != "en/booklet.pdf")
+    handouts = sorted(
+        (entry["title"], entry["pages"])
+        for name, entry in manifest.items()
+        if name.startswith("en/") and name != "en/booklet.pdf"
+    )
     reader = pdf_reader((out / "en/booklet.pdf").read_bytes())
 
     page, starts = 3, []  # cover on 1, contents on 2, each handout on the next odd page
@@ -222,7 +246,8 @@ def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_proje
         page += pages
     assert len(reader.pages) == page - 1
     assert [(item.title, reader.get_destination_page_number(item) + 1) for item in reader.outline] == [
-        (title, start) for (title, _), start in zip(handouts, starts, strict=True)]
+        (title, start) for (title, _), start in zip(handouts, starts, strict=True)
+    ]
     contents = " ".join(reader.pages[1].extract_text().split())
     for (title, _), start in zip(handouts, starts, strict=True):
         assert f"{title} {start}" in contents
@@ -243,11 +268,13 @@ def test_booklet_has_cover_contents_right_hand_starts_and_bookmarks(clinic_proje
 FINGERPRINTED = {  # what the README says a rebuild looks at, each changed in a project of its own
     "labels": lambda project: write(project / "content/en/_labels.yaml", "summary: Key points\n"),
     "template": lambda project: write(project / "templates/handout.html", '{% extends "builtin/handout.html" %}\n'),
-    "font": lambda project: shutil.copy(REPO / "assets/fonts/AtkinsonHyperlegible-Bold.ttf",
-                                        project / "assets/fonts/AtkinsonHyperlegible-Regular.ttf"),
+    "font": lambda project: shutil.copy(
+        REPO / "assets/fonts/AtkinsonHyperlegible-Bold.ttf", project / "assets/fonts/AtkinsonHyperlegible-Regular.ttf"
+    ),
     "logo": lambda project: write(project / "assets/logo.svg", (REPO / "assets/logo.svg").read_text() + "\n"),
-    "clinic.yaml": lambda project: write(project / "clinic.yaml",
-                                         (project / "clinic.yaml").read_text().replace("(555)", "(556)")),
+    "clinic.yaml": lambda project: write(
+        project / "clinic.yaml", (project / "clinic.yaml").read_text().replace("(555)", "(556)")
+    ),
 }
 
 
@@ -296,8 +323,22 @@ def test_pool_workers_exit_when_the_parent_is_killed(clinic_project):
     import psutil
 
     out = clinic_project / "output"
-    process = subprocess.Popen([sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--project",
-                                str(clinic_project), "--out", str(out)], stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "handouts",
+            "build",
+            "--all",
+            "--jobs",
+            "2",
+            "--project",
+            str(clinic_project),
+            "--out",
+            str(out),
+        ],
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not (out / MANIFEST_FILE).exists() and time.monotonic() < deadline:  # the workers are rendering
         time.sleep(0.05)

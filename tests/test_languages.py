@@ -29,8 +29,11 @@ def english_label_words(labels_en, labels_es) -> list[str]:
     """English headings and phrases to look for: whole words, leaving out short ones like "of"
     and any that Spanish shares."""
     spanish = set(labels_es.model_dump().values())
-    phrases = [value for key, value in labels_en.model_dump().items()
-               if "{" not in value and len(value) > 3 and value not in spanish and key != "language_name"]
+    phrases = [
+        value
+        for key, value in labels_en.model_dump().items()
+        if "{" not in value and len(value) > 3 and value not in spanish and key != "language_name"
+    ]
     return phrases
 
 
@@ -73,37 +76,46 @@ def copy_into(project, language, slug=SLUG):
 
 
 def test_review_date_in_the_footer_is_written_in_the_handouts_language(clinic_project):
-    for language, expected in [("en", "Reviewed by Dr. Ana Ruiz on December 3, 2026"),
-                               ("es", "Revisado por Dr. Ana Ruiz el 3 de diciembre de 2026")]:
+    for language, expected in [
+        ("en", "Reviewed by Dr. Ana Ruiz on December 3, 2026"),
+        ("es", "Revisado por Dr. Ana Ruiz el 3 de diciembre de 2026"),
+    ]:
         approve(copy_into(clinic_project, language))
         out = clinic_project / f"{language}.pdf"
-        result = invoke("build", SLUG, "--lang", language, "-o", str(out),
-                                          "--project", str(clinic_project))
+        result = invoke("build", SLUG, "--lang", language, "-o", str(out), "--project", str(clinic_project))
         assert result.exit_code == 0, result.output
         assert expected in " ".join(pdf_text(out.read_bytes()).split())
 
 
 def test_changed_english_version_flags_the_translation(clinic_project):
     english = copy_into(clinic_project, "en")
-    english.write_text(english.read_text(encoding="utf-8").replace("  version: 1\n", "  version: 2\n"),
-                       encoding="utf-8")
+    english.write_text(
+        english.read_text(encoding="utf-8").replace("  version: 1\n", "  version: 2\n"), encoding="utf-8"
+    )
     result = invoke("check", SLUG, "--lang", "es", "--project", str(clinic_project))
     assert result.exit_code == 1
     spanish = (REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8")
     line = spanish[: spanish.index("translation_of:")].count("\n") + 1
-    assert (f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
-            "version 1, which is now version 2: update the translation") in result.output.splitlines()
+    assert (
+        f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
+        "version 1, which is now version 2: update the translation"
+    ) in result.output.splitlines()
 
 
 def english_only_topic(project):
     path = project / "content/en/parking.yaml"
     path.parent.mkdir(parents=True)
-    path.write_text(yaml.safe_dump({
-        "title": "Parking at our clinic", "kind": "topic",
-        "summary": "You can park for free in the lot behind the clinic.",
-        "call_us": ["You cannot find a place to park."],
-        "review": {"version": 1, "sources": [{"title": "Clinic", "url": "https://clinic.example/"}]},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "title": "Parking at our clinic",
+                "kind": "topic",
+                "summary": "You can park for free in the lot behind the clinic.",
+                "call_us": ["You cannot find a place to park."],
+                "review": {"version": 1, "sources": [{"title": "Clinic", "url": "https://clinic.example/"}]},
+            }
+        )
+    )
 
 
 def test_missing_language_is_an_error_unless_a_fallback_is_given(clinic_project):

@@ -24,8 +24,10 @@ def text_lines(page) -> list[tuple[float, float, str]]:
     for char in page.chars:
         if char["bottom"] < page.height - 72:  # the footer sits in the 1-inch bottom margin
             lines.setdefault(round(char["top"]), []).append(char)
-    return [(top, max(char["size"] for char in chars), "".join(char["text"] for char in chars))
-            for top, chars in sorted(lines.items())]
+    return [
+        (top, max(char["size"] for char in chars), "".join(char["text"] for char in chars))
+        for top, chars in sorted(lines.items())
+    ]
 
 
 @pytest.mark.parametrize("language,slug", sample(HANDOUTS))
@@ -42,7 +44,6 @@ def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, langu
 
 def test_large_print_goes_to_its_own_folder(clinic_project):
     out = clinic_project / "output"
-    result = invoke("build", "pain-diary", "--large-print", "--out", str(out),
-                                      "--project", str(clinic_project))
+    result = invoke("build", "pain-diary", "--large-print", "--out", str(out), "--project", str(clinic_project))
     assert result.exit_code == 0, result.output
     assert [str(path.relative_to(out)) for path in out.rglob("*.pdf")] == ["en/large-print/pain-diary.pdf"]

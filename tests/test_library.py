@@ -17,8 +17,12 @@ HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() fo
 
 def test_every_handout_passes_checks_bars_apart_from_page_counts(maker):
     checker = Checker(maker, count_pages=False)
-    problems = [finding for language, slug in HANDOUTS for finding in checker.check(language, slug).findings
-                if finding.severity != "note"]
+    problems = [
+        finding
+        for language, slug in HANDOUTS
+        for finding in checker.check(language, slug).findings
+        if finding.severity != "note"
+    ]
     assert problems == []
     assert all(checker.check(language, slug).score is not None for language, slug in HANDOUTS[:2])
 
@@ -33,8 +37,15 @@ def test_fits_one_double_sided_sheet(maker, language, slug, page_size):
 
 @pytest.mark.parametrize("language,slug", sample(HANDOUTS))
 def test_still_fits_with_the_appointment_box_filled_in(maker, language, slug):
-    visit = Visit.from_fields({"patient": "Maria Guadalupe Hernandez", "date": "2026-12-03", "arrive": "08:30",
-                               "physician": "Dr. Lee", "location": "Riverside Surgery Center, 2nd floor",
-                               "note": "Stop aspirin 7 days before, only if your heart doctor agrees."})
+    visit = Visit.from_fields(
+        {
+            "patient": "Maria Guadalupe Hernandez",
+            "date": "2026-12-03",
+            "arrive": "08:30",
+            "physician": "Dr. Lee",
+            "location": "Riverside Surgery Center, 2nd floor",
+            "note": "Stop aspirin 7 days before, only if your heart doctor agrees.",
+        }
+    )
     html = maker.renderer.html(RenderRequest(slug, language, "letter", visit=visit))
     assert maker.page_count(html) <= 2

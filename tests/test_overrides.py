@@ -1,7 +1,5 @@
 """A clinic project overrides built-in content, labels and templates by path."""
 
-
-
 from conftest import REPO, invoke, pdf_reader, pdf_text
 
 SLUG = "epidural-steroid-injection"
@@ -11,14 +9,16 @@ def test_project_overrides_content_label_and_template(clinic_project):
     content = clinic_project / "content" / "en"
     content.mkdir(parents=True)
     esi = (REPO / "content/en" / f"{SLUG}.yaml").read_text()
-    (content / f"{SLUG}.yaml").write_text(esi.replace("title: Epidural steroid injection",
-                                                      "title: Epidural injection at Riverside"))
+    (content / f"{SLUG}.yaml").write_text(
+        esi.replace("title: Epidural steroid injection", "title: Epidural injection at Riverside")
+    )
     (content / "_labels.yaml").write_text("call_us: Call our nurse line if\n")
     templates = clinic_project / "templates"
     templates.mkdir()
     (templates / "handout.html").write_text(
         '{% extends "builtin/handout.html" %}\n'
-        '{% block summary %}<p class="notice">{{ clinic.address }}</p>{{ super() }}{% endblock %}\n')
+        '{% block summary %}<p class="notice">{{ clinic.address }}</p>{{ super() }}{% endblock %}\n'
+    )
 
     out = clinic_project / "output"
     result = invoke("build", SLUG, "--project", str(clinic_project), "--out", str(out))
@@ -34,8 +34,9 @@ def test_new_handout_in_project_is_listed(clinic_project):
     content = clinic_project / "content" / "en"
     content.mkdir(parents=True)
     esi = (REPO / "content/en" / f"{SLUG}.yaml").read_text()
-    (content / "our-special-block.yaml").write_text(esi.replace("title: Epidural steroid injection",
-                                                                "title: Our special block"))
+    (content / "our-special-block.yaml").write_text(
+        esi.replace("title: Epidural steroid injection", "title: Our special block")
+    )
     result = invoke("list", "--project", str(clinic_project))
     rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines()}
     assert rows["our-special-block"] == ["en", "draft", "Our", "special", "block"]
@@ -56,9 +57,10 @@ def test_override_template_replaces_body_call_and_sources(clinic_project):
     templates.mkdir()
     (templates / "handout.html").write_text(
         '{% extends "builtin/handout.html" %}\n'
-        '{% block body %}<p>Our own body text.</p>{% endblock %}\n'
-        '{% block call %}<p>Our own call box: {{ clinic.phone }}.</p>{% endblock %}\n'
-        '{% block sources %}<p>Our own sources.</p>{% endblock %}\n')
+        "{% block body %}<p>Our own body text.</p>{% endblock %}\n"
+        "{% block call %}<p>Our own call box: {{ clinic.phone }}.</p>{% endblock %}\n"
+        "{% block sources %}<p>Our own sources.</p>{% endblock %}\n"
+    )
     target = clinic_project / "esi.pdf"
     result = invoke("build", SLUG, "-o", target, "--project", clinic_project)
     assert result.exit_code == 0, result.output
@@ -73,7 +75,9 @@ def test_override_template_replaces_body_call_and_sources(clinic_project):
 def test_partial_blocks_file_replaces_only_its_own_blocks(clinic_project):
     content = clinic_project / "content" / "en"
     content.mkdir(parents=True)
-    (content / "_blocks.yaml").write_text("sedation:\n  before:\n    - 'Our sedation rule: nothing to eat after midnight.'\n")
+    (content / "_blocks.yaml").write_text(
+        "sedation:\n  before:\n    - 'Our sedation rule: nothing to eat after midnight.'\n"
+    )
     target = clinic_project / "esi.pdf"
     result = invoke("build", SLUG, "-o", target, "--project", clinic_project)
     assert result.exit_code == 0, result.output

@@ -51,7 +51,9 @@ def test_a_full_queue_answers_busy_at_once_and_a_gone_client_is_dropped(library_
         first = threading.Thread(target=lambda: results.update(first=packet(pool, slow)))
         first.start()
         gone = threading.Event()
-        second = threading.Thread(target=lambda: results.update(second=catch(lambda: packet(pool, slow, client_gone=gone.is_set))))
+        second = threading.Thread(
+            target=lambda: results.update(second=catch(lambda: packet(pool, slow, client_gone=gone.is_set)))
+        )
         second.start()
         while pool._places._value:  # both places taken
             threading.Event().wait(0.02)

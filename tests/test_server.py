@@ -41,7 +41,11 @@ class Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "handouts", "serve", "--port", str(self.port), *args],
-                cwd=tmp_path, env=environment, stdout=log, stderr=subprocess.STDOUT)
+                cwd=tmp_path,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -58,8 +62,9 @@ class Server:
         return Tab(self).post(fields, timeout)
 
     def workers(self) -> list[psutil.Process]:
-        return [child for child in psutil.Process(self.process.pid).children()
-                if "spawn_main" in " ".join(child.cmdline())]
+        return [
+            child for child in psutil.Process(self.process.pid).children() if "spawn_main" in " ".join(child.cmdline())
+        ]
 
     def stop(self, warnings_expected: bool = False) -> None:
         """Stop the server; the warnings guard of conftest, for this process: no `Warning:` line."""
@@ -108,8 +113,11 @@ def visit(slug="epidural-steroid-injection", language="en", **fields):
 
 
 def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+    )
 
 
 def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
@@ -203,8 +211,11 @@ def test_search_finds_other_names(server):
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 800, "height": 1100})  # a tablet, upright
         page.goto(server.url)
-        for query, title in [("ESI", "Epidural steroid injection"), ("nerve burn", "Radiofrequency ablation"),
-                             ("inyeccion epidural", "Epidural steroid injection")]:
+        for query, title in [
+            ("ESI", "Epidural steroid injection"),
+            ("nerve burn", "Radiofrequency ablation"),
+            ("inyeccion epidural", "Epidural steroid injection"),
+        ]:
             page.get_by_label("Find a procedure").fill(query)
             assert any(title in text for text in page.locator(".choices li:visible").all_inner_texts())
         page.keyboard.press("Tab")
@@ -213,8 +224,15 @@ def test_search_finds_other_names(server):
 
 
 def test_personalised_packet_has_each_handout_on_a_new_sheet(server):
-    status, headers, body = server.post([("slug", "pain-diary"), ("slug", "peripheral-nerve-block"),
-                                         ("language", "en"), ("patient", PATIENT), ("arrive", "13:15")])
+    status, headers, body = server.post(
+        [
+            ("slug", "pain-diary"),
+            ("slug", "peripheral-nerve-block"),
+            ("language", "en"),
+            ("patient", PATIENT),
+            ("arrive", "13:15"),
+        ]
+    )
     assert status == 200 and headers["Content-Type"] == "application/pdf"
     from pypdf import PdfReader
 
@@ -232,15 +250,20 @@ def test_one_handout_asked_for_4000_times_is_printed_once(server):
     assert len(PdfReader(io.BytesIO(body)).pages) <= 2
 
 
-@pytest.mark.parametrize("fields,message", [
-    (visit(slug="no-such-thing"), "no-such-thing: no such handout"),
-    (visit(date="2026-02-30"), "procedure date: not a date like 2026-12-03"),
-    (visit(patient="x" * 10_000), "patient name: too long (at most 100 characters)"),
-    (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es)"),
-    ([("language", "en")], "choose at least one handout"),
-    ([("slug", f"handout-{number}") for number in range(13)] + [("language", "en")],
-     "choose at most 12 handouts for one visit (you chose 13)"),
-])
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        (visit(slug="no-such-thing"), "no-such-thing: no such handout"),
+        (visit(date="2026-02-30"), "procedure date: not a date like 2026-12-03"),
+        (visit(patient="x" * 10_000), "patient name: too long (at most 100 characters)"),
+        (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es)"),
+        ([("language", "en")], "choose at least one handout"),
+        (
+            [("slug", f"handout-{number}") for number in range(13)] + [("language", "en")],
+            "choose at most 12 handouts for one visit (you chose 13)",
+        ),
+    ],
+)
 def test_bad_form_input_gets_a_friendly_message(server, fields, message):
     status, headers, body = server.post(fields)
     assert status == 400
@@ -273,11 +296,18 @@ def test_a_broken_handout_is_a_4xx_with_its_file_and_the_server_keeps_serving(tm
 
 
 def test_non_loopback_host_needs_a_passcode():
-    result = subprocess.run([sys.executable, "-m", "handouts", "serve", "--host", "0.0.0.0"],
-                            capture_output=True, text=True, env={**os.environ, "HANDOUTS_PASSCODE": ""}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "handouts", "serve", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HANDOUTS_PASSCODE": ""},
+        timeout=60,
+    )
     assert result.returncode == 1
-    assert result.stderr == ("Error: --host 0.0.0.0 can be reached from other computers: "
-                             "set a passcode with HANDOUTS_PASSCODE or --passcode-file\n")
+    assert result.stderr == (
+        "Error: --host 0.0.0.0 can be reached from other computers: "
+        "set a passcode with HANDOUTS_PASSCODE or --passcode-file\n"
+    )
 
 
 def test_passcode_is_asked_once_per_browser_session(tmp_path):
@@ -310,8 +340,12 @@ def test_passcode_is_asked_once_per_browser_session(tmp_path):
 
 def test_a_crowd_gets_busy_answers_instead_of_a_queue(server):
     """One worker, so two packets fill the queue; ten tabs at once: the rest hear "busy" at once."""
-    packet = [("slug", "pain-diary"), ("slug", "peripheral-nerve-block"), ("slug", "epidural-steroid-injection"),
-              ("language", "en")]
+    packet = [
+        ("slug", "pain-diary"),
+        ("slug", "peripheral-nerve-block"),
+        ("slug", "epidural-steroid-injection"),
+        ("language", "en"),
+    ]
     tabs = [Tab(server) for _ in range(10)]
     start = threading.Barrier(10)
 
@@ -340,9 +374,12 @@ def test_a_packet_whose_client_left_is_not_rendered(server):
     body = urllib.parse.urlencode([("slug", "pain-diary"), ("language", "en"), ("csrf_token", left.token)])
     cookie = "; ".join(f"{cookie.name}={cookie.value}" for cookie in left.cookies)
     with socket.create_connection(("127.0.0.1", server.port)) as raw:  # sends the form, then hangs up
-        raw.sendall((f"POST /pdf HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nCookie: {cookie}\r\n"
-                     f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n{body}")
-                    .encode())
+        raw.sendall(
+            (
+                f"POST /pdf HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nCookie: {cookie}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+            ).encode()
+        )
         time.sleep(0.3)
     busy.join()
     deadline = time.monotonic() + 10
@@ -351,8 +388,14 @@ def test_a_packet_whose_client_left_is_not_rendered(server):
     assert "POST /pdf 499" in server.log.read_text()
 
 
-SEVERAL = ["pain-diary", "peripheral-nerve-block", "epidural-steroid-injection", "facet-joint-injection",
-           "radiofrequency-ablation", "sacroiliac-joint-injection"]
+SEVERAL = [
+    "pain-diary",
+    "peripheral-nerve-block",
+    "epidural-steroid-injection",
+    "facet-joint-injection",
+    "radiofrequency-ablation",
+    "sacroiliac-joint-injection",
+]
 
 
 def test_workers_use_every_core_and_die_with_a_killed_server(tmp_path):

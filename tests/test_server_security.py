@@ -40,8 +40,9 @@ def sign_in(client, passcode: str = PASSCODE):
     return client.post("/login", data={"passcode": passcode, "csrf_token": token(client, "/login")})
 
 
-@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "rebound.attacker.test:8000",
-                                  "127.0.0.1.nip.io:8000", "", "[::1"])
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:8000", "rebound.attacker.test:8000", "127.0.0.1.nip.io:8000", "", "[::1"]
+)
 def test_a_host_name_that_is_not_this_server_is_refused(app, host):
     response = app.test_client().get("/", headers={"Host": host})
     assert response.status_code == 421 and b"does not answer to that name" in response.data
@@ -60,13 +61,16 @@ def test_a_server_on_every_interface_accepts_addresses_but_no_other_names():
     assert only_one.accepts("192.168.1.20:8000") and not only_one.accepts("10.0.0.9:8000")
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "http://evil.example"},
-    {"Origin": "null"},
-    {"Origin": "http://127.0.0.1:9999"},  # another local server is another site
-    {"Sec-Fetch-Site": "cross-site"},
-    {"Sec-Fetch-Site": "same-site"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://127.0.0.1:9999"},  # another local server is another site
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
 def test_a_post_from_another_site_is_refused(app, headers):
     client = app.test_client()
     fields = {"slug": "no-such-handout", "language": "en", "patient": "Forged Name", "csrf_token": token(client)}
@@ -77,8 +81,10 @@ def test_a_post_from_another_site_is_refused(app, headers):
 def test_a_post_without_the_session_csrf_token_is_refused(app):
     client = app.test_client()
     token(client)  # a session exists, but the forged form cannot know its token
-    for fields in [{"slug": "no-such-handout", "language": "en"},
-                   {"slug": "no-such-handout", "language": "en", "csrf_token": "forged"}]:
+    for fields in [
+        {"slug": "no-such-handout", "language": "en"},
+        {"slug": "no-such-handout", "language": "en", "csrf_token": "forged"},
+    ]:
         response = client.post("/pdf", data=fields)
         assert response.status_code == 400
         assert "This page has expired or did not come from the front desk" in response.get_data(as_text=True)
@@ -93,7 +99,7 @@ def test_the_same_origin_form_with_its_token_gets_through(app):
 
 def test_a_packet_holds_at_most_twelve_distinct_handouts(app, library_project):
     client = app.test_client()
-    slugs = list(library_project.catalog())[:MAX_HANDOUTS_PER_PACKET + 1]
+    slugs = list(library_project.catalog())[: MAX_HANDOUTS_PER_PACKET + 1]
     fields = {"slug": slugs, "language": "en", "csrf_token": token(client)}
     response = client.post("/pdf", data=fields)
     assert response.status_code == 400
@@ -142,24 +148,33 @@ def test_passcode_rules():
 
 
 def serve(*args: str, passcode: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "handouts", "serve", *args], capture_output=True, text=True,
-                          env={**os.environ, "HANDOUTS_PASSCODE": passcode}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "handouts", "serve", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HANDOUTS_PASSCODE": passcode},
+        timeout=60,
+    )
 
 
 def test_passcode_on_the_command_line_is_refused():
     result = serve("--host", "0.0.0.0", "--passcode", PASSCODE)
     assert result.returncode == 1
-    assert result.stderr == ("Error: --passcode on the command line can be read by every user of this computer "
-                             "(ps): use HANDOUTS_PASSCODE or --passcode-file FILE\n")
+    assert result.stderr == (
+        "Error: --passcode on the command line can be read by every user of this computer "
+        "(ps): use HANDOUTS_PASSCODE or --passcode-file FILE\n"
+    )
 
 
 def test_a_short_passcode_is_refused(tmp_path):
     assert serve("--host", "0.0.0.0", passcode="x").stderr == (
-        "Error: the passcode is too short: use at least 8 characters\n")
+        "Error: the passcode is too short: use at least 8 characters\n"
+    )
     short = tmp_path / "passcode"
     short.write_text("abc\n")
     assert serve("--passcode-file", str(short)).stderr == (
-        "Error: the passcode is too short: use at least 8 characters\n")
+        "Error: the passcode is too short: use at least 8 characters\n"
+    )
 
 
 def test_passcode_file_is_read(tmp_path):

@@ -54,8 +54,7 @@ class Failure:
 class RenderPool:
     """`workers` processes; at most `queue_limit` packets in the pool (rendering or waiting)."""
 
-    def __init__(self, root: Path, workers: int, queue_limit: int | None = None,
-                 recycle_after: int = RECYCLE_AFTER):
+    def __init__(self, root: Path, workers: int, queue_limit: int | None = None, recycle_after: int = RECYCLE_AFTER):
         self.root = root
         self.workers = workers
         self.queue_limit = queue_limit or 2 * workers
@@ -73,8 +72,14 @@ class RenderPool:
         for _ in range(self.workers):
             self._submit(_ready, ())
 
-    def packet(self, slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None],
-               client_gone: Callable[[], bool] = lambda: False) -> bytes:
+    def packet(
+        self,
+        slugs: list[str],
+        language: str,
+        large_print: bool,
+        visit_fields: dict[str, str | None],
+        client_gone: Callable[[], bool] = lambda: False,
+    ) -> bytes:
         """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if the queue is
         full, `ClientGone` if the client left before a worker took the packet, `BadRequest` for
         what the form got wrong."""
@@ -108,9 +113,12 @@ class RenderPool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker, initargs=(self.root, os.getpid()),
-                    max_tasks_per_child=self.recycle_after)
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self.root, os.getpid()),
+                    max_tasks_per_child=self.recycle_after,
+                )
             return self._executor.submit(function, *arguments)
 
     def _replace_broken(self) -> None:
@@ -142,8 +150,9 @@ def _ready() -> None:
     """Nothing: submitting it makes the pool start a worker."""
 
 
-def _make_packet(slugs: list[str], language: str, large_print: bool,
-                 visit_fields: dict[str, str | None]) -> bytes | Failure:
+def _make_packet(
+    slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]
+) -> bytes | Failure:
     try:
         return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
     except (VisitError, UnknownHandoutError) as error:

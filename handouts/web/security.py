@@ -92,8 +92,9 @@ def read_passcode(environment_value: str | None, passcode_file: Path | None) -> 
         try:
             lines = passcode_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
-            raise PasscodeError(f"{passcode_file}: cannot read the passcode file "
-                                f"({getattr(error, 'strerror', None) or error})") from None
+            raise PasscodeError(
+                f"{passcode_file}: cannot read the passcode file ({getattr(error, 'strerror', None) or error})"
+            ) from None
         passcode = lines[0] if lines else ""
         if not passcode:
             raise PasscodeError(f"{passcode_file}: the first line should hold the passcode")
