@@ -11,6 +11,7 @@ from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
 from handouts.markup import css_string, markdown_block, markdown_inline
+from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.project import Project
 from handouts.visit import Visit
 
@@ -101,6 +102,22 @@ class Renderer:
             "generator": f"handouts {__version__}",
         }
 
+    @cached_property
+    def pictures(self) -> Pictures:
+        return Pictures(self.project)
+
+    def picture_context(self, handout: Handout, language: str, slug: str) -> dict:
+        """The diagram (inline SVG) and the pictogram rules the templates' picture parts use."""
+        path = self.project.find(f"content/{language}/{slug}.yaml")
+        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        diagram = handout.diagram
+        return {
+            "diagram": diagram,
+            "diagram_svg": self.pictures.diagram(diagram, shown, path) if diagram else None,
+            "icon_css": self.pictures.icon_css(handout),
+            "heading_icons": HEADING_ICONS,
+        }
+
     def html(self, request: Request) -> str:
         return self.page(request).html
 
@@ -109,8 +126,10 @@ class Renderer:
         project = self.project
         handout = project.handout(request.language, request.slug)
         context = self.brand(request.language, request.page_size)
+        printed = with_blocks(handout, project.blocks(request.language))
+        context.update(self.picture_context(printed, request.language, request.slug))
         context.update(
-            handout=with_blocks(handout, project.blocks(request.language)),
+            handout=printed,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, request.language),
