@@ -32,7 +32,16 @@ LIST_FIELDS = ("how_it_is_done", "before", "after", "call_us", "call_911", "ques
 HEADING_ICONS = {"call_us": "phone", "call_911": "emergency"}
 OUTLINE_COLOR = "#2b3a4a"
 
-ElementTree.register_namespace("", SVG_NAMESPACE)
+
+def svg_text(root: ElementTree.Element) -> str:
+    """The drawing as markup, every element in the default SVG namespace.
+
+    Tags are written without their namespace and the root declares it: ElementTree's global prefix
+    registry is left alone (WeasyPrint uses ElementTree too)."""
+    for element in root.iter():
+        element.tag = element.tag.rpartition("}")[2]
+    root.set("xmlns", SVG_NAMESPACE)
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 def read_svg(path: Path, shown: str) -> ElementTree.Element:
@@ -90,7 +99,7 @@ class Pictures:
         if name not in self._icons:
             path = self.project.asset(f"assets/icons/{name}.svg", f"icon {name}")
             root = read_svg(path, self.project.shown(path))
-            svg = ElementTree.tostring(root, encoding="unicode")
+            svg = svg_text(root)
             svg = re.sub("currentColor", self.project.clinic.colors.primary, svg, flags=re.IGNORECASE)
             self._icons[name] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
         return self._icons[name]
@@ -125,4 +134,4 @@ class Pictures:
         for size in ("width", "height"):
             root.attrib.pop(size, None)  # the stylesheet sizes it
         root.set("class", "diagram-picture")
-        return Markup(ElementTree.tostring(root, encoding="unicode"))
+        return Markup(svg_text(root))
