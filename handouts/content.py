@@ -5,15 +5,27 @@ from datetime import date
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, StringConstraints, ValidationInfo,
-                      field_validator, model_serializer, model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, StringConstraints,
+                      ValidationInfo, field_validator, model_serializer, model_validator)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 ICON_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIAGRAM_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+def only_allowed_links(text: str) -> str:
+    """Markdown links must be https:, mailto: or tel: (checked on load, so `check` and `build` both say so)."""
+    if "](" in text:  # every Markdown link has it: skip the parser for the many texts without one
+        from handouts.markup import refused_links
+
+        refused = refused_links(text)
+        if refused:
+            raise ValueError(f"link {refused[0][:80]!r} is not allowed: links must start with https://, mailto: or tel:")
+    return text
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(only_allowed_links)]
 """A non-empty piece of patient-facing text; may use the Markdown subset."""
 Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 

@@ -1,9 +1,30 @@
-"""The safe Markdown subset of content text: bold, italics, lists and links; raw HTML is shown as text."""
+"""The safe Markdown subset of content text: bold, italics, lists and links; raw HTML is shown as text.
+
+A link may only lead to a web page over https, an email address or a phone number: a relative
+or `file:` link would point into the machine that built the PDF."""
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_markdown = MarkdownIt("zero", {"html": False}).enable(["emphasis", "link", "list"])
+ALLOWED_LINKS = ("https://", "mailto:", "tel:")
+RULES = ["emphasis", "link", "list"]
+
+
+def is_allowed_link(url: str) -> bool:
+    return url.lower().startswith(ALLOWED_LINKS)
+
+
+_markdown = MarkdownIt("zero", {"html": False}).enable(RULES)
+_markdown.validateLink = is_allowed_link  # any other link is printed as text, even if it got past loading
+_every_link = MarkdownIt("zero", {"html": False}).enable(RULES)
+_every_link.validateLink = lambda url: True
+
+
+def refused_links(text: str) -> list[str]:
+    """The targets of links in the text that are not https:, mailto: or tel:."""
+    targets = [child.attrs["href"] for token in _every_link.parse(text) for child in token.children or []
+               if child.type == "link_open"]
+    return [str(target) for target in targets if not is_allowed_link(str(target))]
 
 
 def markdown_block(text: str) -> Markup:

@@ -88,7 +88,8 @@ def create_app(project: Project, passcode: str | None = None) -> Flask:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Content-Security-Policy"] = "default-src 'self'; object-src 'self'; frame-ancestors 'none'"
-        log.info("%s %s %s", request.method, request.path, response.status_code)  # path only: no query, no form
+        path = request.path.encode("unicode_escape").decode("ascii")  # an encoded newline cannot start a forged line
+        log.info("%s %s %s", request.method, path, response.status_code)  # path only: no query, no form
         return response
 
     @app.get("/")
