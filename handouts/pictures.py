@@ -22,7 +22,7 @@ from handouts.yamlfile import line_of, load_yaml
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 DRAWING_ELEMENTS = {"svg", "g", "path", "circle", "ellipse", "rect", "line", "polyline", "polygon",
                     "text", "tspan", "style", "title", "desc"}
-DRAWING_ATTRIBUTES = {"class", "d", "cx", "cy", "r", "rx", "ry", "x", "y", "x1", "y1", "x2", "y2", "width",
+DRAWING_ATTRIBUTES = {"id", "class", "d", "cx", "cy", "r", "rx", "ry", "x", "y", "x1", "y1", "x2", "y2", "width",
                       "height", "points", "viewBox", "transform", "fill", "fill-rule", "clip-rule", "stroke",
                       "stroke-width", "stroke-linecap", "stroke-linejoin", "stroke-dasharray", "opacity",
                       "fill-opacity", "stroke-opacity", "style", "text-anchor", "font-size", "font-weight",
