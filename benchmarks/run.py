@@ -36,13 +36,13 @@ def timed(command: list[str], **options) -> float:
 
 def weasyprint_loop(out: Path) -> tuple[float, int]:
     """The naive way: one `weasyprint` process per file, on the same HTML the tool renders."""
-    from handouts.build import plan
+    from handouts.maker import plan_targets
     from handouts.project import open_project
     from handouts.render import Renderer
 
     project = open_project(REPO)
     renderer = Renderer(project)
-    targets = plan(project, None, project.clinic.languages, project.clinic.page_size,
+    targets = plan_targets(project, None, project.clinic.languages, project.clinic.page_size,
                    project.clinic.print_sizes, out)
     pages = []
     for number, target in enumerate(targets):

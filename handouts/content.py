@@ -2,7 +2,7 @@
 
 import re
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, HttpUrl, StringConstraints,
@@ -74,7 +74,7 @@ class Diagram(Strict):
         "what_it_is", description="The section the picture sits in.")
 
 
-class BleedingRisk(str, Enum):
+class BleedingRisk(StrEnum):
     none = "none"
     low = "low"
     intermediate = "intermediate"
@@ -208,12 +208,12 @@ class Labels(Strict):
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
     appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")
-    patient: Text
-    visit_date: Text
-    arrive: Text
-    physician: Text
-    location: Text
-    note: Text
+    patient: Text = Field(description="Visit box: the patient's name.")
+    visit_date: Text = Field(description="Visit box: the procedure date.")
+    arrive: Text = Field(description="Visit box: the arrival time.")
+    physician: Text = Field(description="Visit box: the physician doing the procedure.")
+    location: Text = Field(description="Visit box: where to go.")
+    note: Text = Field(description="Visit box: special instructions.")
     booklet_title: Text = Field(description="Cover of the booklet of every handout.")
     contents: Text = Field(description="Heading of the booklet's table of contents.")
 

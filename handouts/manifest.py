@@ -13,10 +13,12 @@ from functools import cached_property
 from pathlib import Path
 
 from handouts import __version__
-from handouts.build import Target, write_atomically
+from handouts.files import write_atomically
+from handouts.maker import Target
 from handouts.project import CLINIC_FILE, Project
 
 MANIFEST_FILE = ".handouts-manifest.json"
+PACKAGE = Path(__file__).parent  # the code that renders is an input too
 FORMAT = 1
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 OUTPUT_NAME = re.compile(r"^[a-z]{2,3}/(?:large-print/)?[a-z0-9]+(?:-[a-z0-9]+)*\.pdf$")
@@ -120,7 +122,7 @@ class Fingerprints:
             for folder in ("templates", "assets"):
                 digest.update(folder_digest(root / folder).encode())
         digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
-        for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that renders
+        for module in sorted(PACKAGE.glob("*.py")):
             digest.update(file_digest(module).encode())
         return digest.hexdigest()
 
@@ -135,12 +137,12 @@ class Fingerprints:
 
     def source(self, target: Target) -> Path | None:
         request = target.request
-        return self.project.find(f"content/{request.language}/{request.slug}.yaml")
+        return self.project.find(f"content/{request.content_language}/{request.slug}.yaml")
 
     def of(self, target: Target) -> str:
         request = target.request
         source = self.source(target)
-        parts = [self.shared, self.language(request.language), repr(request), str(source),
+        parts = [self.shared, self.language(request.content_language), repr(request), str(source),
                  file_digest(source) if source else ""]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

@@ -3,6 +3,8 @@
 A link may only lead to a web page over https, an email address or a phone number: a relative
 or `file:` link would point into the machine that built the PDF."""
 
+from itertools import pairwise
+
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -52,8 +54,8 @@ def paragraphs(text: str) -> list[str]:
     """The plain text of each paragraph; list items are not paragraphs."""
     tokens = _markdown.parse(text)
     return [
-        "".join(child.content for child in inline.children if child.type == "text")
-        for opening, inline in zip(tokens, tokens[1:])
+        "".join(child.content for child in inline.children or [] if child.type == "text")
+        for opening, inline in pairwise(tokens)
         if opening.type == "paragraph_open" and not opening.hidden and inline.type == "inline"
     ]
 
@@ -63,7 +65,7 @@ def defined_terms(text: str) -> set[str]:
     terms = set()
     for token in _markdown.parse(text):
         children = token.children or []
-        for before, inside in zip(children, children[1:]):
+        for before, inside in pairwise(children):
             if before.type == "strong_open" and inside.type == "text":
                 terms.add(inside.content.lower())
     return terms

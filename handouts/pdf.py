@@ -2,6 +2,7 @@
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -18,7 +19,7 @@ class AssetFetcher(weasyprint.URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.folders = [folder.resolve() for folder in folders]
 
-    def fetch(self, url: str, headers=None):
+    def fetch(self, url: str, headers: Any = None) -> Any:
         if url.startswith("data:"):  # made by our own templates (recoloured pictograms); no file is read
             return super().fetch(url, headers)
         parts = urlsplit(url)

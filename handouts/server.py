@@ -9,17 +9,22 @@ import re
 import secrets
 import threading
 import unicodedata
+from typing import Any
 
-from babel import Locale
 from flask import Flask, Response, redirect, render_template, request, session, url_for
 
-from handouts.build import Builder
 from handouts.errors import HandoutsError, UnknownHandoutError
+from handouts.maker import Maker
 from handouts.project import Project
-from handouts.render import Request
-from handouts.visit import FIELDS, Visit, VisitError
+from handouts.render import RenderRequest, language_name
+from handouts.usecases import list_handouts, make_packet
+from handouts.visit import FIELDS, VisitError
 
 log = logging.getLogger("handouts.serve")
+
+
+class ServeError(HandoutsError):
+    """The page cannot be served, e.g. the port is taken."""
 MAX_FORM_BYTES = 64 * 1024
 PUBLIC_ENDPOINTS = {"login", "static"}
 
@@ -45,39 +50,41 @@ def matches(query: str, names: str) -> bool:
     return all(f" {word}" in f" {names}" for word in folded(query).split())
 
 
-def create_app(project: Project, passcode: str | None = None) -> Flask:
+def language_choices(codes: list[str]) -> list[tuple[str, str]]:
+    """Each language code with its name; a code Babel does not know is shown as it is."""
+    choices = []
+    for code in codes:
+        try:
+            choices.append((code, language_name(code).capitalize()))
+        except HandoutsError:
+            choices.append((code, code))
+    return choices
+
+
+def create_app(project: Project, passcode: str | None = None, maker: Maker | None = None) -> Flask:
+    """The front-desk app; `maker` (fonts and templates already loaded) is made when not given."""
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
     app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_HTTPONLY=True)
-    builder = app.extensions["handouts_builder"] = Builder(project)
+    maker = maker or Maker(project)
     render_lock = threading.Lock()  # one render at a time: WeasyPrint's font set-up is shared
 
-    def choices() -> list[dict]:
-        rows = []
-        for slug, languages in project.catalog().items():
-            try:
-                handouts = [project.handout(language, slug) for language in languages]
-            except HandoutsError:  # a broken file is left off the list; `handouts check` names the problem
-                log.warning("left off the list: %s", slug)
-                continue
-            names = [slug] + [name for handout in handouts for name in (handout.title, *handout.also_known_as)]
-            shown = handouts[languages.index("en")] if "en" in languages else handouts[0]  # staff read English
-            rows.append({"slug": slug, "title": shown.title, "languages": languages,
-                         "search": folded(" ".join(names)), "other_names": ", ".join(shown.also_known_as[:4])})
-        return rows
-
-    def page(message: str | None = None, status: int = 200):
+    def page(message: str | None = None, status: int = 200) -> tuple[str, int]:
         query = request.args.get("q", "")
-        every = choices()
-        rows = [row for row in every if matches(query, row["search"])]
-        codes = dict.fromkeys(project.clinic.languages + sorted({code for row in every for code in row["languages"]}))
-        languages = [(code, Locale.parse(code).display_name.capitalize()) for code in codes]
-        return render_template("index.html", clinic=project.clinic, rows=rows, query=query, languages=languages,
-                               message=message), status
+        catalog = list_handouts(project, every_name=True, keep_going=True)
+        for problem in catalog.broken:  # the good handouts are listed; `handouts check` names the problem
+            log.warning("left off the list: %s", problem.splitlines()[0])
+        rows = [{"slug": row.slug, "title": row.title, "languages": row.languages, "search": search,
+                 "other_names": ", ".join(row.other_names[:4])}
+                for row in catalog.rows if matches(query, search := folded(" ".join(row.names)))]
+        codes = list(dict.fromkeys(project.clinic.languages +
+                                   sorted({code for row in catalog.rows for code in row.languages})))
+        return render_template("index.html", clinic=project.clinic, rows=rows, query=query,
+                               languages=language_choices(codes), message=message), status
 
     @app.before_request
-    def require_passcode():
+    def require_passcode() -> Any:
         if passcode and not session.get("signed_in") and request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("login"))
         return None
@@ -93,11 +100,11 @@ def create_app(project: Project, passcode: str | None = None) -> Flask:
         return response
 
     @app.get("/")
-    def index():
+    def index() -> Any:
         return page()
 
     @app.route("/login", methods=["GET", "POST"])
-    def login():
+    def login() -> Any:
         wrong = False
         if request.method == "POST":
             if passcode and hmac.compare_digest(request.form.get("passcode", "").encode(), passcode.encode()):
@@ -107,48 +114,46 @@ def create_app(project: Project, passcode: str | None = None) -> Flask:
         return render_template("login.html", clinic=project.clinic, wrong=wrong), 401 if wrong else 200
 
     @app.post("/pdf")
-    def pdf():
+    def pdf() -> Any:
         form = request.form
         slugs = form.getlist("slug")
-        language = form.get("language", "")
-        try:
-            if not slugs:
-                raise UnknownHandoutError("choose at least one handout")
-            visit = Visit.from_fields({name: form.get(name) for name in FIELDS})
-            requests = [Request(slug, project.language_of(slug, language), project.clinic.page_size,
-                                form.get("large_print") == "on", visit) for slug in slugs]
-        except (VisitError, UnknownHandoutError) as error:
-            return page(str(error), 400)
         try:
             with render_lock:
-                data = builder.packet(requests)
-        except HandoutsError as error:
-            log.error("render failed for %s: %s", ",".join(slugs), type(error).__name__)
-            return page(f"The PDF could not be made: {error}", 500)
+                data = make_packet(maker, slugs, form.get("language", ""), large_print=form.get("large_print") == "on",
+                                   visit_fields={name: form.get(name) for name in FIELDS})
+        except (VisitError, UnknownHandoutError) as error:
+            return page(str(error), 400)
+        except HandoutsError as error:  # a content file or template that cannot be used
+            return page(f"The PDF could not be made: {error}", 422)
         return Response(data, mimetype="application/pdf",
                         headers={"Content-Disposition": 'inline; filename="handout.pdf"'})
 
     @app.errorhandler(413)
-    def too_large(error):
+    def too_large(error: Exception) -> tuple[str, int]:
         return page("The form is too large.", 413)
 
     return app
 
 
-def warm_up(app: Flask) -> None:
+def warm_up(maker: Maker) -> None:
     """Load WeasyPrint, the templates and the fonts before the first patient is waiting."""
-    builder = app.extensions["handouts_builder"]
-    for slug, languages in builder.project.catalog().items():
+    project = maker.project
+    for slug, languages in project.catalog().items():
         try:
-            builder.pdf(Request(slug, languages[0], builder.project.clinic.page_size))
+            maker.pdf(RenderRequest(slug, languages[0], project.clinic.page_size))
             return
         except HandoutsError:  # a broken handout is reported when someone asks for it
             continue
 
 
 def serve(project: Project, host: str, port: int, passcode: str | None) -> None:
+    """Serve the page until stopped; an address that cannot be listened on is a ServeError."""
     import waitress
 
-    app = create_app(project, passcode)
-    warm_up(app)
-    waitress.serve(app, host=host, port=port, threads=4, ident="handouts")
+    maker = Maker(project)
+    warm_up(maker)
+    app = create_app(project, passcode, maker)
+    try:
+        waitress.serve(app, host=host, port=port, threads=4, ident="handouts")
+    except OSError as error:
+        raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from handouts.errors import ContentError
+from handouts.errors import ContentError, Problem
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -47,14 +47,14 @@ def read_text(path: Path, shown_as: str) -> str:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)  # never more: the path may be a huge file or a device
     except OSError as error:
-        raise ContentError([f"{shown_as}: cannot read file ({error.strerror})"]) from None
+        raise ContentError([Problem(shown_as, None, f"cannot read file ({error.strerror})")]) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ContentError([f"{shown_as}: file too large (over {MAX_FILE_BYTES // 1024} KB)"])
+        raise ContentError([Problem(shown_as, None, f"file too large (over {MAX_FILE_BYTES // 1024} KB)")])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise ContentError([f"{shown_as}:{line}: not UTF-8 text (save the file as UTF-8)"]) from None
+        raise ContentError([Problem(shown_as, line, "not UTF-8 text (save the file as UTF-8)")]) from None
 
 
 def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
@@ -72,13 +72,13 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
                 pass
         return _parse(text, fast=False)
     except Oversized as error:
-        raise ContentError([f"{shown_as}:{error.line}: {error.message}"]) from None
+        raise ContentError([Problem(shown_as, error.line, error.message)]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ContentError([f"{shown_as}{line}: YAML syntax error: {error.problem}"]) from None
+        line = mark.line + 1 if mark else None
+        raise ContentError([Problem(shown_as, line, f"YAML syntax error: {error.problem}")]) from None
     except yaml.YAMLError as error:
-        raise ContentError([f"{shown_as}: YAML error: {error}"]) from None
+        raise ContentError([Problem(shown_as, None, f"YAML error: {error}")]) from None
 
 
 def _parse(text: str, fast: bool) -> tuple[Any, yaml.Node | None]:
@@ -244,30 +244,28 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]], context: dic
     for path, shown_as in files:
         data, node = load_yaml(path, shown_as)
         if not isinstance(data, dict):
-            raise ContentError([f"{shown_as}:1: expected a mapping of keys and values"])
+            raise ContentError([Problem(shown_as, 1, "expected a mapping of keys and values")])
         merged.update(data)
-        origin.update({key: (node, shown_as) for key in data})
+        origin.update(dict.fromkeys(data, (node, shown_as)))
     try:
         return model.model_validate(merged, context=context)
     except ValidationError as error:
         last_file = (None, files[-1][1])
-        located = []
+        located: list[tuple[Any, yaml.Node | None, str]] = []
         for problem in error.errors():
             key = problem["loc"][0] if problem["loc"] else None
-            located.append((problem, *origin.get(key, last_file)))
+            located.append((problem, *(origin.get(key, last_file) if isinstance(key, str) else last_file)))
         raise ContentError(_in_line_order(located)) from None
 
 
-def _in_line_order(located: list[tuple[dict, yaml.Node | None, str]]) -> list[str]:
+def _in_line_order(located: list[tuple[Any, yaml.Node | None, str]]) -> list[Problem]:
     """`file:line: field: message` for each problem, sorted by file and line."""
-    rows = []
+    problems = []
     for problem, node, shown_as in located:
-        where = _dotted(problem["loc"])
+        where = dotted(problem["loc"])
         message = FRIENDLY_MESSAGES.get(problem["type"], _plain(problem["msg"]))
-        line = line_of(node, problem["loc"])
-        prefix = f"{shown_as}:{line}" if line else shown_as
-        rows.append((shown_as, line or 0, f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"))
-    return [text for _, _, text in sorted(rows, key=lambda row: row[:2])]
+        problems.append(Problem(shown_as, line_of(node, problem["loc"]), f"{where}: {message}" if where else message))
+    return sorted(problems, key=lambda problem: (problem.file, problem.line or 0))
 
 
 def _plain(message: str) -> str:
@@ -275,7 +273,8 @@ def _plain(message: str) -> str:
     return message[:1].lower() + message[1:]
 
 
-def _dotted(location: tuple) -> str:
+def dotted(location: tuple) -> str:
+    """A field's location as messages name it: `review.sources[2].url`."""
     text = ""
     for part in location:
         if isinstance(part, int):

@@ -1,17 +1,17 @@
 """The command line, through Click's test runner: exit codes, messages, real PDFs."""
 
 import json
+import socket
 import subprocess
 import sys
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
 from handouts import __version__
 from handouts.cli import cli
 
-from conftest import REPO, pdf_fonts, pdf_reader, pdf_text
+from conftest import REPO, invoke, pdf_fonts, pdf_reader, pdf_text
 
 SLUG = "epidural-steroid-injection"
 LETTER = (612, 792)
@@ -19,7 +19,7 @@ A4 = (595, 842)
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return invoke(*args)
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])
@@ -54,12 +54,13 @@ def test_list_json():
 
 
 def test_build_one_in_every_language_and_print_size_of_the_clinic(tmp_path):
-    result = run("build", SLUG, "--out", str(tmp_path / "out"))
+    result = run("build", "pain-diary", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert result.output == f"Built 4 of 4 PDFs in {tmp_path / 'out'}/\n"
+    slug = "pain-diary"
     files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
-    assert files == ["out/.handouts-manifest.json", f"out/en/{SLUG}.pdf", f"out/en/large-print/{SLUG}.pdf",
-                     f"out/es/{SLUG}.pdf", f"out/es/large-print/{SLUG}.pdf", "out/index.html"]
+    assert files == ["out/.handouts-manifest.json", f"out/en/large-print/{slug}.pdf", f"out/en/{slug}.pdf",
+                     f"out/es/large-print/{slug}.pdf", f"out/es/{slug}.pdf", "out/index.html"]
 
 
 def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_project):
@@ -91,7 +92,7 @@ def test_page_size_option(tmp_path):
 
 
 def test_build_to_standard_output():
-    result = CliRunner().invoke(cli, ["build", SLUG, "-o", "-"])
+    result = invoke("build", SLUG, "-o", "-")
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"%PDF-")
 
@@ -117,6 +118,10 @@ def test_schema_is_json_schema():
     assert schema["additionalProperties"] is False
     clinic = json.loads(run("schema", "clinic").output)
     assert "after_hours_phone" in clinic["properties"]
+    labels = json.loads(run("schema", "labels").output)
+    assert {"summary", "call_us", "booklet_title"} <= set(labels["required"])
+    blocks = json.loads(run("schema", "blocks").output)
+    assert {"every_procedure", "sedation", "implanted_device"} <= set(blocks["properties"])
 
 
 def test_init_creates_a_project_and_never_overwrites(tmp_path):
@@ -148,14 +153,14 @@ def test_list_does_not_import_weasyprint():
 
 
 def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from handouts import build
+    from handouts import files
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        build.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
+        files.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
     assert list((tmp_path / "en").iterdir()) == []
 
 
@@ -187,3 +192,13 @@ def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
     assert result.output == ("Error: patient name: too long (at most 100 characters)\n"
                              "Error: procedure date: not a date like 2026-12-03\n")
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_serve_on_a_port_in_use_is_an_error_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")

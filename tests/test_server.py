@@ -17,8 +17,9 @@ import psutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import REPO, pdf_text
+from conftest import REPO, assert_no_warning_lines, pdf_text
 
+pytestmark = pytest.mark.slow  # a server process, a browser, load
 CHROMIUM = "/usr/bin/chromium"
 PATIENT = "Quintessa Marrowfield"
 
@@ -56,9 +57,13 @@ class Server:
         except urllib.error.HTTPError as error:
             return error.code, error.headers, error.read()
 
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+    def stop(self, warnings_expected: bool = False) -> None:
+        """Stop the server; the warnings guard of conftest, for this process: no `Warning:` line."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        if not warnings_expected:
+            assert_no_warning_lines(self.log.read_text())
 
 
 def free_port() -> int:
@@ -172,7 +177,7 @@ def test_html_in_fields_is_printed_as_text(server):
     assert "<b>Bo</b><i>x</i>" in text and "<script>alert(1)</script>" in text
 
 
-def test_render_failure_is_a_500_and_the_server_keeps_serving(tmp_path):
+def test_broken_content_file_is_a_4xx_and_the_server_keeps_serving(tmp_path):
     project = tmp_path / "clinic"
     (project / "content/en").mkdir(parents=True)
     (project / "assets").mkdir()
@@ -181,11 +186,12 @@ def test_render_failure_is_a_500_and_the_server_keeps_serving(tmp_path):
     running = Server(tmp_path, "--project", str(project))
     try:
         status, _, body = running.post(visit(slug="broken"))
-        assert status == 500 and "The PDF could not be made" in body.decode()
+        assert status == 422 and "The PDF could not be made" in body.decode()
         assert running.post(visit())[0] == 200
         assert urllib.request.urlopen(running.url + "/").status == 200
     finally:
-        running.stop()
+        running.stop(warnings_expected=True)  # the broken file is named in the log
+    assert "Warning: left off the list: content/en/broken.yaml:2: YAML syntax error" in running.log.read_text()
 
 
 def test_non_loopback_host_needs_a_passcode():
@@ -214,7 +220,7 @@ def test_passcode_is_asked_once_per_browser_session(tmp_path):
             page.goto(running.url + "/?q=diary")
             assert page.get_by_label("Pain diary").is_visible()
             browser.close()
-        status, headers, body = running.post(visit())  # no session cookie: sent to the sign-in page
+        _, headers, body = running.post(visit())  # no session cookie: sent to the sign-in page
         assert headers["Content-Type"].startswith("text/html") and b'name="passcode"' in body
     finally:
         running.stop()
