@@ -87,6 +87,18 @@ def diagram_style(clinic: Clinic) -> str:
             ".callout text{font-family:'Atkinson Hyperlegible',sans-serif}")
 
 
+def moved_style_attributes(root: ElementTree.Element) -> str:
+    """`style="..."` attributes as id rules of the drawing's own <style>, which still outweigh its
+    class rules: inline in the page, WeasyPrint's HTML side would otherwise read them and warn."""
+    rules = []
+    for number, element in enumerate(root.iter()):
+        declarations = element.attrib.pop("style", None)
+        if declarations:
+            element.set("id", element.get("id") or f"styled-{number}")
+            rules.append(f"#{element.get('id')}{{{declarations}}}")
+    return "".join(rules)
+
+
 class Pictures:
     """Finds, checks and recolours the pictures of one project; keeps each file's result."""
 
@@ -130,7 +142,7 @@ class Pictures:
             style = ElementTree.SubElement(root, f"{{{SVG_NAMESPACE}}}style")
             root.remove(style)
             root.insert(1, style)
-        style.text = (style.text or "") + diagram_style(self.project.clinic)
+        style.text = (style.text or "") + diagram_style(self.project.clinic) + moved_style_attributes(root)
         for size in ("width", "height"):
             root.attrib.pop(size, None)  # the stylesheet sizes it
         root.set("class", "diagram-picture")

@@ -177,7 +177,7 @@ def test_text_that_never_says_you(clinic_project):
 def test_override_template_that_moves_the_summary_and_drops_checklist_and_steps(clinic_project):
     write_topic(clinic_project, kind="procedure", what_it_is="A shot in your back.",
                 how_it_is_done=["You lie down.", "We give you the shot."], before=["Eat a light meal."],
-                after=["You go home."])
+                after=["You go home."], diagram={"file": "spine-epidural.svg", "alt": "A needle in your back."})
     (clinic_project / "templates").mkdir()
     (clinic_project / "templates/handout.html").write_text(
         '{% extends "builtin/handout.html" %}\n'

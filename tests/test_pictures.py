@@ -8,13 +8,13 @@ import yaml
 from click.testing import CliRunner
 from pypdf.generic import ContentStream
 
-from handouts.build import Builder
+from handouts.maker import Maker
 from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.pdf import render_document
 from handouts.pictures import read_svg
 from handouts.project import open_project
-from handouts.render import Request
+from handouts.render import RenderRequest as Request
 
 from conftest import REPO, pdf_reader, pdf_text
 
@@ -75,9 +75,9 @@ def fill_colours(pdf: bytes) -> set[str]:
 
 
 @pytest.mark.slow
-def test_diagram_labels_print_and_the_figure_has_alt_text(builder):
+def test_diagram_labels_print_and_the_figure_has_alt_text(maker):
     handout = yaml.safe_load((REPO / FILE).read_text(encoding="utf-8"))
-    pdf = builder.pdf(Request(SLUG, "en", "letter"))
+    pdf = maker.pdf(Request(SLUG, "en", "letter"))
     text = " ".join(pdf_text(pdf).split())
     for label in handout["diagram"]["labels"]:
         assert label in text
@@ -86,9 +86,9 @@ def test_diagram_labels_print_and_the_figure_has_alt_text(builder):
 
 
 @pytest.mark.slow
-def test_spanish_handout_prints_spanish_labels_and_alt(builder):
+def test_spanish_handout_prints_spanish_labels_and_alt(maker):
     handout = yaml.safe_load((REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8"))
-    pdf = builder.pdf(Request(SLUG, "es", "a4"))
+    pdf = maker.pdf(Request(SLUG, "es", "a4"))
     assert "Espacio epidural" in " ".join(pdf_text(pdf).split())
     assert handout["diagram"]["alt"] in [str(figure.get("/Alt")) for figure in figures(pdf)]
 
@@ -134,7 +134,7 @@ def test_clinic_diagram_replaces_the_built_in_one(clinic_project):
     (folder / "spine-epidural.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 30"><rect class="tone-2" id="ours" '
         'width="40" height="30"/></svg>')
-    html = Builder(open_project(clinic_project)).renderer.html(Request(SLUG, "en", "letter"))
+    html = Maker(open_project(clinic_project)).renderer.html(Request(SLUG, "en", "letter"))
     assert 'id="ours"' in html
     assert 'viewBox="0 0 400 300"' not in html
 
@@ -163,7 +163,7 @@ def test_diagram_and_pictograms_take_the_clinic_colours(clinic_project):
     text = re.sub(r'primary: "#[0-9a-fA-F]{6}"', 'primary: "#7a1f5c"', text)
     text = re.sub(r'accent: "#[0-9a-fA-F]{6}"', 'accent: "#f7e6ef"', text)
     clinic.write_text(text, encoding="utf-8")
-    pdf = Builder(open_project(clinic_project)).pdf(Request(SLUG, "en", "letter"))
+    pdf = Maker(open_project(clinic_project)).pdf(Request(SLUG, "en", "letter"))
     colours = fill_colours(pdf)
     assert {"#7a1f5c", "#f7e6ef"} <= colours  # tone-3 and tone-1 of the diagram, icons and headings
     assert not {"#1f4e79", "#93b3cf", "#e3ecf4"} & colours  # the drawing's own default tones are gone
@@ -172,7 +172,7 @@ def test_diagram_and_pictograms_take_the_clinic_colours(clinic_project):
 @pytest.mark.slow
 def test_large_print_scales_the_pictograms(library_project):
     def icon_widths(large_print: bool) -> list[float]:
-        page = Builder(library_project).renderer.page(Request(SLUG, "en", "letter", large_print=large_print))
+        page = Maker(library_project).renderer.page(Request(SLUG, "en", "letter", large_print=large_print))
         document = render_document(page.html, library_project.root, library_project.asset_roots)
         widths = []
 
