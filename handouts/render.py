@@ -15,6 +15,7 @@ from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
 from handouts.markup import css_string, markdown_block, markdown_inline
+from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.project import Project
 from handouts.visit import Visit
 
@@ -130,6 +131,22 @@ class Renderer:
             "generator": f"handouts {__version__}",
         }
 
+    @cached_property
+    def pictures(self) -> Pictures:
+        return Pictures(self.project)
+
+    def picture_context(self, handout: Handout, language: str, slug: str) -> dict:
+        """The diagram (inline SVG) and the pictogram rules the templates' picture parts use."""
+        path = self.project.find(f"content/{language}/{slug}.yaml")
+        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        diagram = handout.diagram
+        return {
+            "diagram": diagram,
+            "diagram_svg": self.pictures.diagram(diagram, shown, path) if diagram else None,
+            "icon_css": self.pictures.icon_css(handout),
+            "heading_icons": HEADING_ICONS,
+        }
+
     def html(self, request: RenderRequest) -> str:
         return self.page(request).html
 
@@ -139,8 +156,10 @@ class Renderer:
         language = request.content_language
         handout = project.handout(language, request.slug)
         context = self.brand(language, request.page_size)
+        printed = with_blocks(handout, project.blocks(language))
+        context.update(self.picture_context(printed, language, request.slug))
         context.update(
-            handout=with_blocks(handout, project.blocks(language)),
+            handout=printed,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language),
