@@ -164,6 +164,18 @@ class Diary(Strict):
     rows: int = Field(12, ge=1, le=40)
 
 
+class Headings(Strict):
+    """Headings a handout puts in place of the generic section labels, where those do not fit it."""
+
+    what_it_is: Text | None = None
+    why_it_is_done: Text | None = None
+    how_it_is_done: Text | None = None
+    before: Text | None = None
+    after: Text | None = None
+    risks: Text | None = None
+    questions: Text | None = None
+
+
 class Handout(Strict):
     """One handout in one language: `content/<lang>/<slug>.yaml`."""
 
@@ -186,6 +198,9 @@ class Handout(Strict):
     extras: list[Extra] = Field(default_factory=list)
     diary: Diary | None = Field(None, description="A printable pain log, for diagnostic blocks and trials.")
     flags: Flags = Field(default_factory=Flags)
+    headings: Headings = Field(
+        default_factory=Headings, description="Section headings of this handout in place of the generic labels."
+    )
     review: Review
 
     @model_validator(mode="after")

@@ -66,9 +66,19 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=babel_locale(language))
 
 
+CLOCK_LOCALES = {"es": "es_US"}
+"""Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
+SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
+"""Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
+
+
 def clock_time(moment: time, language: str) -> str:
-    """A time as the language writes it: "8:30 AM", "8:30"."""
-    return format_time(moment, format="short", locale=babel_locale(language))
+    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m."."""
+    text = format_time(moment, format="short", locale=babel_locale(CLOCK_LOCALES.get(language, language)))
+    if language == "es":
+        for period, spaced in SPANISH_PERIODS.items():
+            text = text.replace(period, spaced)
+    return text
 
 
 def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
