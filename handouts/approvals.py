@@ -66,6 +66,13 @@ class ApprovalState:
         return self.record is not None and self.record.fingerprint != self.fingerprint
 
 
+class PlainDumper(yaml.SafeDumper):
+    """Writes each value in full: no anchors and aliases for a date shared by two records."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def read_approvals(root: Path) -> Approvals:
     path = root / APPROVALS_FILE
     return load_model(Approvals, path, APPROVALS_FILE) if path.is_file() else Approvals()
@@ -78,7 +85,7 @@ def write_approvals(root: Path, approvals: Approvals) -> None:
             for slug, languages in sorted(approvals.approvals.items())
         }
     }
-    text = HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    text = HEADER + yaml.dump(data, Dumper=PlainDumper, allow_unicode=True, sort_keys=False, width=100)
     write_atomically(root / APPROVALS_FILE, text.encode("utf-8"))
 
 
@@ -86,9 +93,7 @@ def printed_fingerprint(printed: Handout, labels: Labels, clinic: Any) -> str:
     """sha256 over a canonical JSON of what prints: the handout with its blocks and policies filled
     in (review dates and status aside: the sign-off itself), the labels, and the clinic's contact lines."""
     content = printed.model_dump(mode="json")
-    content["review"] = {
-        key: value for key, value in content["review"].items() if key not in NOT_PRINTED_REVIEW_FIELDS
-    }
+    content["review"] = {key: value for key, value in content["review"].items() if key not in NOT_PRINTED_REVIEW_FIELDS}
     contact = clinic.model_dump(mode="json", include={"name", "phone", "after_hours_phone", "address", "website"})
     canonical = json.dumps(
         {"handout": content, "labels": labels.model_dump(mode="json"), "clinic": contact},

@@ -34,9 +34,7 @@ class Policies(Strict):
     driver_required: Literal["sedation", "all", "none"] = Field(
         "sedation", description="Who needs an adult to drive them home: after sedation, after any procedure, or none."
     )
-    adult_stays_hours: int = Field(
-        24, ge=0, le=72, description="Hours an adult stays with the patient after sedation."
-    )
+    adult_stays_hours: int = Field(24, ge=0, le=72, description="Hours an adult stays with the patient after sedation.")
     blood_thinners: MedicinePolicy = Field(
         "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
     )

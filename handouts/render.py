@@ -15,8 +15,8 @@ from handouts import __version__
 from handouts.approvals import ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
-from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.markup import css_string, markdown_block, markdown_inline
+from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.visit import Visit
 
