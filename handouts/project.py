@@ -61,6 +61,12 @@ class Clinic(Strict):
         default_factory=Policies, description="The clinic's own rules, printed by the shared blocks."
     )
 
+    @field_validator("policies", mode="before")
+    @classmethod
+    def policies_left_empty(cls, value: object) -> object:
+        """`policies:` with every line under it commented out sets none of them."""
+        return {} if value is None else value
+
     @field_validator("logo")
     @classmethod
     def logo_inside_assets(cls, value: str | None) -> str | None:
