@@ -1,12 +1,13 @@
 """Clinic policies in clinic.yaml print through the shared blocks, in every language."""
 
 import pytest
-from conftest import REPO, invoke, pdf_text
 
 from handouts.policies import Policies
 from handouts.project import open_project
 from handouts.readability import patient_text
 from handouts.render import Renderer, RenderRequest
+
+from conftest import REPO, invoke, pdf_text
 
 SEDATION = sorted(
     path.stem for path in (REPO / "content" / "en").glob("[!_]*.yaml") if "sedation: true" in path.read_text()
