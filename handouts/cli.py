@@ -470,7 +470,9 @@ def approve(
     approved_on: datetime | None,
     project_dir: Path | None,
 ) -> None:
-    """Record a clinician's sign-off of handouts as they print now (in the project's approvals.yaml)."""
+    """Record a clinician's sign-off of handouts as they print now.
+
+    The record goes into the project's approvals.yaml, with a fingerprint of the printed text."""
     from handouts.usecases import approve_handouts
 
     day = approved_on.date() if approved_on else date.today()
@@ -498,7 +500,9 @@ def approve(
 )
 @project_option
 def review_report(as_json: bool, output_file: Path | None, out_dir: Path, project_dir: Path | None) -> None:
-    """One table of every handout and language: review status, dates, reading level and pages."""
+    """Review status, dates, reading level and pages of every handout.
+
+    A text table, JSON with --json, or a printable HTML page with -o FILE."""
     from handouts.review_report import as_html, as_json_text, as_table
     from handouts.usecases import review_report as report_rows
 
