@@ -61,7 +61,7 @@ def html_text(project_dir, slug: str, language: str) -> str:
 def test_defaults_print_todays_rules():
     text = html_text(REPO, "epidural-steroid-injection", "en")
     assert "do not eat for 8 hours" in text and "until 2 hours before" in text
-    assert "Arrive 30 minutes before" in text and "for 24 hours after you get home" in text
+    assert "Arrive 30 minutes before" in text and "An adult must stay with you for 24 hours" in text
     assert "Bring an adult to drive you home" in text
     assert "Never stop one on your own. Ask the doctor who prescribed it, or call us at (555) 010-2400" in text
     spanish = html_text(REPO, "epidural-steroid-injection", "es")
@@ -76,7 +76,7 @@ def test_singular_units_and_every_number_policy(clinic_project):
     )
     text = html_text(clinic_project, "epidural-steroid-injection", "en")
     assert "do not eat for 1 hour before" in text and "until 1 hour before" in text
-    assert "Arrive 45 minutes before" in text and "for 12 hours after" in text
+    assert "Arrive 45 minutes before" in text and "stay with you for 12 hours" in text
     assert "1 hora antes" in html_text(clinic_project, "epidural-steroid-injection", "es")
 
 
