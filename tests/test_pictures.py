@@ -8,9 +8,9 @@ import yaml
 from click.testing import CliRunner
 from pypdf.generic import ContentStream
 
-from handouts.maker import Maker
 from handouts.cli import cli
 from handouts.errors import ContentError
+from handouts.maker import Maker
 from handouts.pdf import render_document
 from handouts.pictures import read_svg
 from handouts.project import open_project
