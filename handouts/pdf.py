@@ -49,7 +49,8 @@ def counter_styles() -> CounterStyle:
     return CounterStyle()
 
 
-# A plain `<style>` element (no attributes); one with a `media` or `type` is left to WeasyPrint.
+# A plain `<style>` element (no attributes); one with a `media` or `type` is left in the document. WeasyPrint
+# ranks `stylesheets` after the document's own styles, so the cascade is the same while all are plain.
 STYLE_ELEMENT = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
