@@ -1,4 +1,5 @@
-# One entry point. `make handouts` builds the full set into output/; `make test` runs every test.
+# One entry point. `make handouts` builds the full set into output/; `make test` runs every test;
+# `make check-fast` runs the everyday tier (no pool builds, wheel, browser or load) in under a minute.
 # Both install what they need first: Debian packages through apt-get, Python packages in .venv.
 
 PYTHON ?= python3
@@ -8,13 +9,21 @@ DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright.
 TEST_PACKAGES := chromium
 
-.PHONY: handouts test bench system test-system apt clean
+.PHONY: handouts test lint check-fast bench system test-system apt clean
 
 handouts: $(VENV)/.installed
 	$(VENV)/bin/handouts build --all
 
-test: $(VENV)/.installed test-system
+test: $(VENV)/.installed test-system lint
 	$(VENV)/bin/python -m pytest -n auto
+
+lint: $(VENV)/.installed  # static checks: ruff (lint and format) and mypy on the package
+	$(VENV)/bin/ruff check handouts tests benchmarks
+	$(VENV)/bin/ruff format --check handouts tests
+	$(VENV)/bin/mypy handouts
+
+check-fast: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m "not slow" -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/run.py

@@ -5,14 +5,14 @@
 
 A worker process opens the example clinic of one checkout, renders each handout of a small
 representative set once to warm up (templates, fonts, stylesheets), then renders the whole set
-`--reps` times with one `Builder`, HTML to PDF bytes, as a build does. It reports the median over the
+`--reps` times with one `Maker`, HTML to PDF bytes, as a build does. It reports the median over the
 repetitions of the set's total CPU time (the process's own, so other work on the machine counts less
 than in wall time), and of that time divided by the set's page count.
 
 With `--against`, workers for the two checkouts run alternately, `--rounds` times each, so both see
 the same load on a shared, noisy machine; the result is the ratio of the medians (this / other),
-which is what to read, not the absolute times. Only the public `Builder` and `Request` are used, so
-an older checkout can be measured with this script.
+which is what to read, not the absolute times. Only `Maker.render` and `RenderRequest` are used, so
+another checkout with the same interface can be measured with this script.
 """
 
 import argparse
@@ -38,20 +38,23 @@ SET = [
 
 def measure(reps: int) -> dict:
     """Median ms per set and per page of the set, in this process (the checkout on sys.path)."""
-    from handouts.build import Builder
+    from handouts.maker import Maker
     from handouts.project import open_project
-    from handouts.render import Request
+    from handouts.render import RenderRequest
 
     project = open_project(None)
-    builder = Builder(project)
-    requests = [Request(slug, language, project.clinic.page_size, large_print=large)
-                for slug, language in SET for large in (False, True)]
-    pages = sum(builder.render(request).pages for request in requests)  # warm-up, and the page count
+    maker = Maker(project)
+    requests = [
+        RenderRequest(slug, language, project.clinic.page_size, large_print=large)
+        for slug, language in SET
+        for large in (False, True)
+    ]
+    pages = sum(maker.render(request).pages for request in requests)  # warm-up, and the page count
     totals = []
     for _ in range(reps):
         start = time.process_time()
         for request in requests:
-            builder.render(request)
+            maker.render(request)
         totals.append((time.process_time() - start) * 1000)
     total = statistics.median(totals)
     return {"ms_per_set": round(total, 1), "pages": pages, "ms_per_page": round(total / pages, 2)}
@@ -60,8 +63,14 @@ def measure(reps: int) -> dict:
 def worker(checkout: Path, reps: int) -> dict:
     """One measurement in a new process that imports `handouts` from `checkout`."""
     environment = {**os.environ, "PYTHONPATH": str(checkout)}
-    output = subprocess.run([sys.executable, __file__, "--worker", "--reps", str(reps)], cwd=checkout,
-                            env=environment, check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", "--reps", str(reps)],
+        cwd=checkout,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output)
 
 
@@ -82,11 +91,15 @@ def main() -> None:
             result = worker(checkout, options.reps)
             results[name].append(result)
             print(f"round {round_number + 1} {name}: {result}", file=sys.stderr)
-    medians = {name: {key: statistics.median(run[key] for run in runs) for key in ("ms_per_set", "ms_per_page")}
-               for name, runs in results.items()}
+    medians = {
+        name: {key: statistics.median(run[key] for run in runs) for key in ("ms_per_set", "ms_per_page")}
+        for name, runs in results.items()
+    }
     for name, checkout in checkouts.items():
-        print(f"{name} ({checkout}): {medians[name]['ms_per_set']:.0f} ms per set, "
-              f"{results[name][0]['pages']} pages, {medians[name]['ms_per_page']:.1f} ms per page")
+        print(
+            f"{name} ({checkout}): {medians[name]['ms_per_set']:.0f} ms per set, "
+            f"{results[name][0]['pages']} pages, {medians[name]['ms_per_page']:.1f} ms per page"
+        )
     if options.against:
         for key in ("ms_per_set", "ms_per_page"):
             print(f"ratio this/other, {key}: {medians['this'][key] / medians['other'][key]:.2f}")

@@ -1,16 +1,17 @@
-"""Building a set of handouts into an output folder: only what changed, on every core,
-then the booklets and the folder's index page."""
+"""Updating an output folder: render only the handouts whose inputs changed, on every core, then
+the booklets and the folder's index page."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.booklet import BOOKLET_FILE, make_booklet
-from handouts.build import Builder, Outcome, Target, write_atomically
+from handouts.files import write_atomically
 from handouts.index import write_index
+from handouts.maker import Maker, Outcome, Target
 from handouts.manifest import Entry, Fingerprints, Manifest
+from handouts.pdfjoin import Part
 from handouts.project import CLINIC_FILE, Project
-from handouts.sheets import Part
 
 
 @dataclass
@@ -24,18 +25,28 @@ class Summary:
 
     @property
     def failures(self) -> list[str]:
-        return [outcome.problem for outcome in self.outcomes if outcome.problem] + self.problems
+        return [
+            f"{outcome.target.label}: {outcome.problem}" for outcome in self.outcomes if outcome.problem
+        ] + self.problems
 
     @property
-    def built(self) -> int:
+    def written(self) -> int:
         return sum(outcome.problem is None for outcome in self.outcomes)
 
 
-def build_set(project: Project, targets: list[Target], out_dir: Path, *, jobs: int = 1, force: bool = False,
-              fail_fast: bool = False, booklet: bool = False,
-              on_start: Callable[[int], None] = lambda total: None,
-              on_done: Callable[[Outcome], None] = lambda outcome: None) -> Summary:
-    """Render the targets whose inputs changed since the last build (all with `force`), record
+def update_folder(
+    project: Project,
+    targets: list[Target],
+    out_dir: Path,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    fail_fast: bool = False,
+    booklet: bool = False,
+    on_start: Callable[[int], None] = lambda total: None,
+    on_done: Callable[[Outcome], None] = lambda outcome: None,
+) -> Summary:
+    """Render the targets whose inputs changed since the last run (all with `force`), record
     each in the manifest as it lands, remove outputs whose content file is gone, then make the
     booklets (with `booklet`) and the index page."""
     manifest = Manifest(out_dir)
@@ -43,49 +54,80 @@ def build_set(project: Project, targets: list[Target], out_dir: Path, *, jobs: i
     prints = {target: fingerprints.of(target) for target in targets}
     todo = [target for target in targets if force or not manifest.is_current(target.path, prints[target])]
     booklets = booklet_paths(targets, out_dir) if booklet else {}
-    summary = Summary(len(targets), up_to_date=len(targets) - len(todo),
-                      removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())))
+    summary = Summary(
+        len(targets),
+        up_to_date=len(targets) - len(todo),
+        removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())),
+    )
 
     def record(outcome: Outcome) -> None:
         target = outcome.target
         if outcome.problem is None:
-            manifest.record(target.path, Entry(prints[target], str(fingerprints.source(target)), outcome.title,
-                                               target.request.language, target.request.large_print,
-                                               outcome.version, outcome.pages))
+            manifest.record(
+                target.path,
+                Entry(
+                    prints[target],
+                    str(fingerprints.source(target)),
+                    outcome.title,
+                    target.request.content_language,
+                    target.request.large_print,
+                    outcome.version,
+                    outcome.pages,
+                ),
+            )
         on_done(outcome)
 
     on_start(len(todo))
-    builder = Builder(project)
-    summary.outcomes = builder.build(todo, record, jobs=jobs, fail_fast=fail_fast)
+    maker = Maker(project)
+    summary.outcomes = maker.write_all(todo, record, jobs=jobs, fail_fast=fail_fast)
     for language, path in booklets.items():
-        parts = [target for target in targets if not target.request.large_print
-                 and target.path.parent == path.parent]
-        update_booklet(builder, manifest, fingerprints, summary, language, path, parts, force)
-    write_index(out_dir, manifest, builder.renderer)
+        parts = [target for target in targets if not target.request.large_print and target.language == language]
+        update_booklet(maker, manifest, fingerprints, summary, language, path, parts, force)
+    write_index(out_dir, manifest, maker.renderer)
     return summary
 
 
 def booklet_paths(targets: list[Target], out_dir: Path) -> dict[str, Path]:
     """One booklet per language that has standard-print targets."""
-    languages = [target.path.relative_to(out_dir).parts[0] for target in targets if not target.request.large_print]
+    languages = [target.language for target in targets if not target.request.large_print]
     return {language: out_dir / language / BOOKLET_FILE for language in dict.fromkeys(languages)}
 
 
-def update_booklet(builder: Builder, manifest: Manifest, fingerprints: Fingerprints, summary: Summary,
-                   language: str, path: Path, targets: list[Target], force: bool) -> None:
+def update_booklet(
+    maker: Maker,
+    manifest: Manifest,
+    fingerprints: Fingerprints,
+    summary: Summary,
+    language: str,
+    path: Path,
+    targets: list[Target],
+    force: bool,
+) -> None:
     """Make the booklet again when any handout in it (or the brand) changed; never a partial one."""
-    entries = [manifest.entries.get(manifest.name(target.path)) for target in targets]
-    if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets)):
+    entries = [manifest.entries.get(target.name) for target in targets]
+    if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets, strict=True)):
         summary.problems.append(f"{manifest.name(path)}: not made, because some handouts failed to build")
         return
     page_size = targets[0].request.page_size
-    fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries])
+    fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries if entry])
     if not force and manifest.is_current(path, fingerprint):
         return
-    parts = sorted((Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets)),
-                   key=lambda part: part.title.casefold())
-    pdf, pages = make_booklet(builder, language, page_size, parts)
+    parts = sorted(
+        (Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
+        key=lambda part: part.title.casefold(),
+    )
+    pdf, pages = make_booklet(maker, language, page_size, parts)
     write_atomically(path, pdf)
-    manifest.record(path, Entry(fingerprint, str(builder.project.root / CLINIC_FILE),
-                                builder.project.labels(language).booklet_title, language, False, None, pages))
+    manifest.record(
+        path,
+        Entry(
+            fingerprint,
+            str(maker.project.root / CLINIC_FILE),
+            maker.project.labels(language).booklet_title,
+            language,
+            False,
+            None,
+            pages,
+        ),
+    )
     summary.booklets.append(path)

@@ -1,33 +1,41 @@
 """`handouts check`: reading level, plain words, structure, review status and print, per handout."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from coloraide import Color
 from pydantic import RootModel
 
-from handouts.build import Builder, Target, output_path
 from handouts.content import Handout, Text, TranslationOf
-from handouts.errors import HandoutsError
+from handouts.errors import ContentError, HandoutsError
+from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import measure, patient_text, sentences, visible_text
-from handouts.render import Request
-from handouts.yamlfile import line_of, load_layered, load_yaml
+from handouts.render import FONT_FILES, RenderRequest
+from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
 MIN_CONTRAST = 4.5
 # Patterns per language; a language without one is not checked for that item.
-PASSIVE = {"en": re.compile(r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|"
-                            r"put|shown|known|left|kept|held|sent|told)\b", re.IGNORECASE)}
-SPEAKS_TO_READER = {"en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
-                    "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE)}
+PASSIVE = {
+    "en": re.compile(
+        r"\b(?:am|is|are|was|were|be|been|being)\s+(?:\w+ed|given|done|made|taken|seen|"
+        r"put|shown|known|left|kept|held|sent|told)\b",
+        re.IGNORECASE,
+    )
+}
+SPEAKS_TO_READER = {
+    "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
+    "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
+}
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
+Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 
 
 class Jargon(RootModel[dict[str, Text]]):
@@ -58,29 +66,34 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(finding.severity == severity for finding in self.findings)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class Checker:
     """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
 
-    def __init__(self, builder: Builder, require_approved: bool = False, today: date | None = None,
-                 built: Path | None = None):
-        self.builder = builder
-        self.project = builder.project
+    def __init__(
+        self,
+        maker: Maker,
+        require_approved: bool = False,
+        today: date | None = None,
+        manifest_dir: Path | None = None,
+        count_pages: bool = True,
+    ):
+        self.maker = maker
+        self.project = maker.project
         self.require_approved = require_approved
         self.today = today or date.today()
-        self.built = Manifest(built) if built else None
+        self.manifest = Manifest(manifest_dir) if manifest_dir else None
         self.fingerprints = Fingerprints(self.project)
+        self.count_pages = count_pages
 
     @cached_property
     def font_coverage(self) -> set[int]:
         from fontTools.ttLib import TTFont
 
-        from handouts.render import FONT_FILES
-
-        covered = None
+        covered: set[int] | None = None
         for name in FONT_FILES.values():
             cmap = set(TTFont(self.project.asset(f"assets/fonts/{name}", "font")).getBestCmap())
             covered = cmap if covered is None else covered & cmap
@@ -90,14 +103,21 @@ class Checker:
         """Brand colours that print too faintly; reported once, not per handout."""
         colors = self.project.clinic.colors
         findings = []
-        pairs = [("colors.primary", colors.primary, "#ffffff", "against white paper"),
-                 ("colors.accent", "#1a1a1a", colors.accent, "behind body text")]
+        pairs = [
+            ("colors.primary", colors.primary, "#ffffff", "against white paper"),
+            ("colors.accent", "#1a1a1a", colors.accent, "behind body text"),
+        ]
         for key, foreground, background, what in pairs:
             ratio = Color(foreground).contrast(background)
             if ratio < MIN_CONTRAST:
                 line = self._clinic_line(key.split("."))
-                findings.append(Finding("error", f"clinic.yaml:{line}",
-                                        f"{key}: contrast {ratio:.1f}:1 {what}, below {MIN_CONTRAST}:1 (WCAG AA)"))
+                findings.append(
+                    Finding(
+                        "error",
+                        f"clinic.yaml:{line}",
+                        f"{key}: contrast {ratio:.1f}:1 {what}, below {MIN_CONTRAST}:1 (WCAG AA)",
+                    )
+                )
         return findings
 
     def check(self, language: str, slug: str) -> Report:
@@ -105,17 +125,24 @@ class Checker:
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
         try:
-            request = Request(slug, language, self.project.clinic.page_size)
-            page = self.builder.renderer.page(request)
+            request = RenderRequest(slug, language, self.project.clinic.page_size)
+            page = self.maker.renderer.page(request)
             handout, html = page.handout, page.html
-            pages = self._pages_already_built(request) or self.builder.page_count(html)
-        except HandoutsError as error:
-            for line in str(error).splitlines():  # content errors already begin with file:line
-                where, _, message = line.partition(": ") if line.startswith(shown) else (shown, "", line)
-                report.add("error", where, message)
+            pages = (self._pages_already_built(request) or self.maker.page_count(html)) if self.count_pages else None
+        except ContentError as error:
+            for problem in error.problems:
+                report.add("error", problem.where or shown, problem.message)
             return report
+        except HandoutsError as error:
+            for line in str(error).splitlines():
+                report.add("error", shown, line)
+            return report
+        assert path is not None, "a handout that loaded has a file"
         _, node = load_yaml(path, shown)
-        locate = lambda loc: f"{shown}:{line_of(node, loc)}"  # noqa: E731
+
+        def locate(location: tuple[str | int, ...]) -> str:
+            return f"{shown}:{line_of(node, location)}"
+
         self._readability(report, html, language)
         self._wording(report, handout, language, locate)
         self._structure(report, handout, html, shown)
@@ -123,31 +150,31 @@ class Checker:
         self._print(report, pages, html, shown)
         return report
 
-    def _pages_already_built(self, request: Request) -> int | None:
+    def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
-        if self.built is None:
+        if self.manifest is None:
             return None
-        path = output_path(self.built.out_dir, request.language, request.slug, request.large_print)
-        if not self.built.is_current(path, self.fingerprints.of(Target(request, path))):
+        target = Target(request, request.content_language, self.manifest.out_dir)
+        if not self.manifest.is_current(target.path, self.fingerprints.of(target)):
             return None
-        return self.built.entries[self.built.name(path)].pages
+        return self.manifest.entries[target.name].pages
 
     def _readability(self, report: Report, html: str, language: str) -> None:
         thresholds = self.project.clinic.reading
         reading = measure(patient_text(html), language)
-        formula = reading.formula
-        if formula is None:
+        formula, score = reading.formula, reading.score
+        if formula is None or score is None:
             report.add("note", report.file, f"no readability formula for language {language!r}")
             return
-        report.formula, report.score = formula.name, round(reading.score, 1)
+        report.formula, report.score = formula.name, round(score, 1)
         report.smog = None if reading.smog is None else round(reading.smog, 1)
         limit, target = getattr(thresholds, formula.limit_key), getattr(thresholds, formula.target_key)
-        if formula.fails(reading.score, limit):
-            report.add("error", report.file, formula.describe(reading.score, limit))
-        elif formula.fails(reading.score, target):
-            report.add("warning", report.file, formula.describe(reading.score, target, "the target "))
+        if formula.fails(score, limit):
+            report.add("error", report.file, formula.describe(score, limit))
+        elif formula.fails(score, target):
+            report.add("warning", report.file, formula.describe(score, target, "the target "))
 
-    def _wording(self, report: Report, handout: Handout, language: str, locate) -> None:
+    def _wording(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
         jargon = self._jargon(language)
         explained = set().union(*(defined_terms(text) for _, text in text_fields(handout)))
@@ -158,8 +185,11 @@ class Checker:
             for sentence in sentences(plain_pieces(text)):
                 words = len(sentence.split())
                 if words > thresholds.max_sentence_words:
-                    report.add("warning", where, f"{field_name}: sentence of {words} words: "
-                                                 f"\"{' '.join(sentence.split()[:8])} ...\"")
+                    report.add(
+                        "warning",
+                        where,
+                        f'{field_name}: sentence of {words} words: "{" ".join(sentence.split()[:8])} ..."',
+                    )
             for paragraph in paragraphs(text):
                 count = len(sentences([paragraph]))
                 if count > thresholds.max_paragraph_sentences:
@@ -167,18 +197,19 @@ class Checker:
             for word, plainer in jargon.items():
                 pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
-                    report.add("warning", where, f"{field_name}: \"{word}\": try \"{plainer}\", or explain it in bold")
+                    report.add("warning", where, f'{field_name}: "{word}": try "{plainer}", or explain it in bold')
             if language in PASSIVE:
                 passive += PASSIVE[language].findall(plain)
         if len(passive) > thresholds.max_passive:
-            report.add("warning", report.file,
-                       f"{len(passive)} passive phrase(s), e.g. \"{passive[0]}\": say who does it")
+            report.add(
+                "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
+            )
 
     def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
         labels = self.project.labels(report.language)
         blocks = patient_text(html)
-        headings = [block for block in blocks if block != handout.title]
-        if not headings or headings[0] != labels.summary:
+        after_title = [block for block in blocks if block != handout.title]
+        if not after_title or after_title[0] != labels.summary:
             report.add("error", shown, "summary: must be printed first")
         if handout.kind == "procedure":
             if 'class="checklist"' not in html:
@@ -191,16 +222,17 @@ class Checker:
             report.add("error", shown, "call_911: say when to call 911 or go to the emergency room")
         you = SPEAKS_TO_READER.get(report.language)
         if you and not you.search(" ".join(blocks)):
-            report.add("warning", shown, "speak to the reader as \"you\"")
+            report.add("warning", shown, 'speak to the reader as "you"')
 
-    def _governance(self, report: Report, handout: Handout, locate) -> None:
+    def _governance(self, report: Report, handout: Handout, locate: Locator) -> None:
         review = handout.review
         if review.status == "draft":
-            severity = "error" if self.require_approved else "note"
+            severity: Severity = "error" if self.require_approved else "note"
             report.add(severity, locate(("review", "status")), "review.status: draft, not yet approved")
         if review.next_review and review.next_review < self.today:
-            report.add("error", locate(("review", "next_review")),
-                       f"review.next_review: {review.next_review} has passed")
+            report.add(
+                "error", locate(("review", "next_review")), f"review.next_review: {review.next_review} has passed"
+            )
         if len(review.sources) < 2:
             report.add("warning", locate(("review", "sources")), "review.sources: list at least 2 sources")
         if review.translation_of:
@@ -214,16 +246,25 @@ class Checker:
             report.add("error", where, f"review.translation_of: there is no {source.language} {report.slug}")
             return
         if original != source.version:
-            report.add("error", where, f"review.translation_of: translated from {source.language} version "
-                                       f"{source.version}, which is now version {original}: update the translation")
+            report.add(
+                "error",
+                where,
+                f"review.translation_of: translated from {source.language} version "
+                f"{source.version}, which is now version {original}: update the translation",
+            )
 
-    def _print(self, report: Report, pages: int, html: str, shown: str) -> None:
+    def _print(self, report: Report, pages: int | None, html: str, shown: str) -> None:
         report.pages = pages
-        if pages > 2:
-            report.add("error", shown, f"{pages} pages at {self.project.clinic.page_size}: "
-                                       "standard print must fit one double-sided sheet (2 pages)")
-        missing = sorted({char for char in visible_text(html) if not char.isspace()
-                          and ord(char) not in self.font_coverage})
+        if pages is not None and pages > 2:
+            report.add(
+                "error",
+                shown,
+                f"{pages} pages at {self.project.clinic.page_size}: "
+                "standard print must fit one double-sided sheet (2 pages)",
+            )
+        missing = sorted(
+            {char for char in visible_text(html) if not char.isspace() and ord(char) not in self.font_coverage}
+        )
         if missing:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")
@@ -238,9 +279,10 @@ class Checker:
         return line_of(node, tuple(keys))
 
 
-def text_fields(handout: Handout) -> Iterator[tuple[tuple, str]]:
+def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every patient-facing text of the handout with its location, like ("after", 2)."""
-    def walk(value, location):
+
+    def walk(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
         if isinstance(value, str):
             yield location, value
         elif isinstance(value, dict):
@@ -252,8 +294,3 @@ def text_fields(handout: Handout) -> Iterator[tuple[tuple, str]]:
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
     yield from walk(data, ())
-
-
-def dotted(location: tuple) -> str:
-    return "".join(f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if index else part)
-                   for index, part in enumerate(location))

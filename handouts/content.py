@@ -2,15 +2,29 @@
 
 import re
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+def only_allowed_links(text: str) -> str:
+    """Markdown links must be https:, mailto: or tel: (checked on load, so `check` and `build` both say so)."""
+    if "](" in text:  # every Markdown link has it: skip the parser for the many texts without one
+        from handouts.markup import refused_links
+
+        refused = refused_links(text)
+        if refused:
+            raise ValueError(
+                f"link {refused[0][:80]!r} is not allowed: links must start with https://, mailto: or tel:"
+            )
+    return text
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(only_allowed_links)]
 """A non-empty piece of patient-facing text; may use the Markdown subset."""
 Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 
@@ -19,7 +33,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BleedingRisk(str, Enum):
+class BleedingRisk(StrEnum):
     none = "none"
     low = "low"
     intermediate = "intermediate"
@@ -150,12 +164,12 @@ class Labels(Strict):
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
     appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")
-    patient: Text
-    visit_date: Text
-    arrive: Text
-    physician: Text
-    location: Text
-    note: Text
+    patient: Text = Field(description="Visit box: the patient's name.")
+    visit_date: Text = Field(description="Visit box: the procedure date.")
+    arrive: Text = Field(description="Visit box: the arrival time.")
+    physician: Text = Field(description="Visit box: the physician doing the procedure.")
+    location: Text = Field(description="Visit box: where to go.")
+    note: Text = Field(description="Visit box: special instructions.")
     booklet_title: Text = Field(description="Cover of the booklet of every handout.")
     contents: Text = Field(description="Heading of the booklet's table of contents.")
 

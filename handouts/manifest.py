@@ -1,18 +1,30 @@
 """The build manifest: a fingerprint of everything that went into each output file, so that a
-rebuild renders only what changed. Holds file names, titles and hashes; never patient details."""
+rebuild renders only what changed. Holds file names, titles and hashes; never patient details.
+
+The manifest sits in the output folder, where anyone who can write there can change it: its entries
+are trusted only as far as they name files this tool writes, inside that folder."""
 
 import hashlib
 import json
+import logging
+import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 
 from handouts import __version__
-from handouts.build import Target, write_atomically
+from handouts.files import write_atomically
+from handouts.maker import Target
 from handouts.project import CLINIC_FILE, Project
 
 MANIFEST_FILE = ".handouts-manifest.json"
+PACKAGE = Path(__file__).parent  # the code that renders is an input too
 FORMAT = 1
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+OUTPUT_NAME = re.compile(r"^[a-z]{2,3}/(?:large-print/)?[a-z0-9]+(?:-[a-z0-9]+)*\.pdf$")
+"""The only names this tool writes: `<lang>/<slug>.pdf`, `<lang>/large-print/<slug>.pdf`, `<lang>/booklet.pdf`."""
+
+log = logging.getLogger("handouts")
 
 
 @dataclass(frozen=True)
@@ -30,18 +42,35 @@ class Entry:
 
 class Manifest:
     """`<out_dir>/.handouts-manifest.json`: output path (relative to out_dir) -> Entry.
-    A missing or unreadable manifest counts as empty, so everything is built again."""
+    A missing or unreadable manifest counts as empty, so everything is built again; entries that
+    do not name a file this tool writes are dropped."""
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.path = out_dir / MANIFEST_FILE
-        self.entries: dict[str, Entry] = {}
+        self.entries = {name: entry for name, entry in self._read().items() if self._ours(name)}
+
+    def _read(self) -> dict[str, Entry]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT:
-                self.entries = {name: Entry(**entry) for name, entry in data["outputs"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.entries = {}
+            with self.path.open("rb") as file:
+                raw = file.read(MAX_MANIFEST_BYTES + 1)
+            if len(raw) > MAX_MANIFEST_BYTES:
+                raise ValueError("too large")
+            data = json.loads(raw)
+            if data.get("format") != FORMAT:
+                raise ValueError("another format")
+            return {name: Entry(**entry) for name, entry in data["outputs"].items()}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            log.warning("%s is unreadable: rebuilding everything", self.path)
+            return {}
+
+    def _ours(self, name: str) -> bool:
+        if OUTPUT_NAME.match(name):
+            return True
+        log.warning("%s: ignored the entry %.80r: not a file this tool writes", self.path, name)
+        return False
 
     def name(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
@@ -57,13 +86,18 @@ class Manifest:
     def remove_orphans(self, planned: list[Path]) -> list[Path]:
         """Delete outputs whose source file is gone (and only those the manifest knows)."""
         keep = {self.name(path) for path in planned}
+        inside = self.out_dir.resolve()
+        before = len(self.entries)
         removed = []
         for name, entry in list(self.entries.items()):
             if name not in keep and not Path(entry.source).is_file():
-                (self.out_dir / name).unlink(missing_ok=True)
                 del self.entries[name]
+                if not (self.out_dir / name).resolve().is_relative_to(inside):  # a symlink out of the folder
+                    log.warning("%s: not removed: it leads outside %s", self.out_dir / name, self.out_dir)
+                    continue
+                (self.out_dir / name).unlink(missing_ok=True)
                 removed.append(self.out_dir / name)
-        if removed:
+        if len(self.entries) < before:
             self.save()
         return removed
 
@@ -88,7 +122,7 @@ class Fingerprints:
             for folder in ("templates", "assets"):
                 digest.update(folder_digest(root / folder).encode())
         digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
-        for module in sorted(Path(__file__).parent.glob("*.py")):  # the code that renders
+        for module in sorted(PACKAGE.glob("*.py")):
             digest.update(file_digest(module).encode())
         return digest.hexdigest()
 
@@ -103,15 +137,19 @@ class Fingerprints:
 
     def source(self, target: Target) -> Path | None:
         request = target.request
-        return self.project.find(f"content/{request.language}/{request.slug}.yaml")
+        return self.project.find(f"content/{request.content_language}/{request.slug}.yaml")
 
     def of(self, target: Target) -> str:
         request = target.request
         source = self.source(target)
-        parts = [self.shared, self.language(request.language), repr(request), str(source),
-                 file_digest(source) if source else ""]
+        parts = [
+            self.shared,
+            self.language(request.content_language),
+            repr(request),
+            str(source),
+            file_digest(source) if source else "",
+        ]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
-
 
     def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:
         """A booklet depends on the brand, the labels and every handout PDF in it."""

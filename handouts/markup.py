@@ -1,9 +1,36 @@
-"""The safe Markdown subset of content text: bold, italics, lists and links; raw HTML is shown as text."""
+"""The safe Markdown subset of content text: bold, italics, lists and links; raw HTML is shown as text.
+
+A link may only lead to a web page over https, an email address or a phone number: a relative
+or `file:` link would point into the machine that built the PDF."""
+
+from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_markdown = MarkdownIt("zero", {"html": False}).enable(["emphasis", "link", "list"])
+ALLOWED_LINKS = ("https://", "mailto:", "tel:")
+RULES = ["emphasis", "link", "list"]
+
+
+def is_allowed_link(url: str) -> bool:
+    return url.lower().startswith(ALLOWED_LINKS)
+
+
+_markdown = MarkdownIt("zero", {"html": False}).enable(RULES)
+_markdown.validateLink = is_allowed_link  # type: ignore[method-assign]  # any other link is printed as text, even if it got past loading
+_every_link = MarkdownIt("zero", {"html": False}).enable(RULES)
+_every_link.validateLink = lambda url: True  # type: ignore[method-assign]
+
+
+def refused_links(text: str) -> list[str]:
+    """The targets of links in the text that are not https:, mailto: or tel:."""
+    targets = [
+        child.attrs["href"]
+        for token in _every_link.parse(text)
+        for child in token.children or []
+        if child.type == "link_open"
+    ]
+    return [str(target) for target in targets if not is_allowed_link(str(target))]
 
 
 def markdown_block(text: str) -> Markup:
@@ -18,8 +45,11 @@ def markdown_inline(text: str) -> Markup:
 
 def plain_pieces(text: str) -> list[str]:
     """The words of each paragraph and list item of a Markdown text, without markup."""
-    return [" ".join("".join(child.content for child in token.children if child.type == "text").split())
-            for token in _markdown.parse(text) if token.children]
+    return [
+        " ".join("".join(child.content for child in token.children if child.type == "text").split())
+        for token in _markdown.parse(text)
+        if token.children
+    ]
 
 
 def plain_text(text: str) -> str:
@@ -31,8 +61,8 @@ def paragraphs(text: str) -> list[str]:
     """The plain text of each paragraph; list items are not paragraphs."""
     tokens = _markdown.parse(text)
     return [
-        "".join(child.content for child in inline.children if child.type == "text")
-        for opening, inline in zip(tokens, tokens[1:])
+        "".join(child.content for child in inline.children or [] if child.type == "text")
+        for opening, inline in pairwise(tokens)
         if opening.type == "paragraph_open" and not opening.hidden and inline.type == "inline"
     ]
 
@@ -42,7 +72,7 @@ def defined_terms(text: str) -> set[str]:
     terms = set()
     for token in _markdown.parse(text):
         children = token.children or []
-        for before, inside in zip(children, children[1:]):
+        for before, inside in pairwise(children):
             if before.type == "strong_open" and inside.type == "text":
                 terms.add(inside.content.lower())
     return terms
@@ -50,7 +80,5 @@ def defined_terms(text: str) -> set[str]:
 
 def css_string(text: str) -> Markup:
     """A quoted CSS string literal that cannot end the string or the <style> element."""
-    escaped = "".join(
-        f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in str(text)
-    )
+    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in str(text))
     return Markup(f'"{escaped}"')

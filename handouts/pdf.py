@@ -8,6 +8,7 @@ same order as `stylesheets`: a render parses only the styles it has not seen bef
 import re
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -25,7 +26,7 @@ class AssetFetcher(weasyprint.URLFetcher):
         super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
         self.folders = [folder.resolve() for folder in folders]
 
-    def fetch(self, url: str, headers=None):
+    def fetch(self, url: str, headers: Any = None) -> Any:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise PermissionError(f"{url}: only files in the project's assets/ folder may be used")
@@ -57,8 +58,13 @@ STYLE_ELEMENT = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 @lru_cache(maxsize=32)
 def stylesheet(css: str, base_url: str, asset_folders: tuple[Path, ...]) -> weasyprint.CSS:
     """The text of one `<style>` element, parsed; its fonts join the process's font configuration."""
-    return weasyprint.CSS(string=css, base_url=base_url, url_fetcher=AssetFetcher(list(asset_folders)),
-                          font_config=font_configuration(), counter_style=counter_styles())
+    return weasyprint.CSS(
+        string=css,
+        base_url=base_url,
+        url_fetcher=AssetFetcher(list(asset_folders)),
+        font_config=font_configuration(),
+        counter_style=counter_styles(),
+    )
 
 
 def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyprint.document.Document":
@@ -66,10 +72,12 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
     base_url = base.as_uri() + "/"
     try:
         stylesheets = [stylesheet(css, base_url, tuple(asset_folders)) for css in STYLE_ELEMENT.findall(html)]
-        document = weasyprint.HTML(string=STYLE_ELEMENT.sub("", html), base_url=base_url,
-                                   url_fetcher=AssetFetcher(asset_folders))
-        return document.render(stylesheets=stylesheets, font_config=font_configuration(),
-                               counter_style=counter_styles(), pdf_tags=True)
+        document = weasyprint.HTML(
+            string=STYLE_ELEMENT.sub("", html), base_url=base_url, url_fetcher=AssetFetcher(asset_folders)
+        )
+        return document.render(
+            stylesheets=stylesheets, font_config=font_configuration(), counter_style=counter_styles(), pdf_tags=True
+        )
     except FatalURLFetchingError as error:
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 

@@ -14,6 +14,8 @@ from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+PrintSize = Literal["standard", "large"]
+PRINT_SIZES: tuple[PrintSize, ...] = ("standard", "large")
 
 
 class Colors(Strict):
@@ -45,11 +47,14 @@ class Clinic(Strict):
     address: Text
     website: Text | None = None
     page_size: Literal["letter", "a4"] = "letter"
-    languages: list[Language] = Field(default_factory=lambda: ["en"], min_length=1,
-                                      description="Languages `build --all` makes.")
-    print_sizes: list[Literal["standard", "large"]] = Field(
-        default_factory=lambda: ["standard", "large"], min_length=1,
-        description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).")
+    languages: list[Language] = Field(
+        default_factory=lambda: ["en"], min_length=1, description="Languages `build --all` makes."
+    )
+    print_sizes: list[PrintSize] = Field(
+        default_factory=lambda: list(PRINT_SIZES),
+        min_length=1,
+        description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).",
+    )
     reading: Reading = Field(default_factory=Reading)
 
     @field_validator("logo")
@@ -86,6 +91,8 @@ class Project:
 
     def logo_path(self, clinic: Clinic) -> Path:
         """The clinic's own logo: never the example clinic's, even when the file is missing."""
+        if clinic.logo is None:
+            raise ProjectError(f"{CLINIC_FILE}: logo: no logo is set")
         return self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
 
     def shown(self, path: Path) -> str:
@@ -126,13 +133,12 @@ class Project:
                     found.setdefault(slug, set()).add(language)
         return {slug: sorted(languages) for slug, languages in sorted(found.items())}
 
-    def language_of(self, slug: str, wanted: str, fallback: str | None = None,
-                    catalog: dict[str, list[str]] | None = None) -> str:
+    def language_of(
+        self, slug: str, wanted: str, fallback: str | None = None, catalog: dict[str, list[str]] | None = None
+    ) -> str:
         """The language a handout is printed in: the one wanted, else the fallback, else an error."""
         if not SLUG_PATTERN.match(slug):
-            raise UnknownHandoutError(
-                f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens"
-            )
+            raise UnknownHandoutError(f"{slug!r} is not a handout name: use lowercase letters, digits and hyphens")
         if not LANGUAGE_PATTERN.match(wanted):
             raise UnknownHandoutError(f"{wanted!r} is not a language code like en or es")
         languages = (catalog or self.catalog()).get(slug)
@@ -144,7 +150,10 @@ class Project:
         raise UnknownHandoutError(f"{slug}: no {wanted} version (there is: {', '.join(languages)})")
 
     def handout(self, language: str, slug: str) -> Handout:
-        path = self.find(f"content/{self.language_of(slug, language)}/{slug}.yaml")
+        relative = f"content/{self.language_of(slug, language)}/{slug}.yaml"
+        path = self.find(relative)
+        if path is None:  # gone since the catalog was read
+            raise UnknownHandoutError(f"{relative}: file not found")
         return load_model(Handout, path, self.shown(path))
 
     def labels(self, language: str) -> Labels:

@@ -15,7 +15,7 @@ SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))\s+")  # a clo
 class _PatientText(HTMLParser):
     """Collects the text of each block element inside <main>, leaving out the sources list."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.blocks: list[str] = []
         self._current: list[str] | None = None
@@ -23,7 +23,7 @@ class _PatientText(HTMLParser):
         self._skipping: int = 0
         self._open: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if tag == "main":
             self._depth_in_main += 1
@@ -35,7 +35,7 @@ class _PatientText(HTMLParser):
         elif self._current is not None and tag not in VOID_TAGS:
             self._open.append(tag)
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag == "main":
             self._depth_in_main -= 1
         if self._skipping:
@@ -49,10 +49,9 @@ class _PatientText(HTMLParser):
                     self.blocks.append(text)
                 self._current = None
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self._current is not None and not self._skipping:
             self._current.append(data)
-
 
 
 def patient_text(html: str) -> list[str]:
@@ -72,18 +71,18 @@ def as_prose(blocks: list[str]) -> str:
 
 
 class _VisibleText(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.pieces: list[str] = []
         self._hidden = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._hidden += tag in ("head", "style", "script")
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         self._hidden -= tag in ("head", "style", "script")
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self._hidden:
             self.pieces.append(data)
 
@@ -115,26 +114,26 @@ class Formula:
 
 FORMULAS = {
     "en": Formula("Flesch-Kincaid grade", textstat.flesch_kincaid_grade, False, "max_grade", "target_grade"),
-    "es": Formula("Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta",
-                  "target_fernandez_huerta"),
+    "es": Formula(
+        "Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta", "target_fernandez_huerta"
+    ),
 }
 
 
 @dataclass(frozen=True)
 class Reading:
+    """The score of the language's formula (none for a language without one), and SMOG for English."""
+
     formula: Formula | None
     score: float | None
     smog: float | None
-    words: int
-    longest_sentence: str
 
 
 def measure(blocks: list[str], language: str = "en") -> Reading:
-    """Scores the text with the language's formula (none for a language without one); SMOG for English."""
+    """Scores the text a patient reads, each heading and list item counted as a sentence."""
     text = as_prose(blocks)
     textstat.set_lang(language)
-    longest = max(sentences(blocks), key=lambda sentence: len(sentence.split()), default="")
     formula = FORMULAS.get(language)
-    return Reading(formula, formula.score(text) if formula else None,
-                   textstat.smog_index(text) if language == "en" else None,
-                   textstat.lexicon_count(text), longest)
+    return Reading(
+        formula, formula.score(text) if formula else None, textstat.smog_index(text) if language == "en" else None
+    )

@@ -1,10 +1,14 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 import jinja2
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from handouts import __version__
@@ -24,11 +28,12 @@ FONT_FILES = {
 
 
 @dataclass(frozen=True)
-class Request:
-    """What to render: one handout, in one language, at one page size, in standard or large print."""
+class RenderRequest:
+    """What to render: one handout, from the content file of one language (the one asked for, or
+    the fallback: see `Project.language_of`), at one page size, in standard or large print."""
 
     slug: str
-    language: str
+    content_language: str
     page_size: str
     large_print: bool = False
     visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
@@ -40,14 +45,29 @@ class Page:
     html: str
 
 
+def babel_locale(language: str) -> Locale:
+    """The language's rules for dates, times and names; a code Babel does not know is an error."""
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        raise RenderError(
+            f"{language}: not a language code that dates and language names can be written in (Babel does not know it)"
+        ) from None
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself: "English", "español"."""
+    return str(babel_locale(language).display_name)
+
+
 def long_date(day: date, language: str) -> str:
     """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
-    return format_date(day, format="long", locale=language)
+    return format_date(day, format="long", locale=babel_locale(language))
 
 
 def clock_time(moment: time, language: str) -> str:
     """A time as the language writes it: "8:30 AM", "8:30"."""
-    return format_time(moment, format="short", locale=language)
+    return format_time(moment, format="short", locale=babel_locale(language))
 
 
 def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
@@ -57,7 +77,7 @@ def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: st
         status = labels.draft_notice.replace("{clinic}", clinic_name)
     else:
         status = labels.approved_notice.replace("{reviewer}", str(review.reviewed_by))
-        status = status.replace("{date}", long_date(review.reviewed_on, language))
+        status = status.replace("{date}", long_date(review.reviewed_on, language) if review.reviewed_on else "")
     return f"{labels.version} {review.version} · {status}"
 
 
@@ -70,20 +90,30 @@ class Renderer:
     @cached_property
     def environment(self) -> jinja2.Environment:
         folders = [str(root / "templates") for root in self.project.roots]
-        loader = jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader(folders),
-            # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
-            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
-        ])
-        environment = jinja2.Environment(
-            loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True,
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(folders),
+                # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
+                jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
+            ]
         )
-        environment.filters.update(md=markdown_block, md_inline=markdown_inline, css_string=css_string,
-                                   long_date=long_date, clock_time=clock_time)
+        environment = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        environment.filters.update(
+            md=markdown_block,
+            md_inline=markdown_inline,
+            css_string=css_string,
+            long_date=long_date,
+            clock_time=clock_time,
+        )
         return environment
 
-    def brand(self, language: str, page_size: str) -> dict:
+    def brand(self, language: str, page_size: str) -> dict[str, Any]:
         """What every page of the project shares: clinic, labels, logo and fonts."""
         project = self.project
         clinic = project.clinic
@@ -94,32 +124,52 @@ class Renderer:
             "page_size": page_size,
             "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
             "fonts": [
-                {"style": style, "weight": weight,
-                 "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
+                {"style": style, "weight": weight, "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
                 for (style, weight), name in FONT_FILES.items()
             ],
             "generator": f"handouts {__version__}",
         }
 
-    def html(self, request: Request) -> str:
+    def html(self, request: RenderRequest) -> str:
         return self.page(request).html
 
-    def page(self, request: Request) -> "Page":
+    def page(self, request: RenderRequest) -> "Page":
         """The handout as loaded (title, review) and its HTML, from one read of the content file."""
         project = self.project
-        handout = project.handout(request.language, request.slug)
-        context = self.brand(request.language, request.page_size)
+        language = request.content_language
+        handout = project.handout(language, request.slug)
+        context = self.brand(language, request.page_size)
         context.update(
-            handout=with_blocks(handout, project.blocks(request.language)),
+            handout=with_blocks(handout, project.blocks(language)),
             large_print=request.large_print,
             visit=request.visit,
-            footer=footer_text(handout, context["labels"], project.clinic.name, request.language),
+            footer=footer_text(handout, context["labels"], project.clinic.name, language),
         )
         return Page(handout, self.render_template(TEMPLATE, context))
 
-    def render_template(self, name: str, context: dict) -> str:
+    def render_template(self, name: str, context: dict[str, Any]) -> str:
+        """The template filled in; a template problem is a RenderError at the template's file:line."""
         try:
             return self.environment.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as error:
+            raise RenderError(
+                f"{self._shown(error.filename, error.name)}:{error.lineno}: template error: {error.message}"
+            ) from None
         except jinja2.TemplateError as error:
-            where = f"{error.filename}:{error.lineno}: " if getattr(error, "lineno", None) else ""
-            raise RenderError(f"{where}template error: {error.message}") from None
+            raise RenderError(f"{self._template_line()}template error: {error.message}") from None
+
+    def _shown(self, filename: str | None, name: str | None) -> str:
+        if filename and Path(filename).is_absolute():
+            return self.project.shown(Path(filename))
+        return filename or name or "template"
+
+    def _template_line(self) -> str:
+        """`file:line: ` of the innermost template frame of the exception being handled."""
+        traceback = sys.exc_info()[2]
+        where = ""
+        while traceback is not None:
+            filename = traceback.tb_frame.f_code.co_filename
+            if filename.endswith(".html") and Path(filename).is_file():
+                where = f"{self._shown(filename, None)}:{traceback.tb_lineno}: "
+            traceback = traceback.tb_next
+        return where

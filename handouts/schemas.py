@@ -2,10 +2,12 @@
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from handouts.content import Blocks, Handout, Labels
 from handouts.project import Clinic
 
-MODELS = {"handout": Handout, "clinic": Clinic, "labels": Labels, "blocks": Blocks}
+MODELS: dict[str, type[BaseModel]] = {"handout": Handout, "clinic": Clinic, "labels": Labels, "blocks": Blocks}
 
 
 def json_schema(kind: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 one render and are never logged, cached, written to the output folder or put in the manifest."""
 
 import datetime
+import re
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from handouts.content import Strict
 from handouts.errors import HandoutsError
@@ -16,7 +17,14 @@ FIELDS = {
     "location": "location",
     "note": "special instructions",
 }
-HINTS = {"date": "a date like 2026-12-03", "arrive": "a time like 08:30"}
+NOT_A_DATE = "not a date like 2026-12-03"
+NOT_A_TIME = "not a time like 08:30"
+YEARS = range(2000, 2101)
+DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TIME_TEXT = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (boxes on paper), stray surrogates, and the marks, embeddings, overrides and
+isolates that make text run right to left: typed text never needs them, and they can reverse it."""
 
 
 class VisitError(HandoutsError):
@@ -33,10 +41,34 @@ class Visit(Strict):
     location: str = Field("", max_length=200)
     note: str = Field("", max_length=600)
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def date_as_written(cls, value: object) -> datetime.date:
+        """`YYYY-MM-DD` only: no day numbers, timestamps or times of day."""
+        if not isinstance(value, str) or not DATE_TEXT.fullmatch(value):
+            raise ValueError(NOT_A_DATE)
+        try:
+            parsed = datetime.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(NOT_A_DATE) from None
+        if parsed.year not in YEARS:
+            raise ValueError(f"not a year from {YEARS[0]} to {YEARS[-1]}")
+        return parsed
+
+    @field_validator("arrive", mode="before")
+    @classmethod
+    def time_as_written(cls, value: object) -> datetime.time:
+        """`HH:MM` on the 24-hour clock only: no seconds, no offsets."""
+        if not isinstance(value, str) or not TIME_TEXT.fullmatch(value):
+            raise ValueError(NOT_A_TIME)
+        hours, minutes = value.split(":")
+        return datetime.time(int(hours), int(minutes))
+
     @classmethod
     def from_fields(cls, fields: dict[str, str | None]) -> "Visit":
         """From form or command-line text; empty text is an empty field."""
-        values = {name: " ".join(value.split()) for name, value in fields.items() if value and value.strip()}
+        values = {name: cleaned(value) for name, value in fields.items() if value}
+        values = {name: value for name, value in values.items() if value}
         try:
             return cls.model_validate(values)
         except ValidationError as error:
@@ -44,10 +76,16 @@ class Visit(Strict):
             for problem in error.errors():
                 name = str(problem["loc"][0])
                 label = FIELDS.get(name, name)
-                if name in HINTS:
-                    problems.append(f"{label}: not {HINTS[name]}")
+                if problem["type"] == "value_error":
+                    problems.append(f"{label}: {problem['ctx']['error']}")
                 elif problem["type"] == "string_too_long":
                     problems.append(f"{label}: too long (at most {problem['ctx']['max_length']} characters)")
                 else:
                     problems.append(f"{label}: not accepted")
             raise VisitError("\n".join(problems)) from None
+
+
+def cleaned(text: str) -> str:
+    """The words of the text, one space apart, without control or direction-changing characters."""
+    words = (UNSHOWN.sub("", word) for word in text.split())
+    return " ".join(word for word in words if word)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the built-in project, a warm builder, PDF text extraction."""
+"""Shared fixtures: the built-in project, a warm maker, an honest command runner, PDF text
+extraction, and the guard that fails a test on any warning of WeasyPrint or of the package."""
 
 import io
 import logging
@@ -6,13 +7,28 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from handouts.build import Builder
+from handouts.cli import cli
 from handouts.library import library_root
+from handouts.maker import Maker
 from handouts.project import Project, open_project
 
 REPO = Path(__file__).resolve().parent.parent
+WATCHED_LOGGERS = ("weasyprint", "handouts")
+
+
+def invoke(*args: str | Path) -> Result:
+    """Run the command line in-process; an unexpected exception fails the test with its traceback
+    (Click's runner would otherwise catch it and leave only an exit code)."""
+    return CliRunner().invoke(cli, [str(arg) for arg in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def run():
+    """`run("build", "pain-diary", "-o", path)`: the command line, exceptions not caught."""
+    return invoke
 
 
 @pytest.fixture(scope="session")
@@ -21,18 +37,31 @@ def library_project() -> Project:
 
 
 @pytest.fixture(scope="session")
-def builder(library_project) -> Builder:
-    return Builder(library_project)
+def maker(library_project) -> Maker:
+    return Maker(library_project)
 
 
 @pytest.fixture(autouse=True)
-def no_weasyprint_warnings(caplog):
-    """A render that makes WeasyPrint warn (missing font, bad CSS) fails its test."""
-    caplog.set_level(logging.WARNING, logger="weasyprint")
+def no_warnings(request, caplog):
+    """A render that makes WeasyPrint warn (missing font, bad CSS, a broken image), here or in a
+    pool worker (whose warnings the parent logs under `handouts`), fails its test, unless the test
+    is marked `warnings_expected`."""
+    caplog.set_level(logging.WARNING)
     yield
-    warnings = [record.getMessage() for record in caplog.get_records("call")
-                if record.name == "weasyprint" and record.levelno >= logging.WARNING]
-    assert not warnings, f"WeasyPrint warned: {warnings}"
+    if request.node.get_closest_marker("warnings_expected"):
+        return
+    warnings = [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.get_records("call")
+        if record.name.split(".")[0] in WATCHED_LOGGERS and record.levelno >= logging.WARNING
+    ]
+    assert not warnings, f"warned: {warnings}"
+
+
+def assert_no_warning_lines(stderr: str) -> None:
+    """The guard for subprocesses and the server: warnings print as `Warning:` lines."""
+    lines = [line for line in stderr.splitlines() if "Warning:" in line or "Traceback" in line]
+    assert not lines, lines
 
 
 def pdf_reader(data: bytes) -> PdfReader:
@@ -51,6 +80,19 @@ def pdf_fonts(data: bytes) -> set[str]:
         for font in fonts.values():
             names.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
     return names
+
+
+def sample(cases: list, keep: int = 2) -> list:
+    """Parametrize over every case, but only the first `keep` run in the fast tier."""
+    slow = pytest.mark.slow
+    return [
+        case
+        if index < keep
+        else pytest.param(*case, marks=slow)
+        if isinstance(case, tuple)
+        else pytest.param(case, marks=slow)
+        for index, case in enumerate(cases)
+    ]
 
 
 @pytest.fixture

@@ -1,16 +1,17 @@
 """The command line, through Click's test runner: exit codes, messages, real PDFs."""
 
 import json
+import socket
 import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
+import yaml
 
 from handouts import __version__
 from handouts.cli import cli
 
-from conftest import pdf_fonts, pdf_reader, pdf_text
+from conftest import REPO, invoke, pdf_fonts, pdf_reader, pdf_text
 
 SLUG = "epidural-steroid-injection"
 LETTER = (612, 792)
@@ -18,7 +19,7 @@ A4 = (595, 842)
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return invoke(*args)
 
 
 @pytest.mark.parametrize("command", [[], *[[name] for name in cli.commands]])
@@ -47,17 +48,32 @@ def test_list_shows_slug_title_languages_and_status():
 def test_list_json():
     rows = json.loads(run("list", "--json").output)
     esi = next(row for row in rows if row["slug"] == SLUG)
-    assert esi == {"slug": SLUG, "title": "Epidural steroid injection", "languages": ["en", "es"],
-                   "status": "draft", "version": 1}
+    version = yaml.safe_load((REPO / "content" / "en" / f"{SLUG}.yaml").read_text(encoding="utf-8"))["review"][
+        "version"
+    ]
+    assert esi == {
+        "slug": SLUG,
+        "title": "Epidural steroid injection",
+        "languages": ["en", "es"],
+        "status": "draft",
+        "version": version,
+    }
 
 
 def test_build_one_in_every_language_and_print_size_of_the_clinic(tmp_path):
-    result = run("build", SLUG, "--out", str(tmp_path / "out"))
+    result = run("build", "pain-diary", "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     assert result.output == f"Built 4 of 4 PDFs in {tmp_path / 'out'}/\n"
+    slug = "pain-diary"
     files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
-    assert files == ["out/.handouts-manifest.json", f"out/en/{SLUG}.pdf", f"out/en/large-print/{SLUG}.pdf",
-                     f"out/es/{SLUG}.pdf", f"out/es/large-print/{SLUG}.pdf", "out/index.html"]
+    assert files == [
+        "out/.handouts-manifest.json",
+        f"out/en/large-print/{slug}.pdf",
+        f"out/en/{slug}.pdf",
+        f"out/es/large-print/{slug}.pdf",
+        f"out/es/{slug}.pdf",
+        "out/index.html",
+    ]
 
 
 def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_project):
@@ -67,9 +83,20 @@ def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_proje
     reader = pdf_reader(pdf)
     text = " ".join(pdf_text(pdf).split())
     labels = library_project.labels("en")
-    for heading in [labels.summary, labels.what_it_is, labels.why_it_is_done, labels.how_it_is_done,
-                    labels.before, labels.after, labels.risks, labels.call_us, labels.call_911,
-                    labels.questions, "Riverside Spine & Pain Center", "(555) 010-2499"]:
+    for heading in [
+        labels.summary,
+        labels.what_it_is,
+        labels.why_it_is_done,
+        labels.how_it_is_done,
+        labels.before,
+        labels.after,
+        labels.risks,
+        labels.call_us,
+        labels.call_911,
+        labels.questions,
+        "Riverside Spine & Pain Center",
+        "(555) 010-2499",
+    ]:
         assert heading in text
     assert "Page 1 of 2" in text and "Draft: not yet approved by Riverside Spine & Pain Center" in text
     assert len(reader.pages) == 2
@@ -89,19 +116,24 @@ def test_page_size_option(tmp_path):
 
 
 def test_build_to_standard_output():
-    result = CliRunner().invoke(cli, ["build", SLUG, "-o", "-"])
+    result = invoke("build", SLUG, "-o", "-")
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("args,message", [
-    (["build"], "Error: name one or more handouts, or use --all"),
-    (["build", SLUG, "--all"], "Error: name one or more handouts, or use --all"),
-    (["build", "--all", "-o", "x.pdf"], "Error: -o takes named handouts in one language"),
-    (["build", SLUG, "--patient", "A. Patient"],
-     "Error: visit details need -o FILE: a personalised handout never goes into the output folder"),
-    (["build", SLUG, "--page-size", "legal"], "Error: Invalid value for '--page-size'"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["build"], "Error: name one or more handouts, or use --all"),
+        (["build", SLUG, "--all"], "Error: name one or more handouts, or use --all"),
+        (["build", "--all", "-o", "x.pdf"], "Error: -o takes named handouts in one language"),
+        (
+            ["build", SLUG, "--patient", "A. Patient"],
+            "Error: visit details need -o FILE: a personalised handout never goes into the output folder",
+        ),
+        (["build", SLUG, "--page-size", "legal"], "Error: Invalid value for '--page-size'"),
+    ],
+)
 def test_usage_errors_exit_2(args, message):
     result = run(*args)
     assert result.exit_code == 2
@@ -115,6 +147,10 @@ def test_schema_is_json_schema():
     assert schema["additionalProperties"] is False
     clinic = json.loads(run("schema", "clinic").output)
     assert "after_hours_phone" in clinic["properties"]
+    labels = json.loads(run("schema", "labels").output)
+    assert {"summary", "call_us", "booklet_title"} <= set(labels["required"])
+    blocks = json.loads(run("schema", "blocks").output)
+    assert {"every_procedure", "sedation", "implanted_device"} <= set(blocks["properties"])
 
 
 def test_init_creates_a_project_and_never_overwrites(tmp_path):
@@ -122,14 +158,19 @@ def test_init_creates_a_project_and_never_overwrites(tmp_path):
     result = run("init", str(project))
     assert result.exit_code == 0
     assert sorted(str(path.relative_to(project)) for path in project.rglob("*") if path.is_file()) == [
-        "assets/README.md", "clinic.yaml", "content/README.md"]
+        "assets/README.md",
+        "clinic.yaml",
+        "content/README.md",
+    ]
     assert run("list", "--project", str(project)).exit_code == 0
 
     (project / "clinic.yaml").write_text("name: Mine\n")
     again = run("init", str(project))
     assert again.exit_code == 1
-    assert again.output == (f"Error: {project / 'clinic.yaml'}, {project / 'content/README.md'}, "
-                            f"{project / 'assets/README.md'}: already exists; nothing was written\n")
+    assert again.output == (
+        f"Error: {project / 'clinic.yaml'}, {project / 'content/README.md'}, "
+        f"{project / 'assets/README.md'}: already exists; nothing was written\n"
+    )
     assert (project / "clinic.yaml").read_text() == "name: Mine\n"
 
 
@@ -139,36 +180,62 @@ def test_python_dash_m():
 
 
 def test_list_does_not_import_weasyprint():
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "handouts", "list"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "handouts", "list"], capture_output=True, text=True
+    )
     assert result.returncode == 0
     assert "handouts.cli" in result.stderr and "weasyprint" not in result.stderr
 
 
 def test_interrupted_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    from handouts import build
+    from handouts import files
 
     def interrupted(source, target):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build.os, "replace", interrupted)
+    monkeypatch.setattr(files.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        build.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
+        files.write_atomically(tmp_path / "en" / "x.pdf", b"%PDF-1.7 ...")
     assert list((tmp_path / "en").iterdir()) == []
 
 
 def test_visit_details_and_packet_go_only_where_o_says(tmp_path):
     target = tmp_path / "packet.pdf"
-    result = run("build", SLUG, "pain-diary", "--lang", "es", "--patient", "Rosa Quiñones", "--date", "2026-12-03",
-                 "--arrive", "08:30", "--physician", "Dra. Lee", "--location", "Sala 2", "--note", "Traiga sus lentes",
-                 "-o", str(target))
+    result = run(
+        "build",
+        SLUG,
+        "pain-diary",
+        "--lang",
+        "es",
+        "--patient",
+        "Rosa Quiñones",
+        "--date",
+        "2026-12-03",
+        "--arrive",
+        "08:30",
+        "--physician",
+        "Dra. Lee",
+        "--location",
+        "Sala 2",
+        "--note",
+        "Traiga sus lentes",
+        "-o",
+        str(target),
+    )
     assert result.exit_code == 0, result.output
     assert [path.name for path in tmp_path.iterdir()] == ["packet.pdf"]
     reader = pdf_reader(target.read_bytes())
     assert [item.title for item in reader.outline] == ["Inyección epidural de esteroides", "Diario del dolor"]
     text = " ".join(pdf_text(target.read_bytes()).split())
-    for expected in ["Su cita", "Rosa Quiñones", "3 de diciembre de 2026", "8:30", "Dra. Lee", "Sala 2",
-                     "Traiga sus lentes"]:
+    for expected in [
+        "Su cita",
+        "Rosa Quiñones",
+        "3 de diciembre de 2026",
+        "8:30",
+        "Dra. Lee",
+        "Sala 2",
+        "Traiga sus lentes",
+    ]:
         assert text.count(expected) == 2, expected  # in the box of each handout
 
 
@@ -182,6 +249,17 @@ def test_english_visit_date_and_time(tmp_path):
 def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
     result = run("build", SLUG, "--date", "03/12/2026", "--patient", "N" * 101, "-o", str(tmp_path / "x.pdf"))
     assert result.exit_code == 1
-    assert result.output == ("Error: patient name: too long (at most 100 characters)\n"
-                             "Error: procedure date: not a date like 2026-12-03\n")
+    assert result.output == (
+        "Error: patient name: too long (at most 100 characters)\nError: procedure date: not a date like 2026-12-03\n"
+    )
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_serve_on_a_port_in_use_is_an_error_line():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")

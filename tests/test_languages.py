@@ -5,14 +5,12 @@ from datetime import date
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import Request, long_date
+from handouts.render import RenderRequest, long_date
 
-from conftest import REPO, pdf_reader, pdf_text
+from conftest import REPO, invoke, pdf_reader, pdf_text, sample
 
 LIBRARY = open_project(library_root())
 SPANISH = [slug for slug, languages in LIBRARY.catalog().items() if "es" in languages]
@@ -31,14 +29,17 @@ def english_label_words(labels_en, labels_es) -> list[str]:
     """English headings and phrases to look for: whole words, leaving out short ones like "of"
     and any that Spanish shares."""
     spanish = set(labels_es.model_dump().values())
-    phrases = [value for key, value in labels_en.model_dump().items()
-               if "{" not in value and len(value) > 3 and value not in spanish and key != "language_name"]
+    phrases = [
+        value
+        for key, value in labels_en.model_dump().items()
+        if "{" not in value and len(value) > 3 and value not in spanish and key != "language_name"
+    ]
     return phrases
 
 
-@pytest.mark.parametrize("slug", SPANISH)
-def test_spanish_pdf_has_no_english_label(builder, library_project, slug):
-    pdf = builder.pdf(Request(slug, "es", "letter"))
+@pytest.mark.parametrize("slug", sample(SPANISH))
+def test_spanish_pdf_has_no_english_label(maker, library_project, slug):
+    pdf = maker.pdf(RenderRequest(slug, "es", "letter"))
     text = " ".join(pdf_text(pdf).split())
     handout = library_project.handout("es", slug)
     for source in handout.review.sources:  # source titles stay in their own language
@@ -49,9 +50,9 @@ def test_spanish_pdf_has_no_english_label(builder, library_project, slug):
     assert labels_es.summary in text and labels_es.call_us in text and "Página 1 de 2" in text
 
 
-def test_pdf_declares_its_language_and_title(builder):
+def test_pdf_declares_its_language_and_title(maker):
     for language, title in [("en", "Epidural steroid injection"), ("es", "Inyección epidural de esteroides")]:
-        reader = pdf_reader(builder.pdf(Request(SLUG, language, "letter")))
+        reader = pdf_reader(maker.pdf(RenderRequest(SLUG, language, "letter")))
         assert reader.trailer["/Root"]["/Lang"] == language
         assert reader.metadata.title == title
 
@@ -75,49 +76,58 @@ def copy_into(project, language, slug=SLUG):
 
 
 def test_review_date_in_the_footer_is_written_in_the_handouts_language(clinic_project):
-    for language, expected in [("en", "Reviewed by Dr. Ana Ruiz on December 3, 2026"),
-                               ("es", "Revisado por Dr. Ana Ruiz el 3 de diciembre de 2026")]:
+    for language, expected in [
+        ("en", "Reviewed by Dr. Ana Ruiz on December 3, 2026"),
+        ("es", "Revisado por Dr. Ana Ruiz el 3 de diciembre de 2026"),
+    ]:
         approve(copy_into(clinic_project, language))
         out = clinic_project / f"{language}.pdf"
-        result = CliRunner().invoke(cli, ["build", SLUG, "--lang", language, "-o", str(out),
-                                          "--project", str(clinic_project)])
+        result = invoke("build", SLUG, "--lang", language, "-o", str(out), "--project", str(clinic_project))
         assert result.exit_code == 0, result.output
         assert expected in " ".join(pdf_text(out.read_bytes()).split())
 
 
 def test_changed_english_version_flags_the_translation(clinic_project):
     english = copy_into(clinic_project, "en")
-    english.write_text(english.read_text(encoding="utf-8").replace("  version: 1\n", "  version: 2\n"),
-                       encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", SLUG, "--lang", "es", "--project", str(clinic_project)])
+    text = english.read_text(encoding="utf-8")
+    version = int(re.search(r"(?m)^  version: (\d+)$", text).group(1))
+    english.write_text(text.replace(f"  version: {version}\n", f"  version: {version + 1}\n"), encoding="utf-8")
+    result = invoke("check", SLUG, "--lang", "es", "--project", str(clinic_project))
     assert result.exit_code == 1
     spanish = (REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8")
     line = spanish[: spanish.index("translation_of:")].count("\n") + 1
-    assert (f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
-            "version 1, which is now version 2: update the translation") in result.output.splitlines()
+    assert (
+        f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
+        f"version {version}, which is now version {version + 1}: update the translation"
+    ) in result.output.splitlines()
 
 
 def english_only_topic(project):
     path = project / "content/en/parking.yaml"
     path.parent.mkdir(parents=True)
-    path.write_text(yaml.safe_dump({
-        "title": "Parking at our clinic", "kind": "topic",
-        "summary": "You can park for free in the lot behind the clinic.",
-        "call_us": ["You cannot find a place to park."],
-        "review": {"version": 1, "sources": [{"title": "Clinic", "url": "https://clinic.example/"}]},
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "title": "Parking at our clinic",
+                "kind": "topic",
+                "summary": "You can park for free in the lot behind the clinic.",
+                "call_us": ["You cannot find a place to park."],
+                "review": {"version": 1, "sources": [{"title": "Clinic", "url": "https://clinic.example/"}]},
+            }
+        )
+    )
 
 
 def test_missing_language_is_an_error_unless_a_fallback_is_given(clinic_project):
     english_only_topic(clinic_project)
     out = clinic_project / "output"
     args = ["build", "parking", "--lang", "es", "--out", str(out), "--project", str(clinic_project)]
-    refused = CliRunner().invoke(cli, args)
+    refused = invoke(*args)
     assert refused.exit_code == 1
     assert refused.output == "Error: parking: no es version (there is: en)\n"
     assert not out.exists()
 
-    result = CliRunner().invoke(cli, [*args, "--fallback", "en"])
+    result = invoke(*args, "--fallback", "en")
     assert result.exit_code == 0, result.output
     pdf = (out / "es/parking.pdf").read_bytes()
     assert pdf_reader(pdf).trailer["/Root"]["/Lang"] == "en"
@@ -126,6 +136,6 @@ def test_missing_language_is_an_error_unless_a_fallback_is_given(clinic_project)
 
 def test_list_shows_the_languages_of_each_handout(clinic_project):
     english_only_topic(clinic_project)
-    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    result = invoke("list", "--project", str(clinic_project))
     lines = {line.split()[0]: line.split()[1] for line in result.output.splitlines()}
     assert lines["parking"] == "en" and lines[SLUG] == "en,es"

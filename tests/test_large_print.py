@@ -5,14 +5,12 @@ from collections import Counter
 
 import pdfplumber
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import Request
+from handouts.render import RenderRequest
 
-from conftest import pdf_fonts
+from conftest import invoke, pdf_fonts, sample
 
 LIBRARY = open_project(library_root())
 HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() for language in languages]
@@ -26,25 +24,26 @@ def text_lines(page) -> list[tuple[float, float, str]]:
     for char in page.chars:
         if char["bottom"] < page.height - 72:  # the footer sits in the 1-inch bottom margin
             lines.setdefault(round(char["top"]), []).append(char)
-    return [(top, max(char["size"] for char in chars), "".join(char["text"] for char in chars))
-            for top, chars in sorted(lines.items())]
+    return [
+        (top, max(char["size"] for char in chars), "".join(char["text"] for char in chars))
+        for top, chars in sorted(lines.items())
+    ]
 
 
-@pytest.mark.parametrize("language,slug", HANDOUTS)
-def test_large_print_is_18_point_and_keeps_headings_with_their_text(builder, language, slug):
-    pdf = builder.pdf(Request(slug, language, "letter", large_print=True))
+@pytest.mark.parametrize("language,slug", sample(HANDOUTS))
+def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, language, slug):
+    pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print=True))
     assert not any("Italic" in font for font in pdf_fonts(pdf))
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         sizes = Counter(round(char["size"]) for page in document.pages for char in page.chars)
         assert sizes.most_common(1)[0][0] == BODY_SIZE
         for number, page in enumerate(document.pages[:-1], start=1):
-            top, size, text = text_lines(page)[-1]
+            _, size, text = text_lines(page)[-1]
             assert size < HEADING_SIZE, f"page {number} ends with the heading {text!r}"
 
 
 def test_large_print_goes_to_its_own_folder(clinic_project):
     out = clinic_project / "output"
-    result = CliRunner().invoke(cli, ["build", "pain-diary", "--large-print", "--out", str(out),
-                                      "--project", str(clinic_project)])
+    result = invoke("build", "pain-diary", "--large-print", "--out", str(out), "--project", str(clinic_project))
     assert result.exit_code == 0, result.output
     assert [str(path.relative_to(out)) for path in out.rglob("*.pdf")] == ["en/large-print/pain-diary.pdf"]

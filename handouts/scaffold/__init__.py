@@ -19,7 +19,10 @@ def create_project(directory: Path) -> list[Path]:
     if existing:
         raise ProjectError(f"{', '.join(existing)}: already exists; nothing was written")
     for path, source in targets.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as file:
-            file.write((files("handouts.scaffold") / source).read_text(encoding="utf-8"))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as file:
+                file.write((files("handouts.scaffold") / source).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ProjectError(f"{path}: cannot create it ({error.strerror or error})") from None
     return list(targets)

@@ -1,4 +1,4 @@
-"""Joining PDFs for double-sided printing: each part starts on a right-hand page (a new sheet),
+"""Joining PDFs into one for double-sided printing: each part starts on a right-hand page (a new sheet),
 with a bookmark per part. Used for booklets and for a visit's packet of handouts."""
 
 import io
@@ -23,7 +23,7 @@ def first_pages(front_pages: int, parts: list[Part]) -> list[int]:
     return starts
 
 
-def join(parts: list[Part], *, title: str, author: str, language: str, front: bytes | None = None) -> bytes:
+def join_pdfs(parts: list[Part], *, title: str, author: str, language: str, front: bytes | None = None) -> bytes:
     """One PDF: the front pages (if any), then every part from its right-hand page on."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
@@ -32,7 +32,7 @@ def join(parts: list[Part], *, title: str, author: str, language: str, front: by
     if front is not None:
         writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
     front_pages = len(writer.pages)
-    for part, start in zip(parts, first_pages(front_pages, parts)):
+    for part, start in zip(parts, first_pages(front_pages, parts), strict=True):
         reader = PdfReader(io.BytesIO(part.pdf) if isinstance(part.pdf, bytes) else part.pdf)
         while len(writer.pages) < start - 1:
             width, height = (float(side) for side in reader.pages[0].mediabox[2:])

@@ -1,0 +1,219 @@
+"""Making PDFs: the one path from a render request to PDF bytes (one handout, or a packet of
+several), and writing a list of targets on a pool of worker processes."""
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handouts.content import Handout
+from handouts.errors import HandoutsError, UnknownHandoutError
+from handouts.files import write_atomically
+from handouts.logs import collected_warnings, report
+from handouts.pdfjoin import Part, join_pdfs
+from handouts.project import Project
+from handouts.render import Renderer, RenderRequest, babel_locale
+
+LARGE_PRINT_FOLDER = "large-print"
+
+
+def output_name(language: str, slug: str, large_print: bool) -> str:
+    """Where a handout goes in an output folder: `en/<slug>.pdf` or `en/large-print/<slug>.pdf`."""
+    return f"{language}/{LARGE_PRINT_FOLDER + '/' if large_print else ''}{slug}.pdf"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One PDF to make and where it goes; `language` is the folder's language, which the request's
+    content language differs from when a fallback stands in."""
+
+    request: RenderRequest
+    language: str
+    out_dir: Path
+
+    @property
+    def name(self) -> str:
+        return output_name(self.language, self.request.slug, self.request.large_print)
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / self.name
+
+    @property
+    def label(self) -> str:
+        """How messages name it: en/epidural-steroid-injection, es/large-print/pain-diary."""
+        return self.name.removesuffix(".pdf")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one target: written (with what the index and booklet need) or a problem."""
+
+    target: Target
+    problem: str | None = None
+    title: str = ""
+    version: int = 0
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    handout: Handout
+    pdf: bytes
+    pages: int
+    warnings: list[str]
+
+
+class Maker:
+    """Makes the PDFs of one project; keeps templates and fonts loaded between them."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.renderer = Renderer(project)
+
+    def render(self, request: RenderRequest) -> Rendered:
+        """One handout as PDF bytes, with what WeasyPrint warned about while making it."""
+        page = self.renderer.page(request)
+        from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
+
+        with collected_warnings() as warnings:
+            document = render_document(page.html, self.project.root, self.project.asset_roots)
+            pdf = write_pdf(document)
+        return Rendered(page.handout, pdf, len(document.pages), warnings)
+
+    def pdf(self, request: RenderRequest) -> bytes:
+        """One handout as PDF bytes; warnings are reported under its slug."""
+        rendered = self.render(request)
+        report(request.slug, rendered.warnings)
+        return rendered.pdf
+
+    def packet(self, requests: list[RenderRequest]) -> bytes:
+        """One PDF of several handouts for one visit, each starting on a new sheet."""
+        if len(requests) == 1:
+            return self.pdf(requests[0])
+        parts = []
+        for request in requests:
+            rendered = self.render(request)
+            report(request.slug, rendered.warnings)
+            parts.append(Part(rendered.handout.title, rendered.pdf, rendered.pages))
+        return join_pdfs(
+            parts,
+            title=", ".join(part.title for part in parts),
+            author=self.project.clinic.name,
+            language=requests[0].content_language,
+        )
+
+    def page_count(self, html: str) -> int:
+        """Pages the HTML lays out to, without writing a PDF."""
+        from handouts.pdf import render_document
+
+        with collected_warnings():
+            return len(render_document(html, self.project.root, self.project.asset_roots).pages)
+
+    def write(self, target: Target) -> Outcome:
+        """Render one target and write it atomically; a user-fixable problem becomes the outcome."""
+        try:
+            rendered = self.render(target.request)
+            write_atomically(target.path, rendered.pdf)
+        except HandoutsError as error:
+            return Outcome(target, problem=str(error))
+        review = rendered.handout.review
+        return Outcome(
+            target,
+            title=rendered.handout.title,
+            version=review.version,
+            pages=rendered.pages,
+            warnings=rendered.warnings,
+        )
+
+    def write_all(
+        self, targets: list[Target], on_done: Callable[[Outcome], None], jobs: int = 1, fail_fast: bool = False
+    ) -> list[Outcome]:
+        """Write every target, on `jobs` processes; a failure does not stop the others unless
+        `fail_fast`. Ctrl-C stops at once: files are whole or absent, never partial."""
+        outcomes: list[Outcome] = []
+
+        def done(outcome: Outcome) -> bool:
+            outcomes.append(outcome)
+            report(outcome.target.label, outcome.warnings)
+            on_done(outcome)
+            return fail_fast and outcome.problem is not None
+
+        if jobs <= 1 or len(targets) <= 1:
+            for target in targets:
+                if done(self.write(target)):
+                    break
+            return outcomes
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(targets)), initializer=_start_worker, initargs=(self.project.root, os.getpid())
+        ) as pool:
+            futures = [pool.submit(_write_in_worker, target) for target in targets]
+            try:
+                for future in as_completed(futures):
+                    if done(future.result()):
+                        break
+            finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
+                pool.shutdown(wait=True, cancel_futures=True)
+        return outcomes
+
+
+_worker: Maker | None = None
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _start_worker(root: Path, parent: int) -> None:
+    """Each worker process loads the project, templates, WeasyPrint and fonts once, and ends
+    itself when its parent is gone (even killed with SIGKILL, which leaves no chance to clean up)."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    _worker = Maker(Project(root))
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _write_in_worker(target: Target) -> Outcome:
+    assert _worker is not None, "the pool's initializer makes the worker's Maker"
+    return _worker.write(target)
+
+
+def plan_targets(
+    project: Project,
+    slugs: list[str] | None,
+    languages: list[str],
+    page_size: str,
+    sizes: list[str],
+    out_dir: Path,
+    fallback: str | None = None,
+) -> list[Target]:
+    """The PDFs to make: the given slugs (or every handout) in each language and print size. A
+    handout missing in a language is an error (all of them listed at once), unless it exists in the
+    fallback language; so is a language whose dates and names cannot be written."""
+    catalog = project.catalog()
+    targets, problems = [], []
+    for language in languages:
+        for slug in slugs if slugs is not None else list(catalog):
+            try:
+                source = project.language_of(slug, language, fallback, catalog)
+            except HandoutsError as error:
+                problems.append(str(error))
+                continue
+            for size in sizes:
+                request = RenderRequest(slug, source, page_size, size == "large")
+                targets.append(Target(request, language, out_dir))
+    if problems:
+        raise UnknownHandoutError("\n".join(dict.fromkeys(problems)))
+    for language in dict.fromkeys(
+        code for target in targets for code in (target.language, target.request.content_language)
+    ):
+        babel_locale(language)
+    return targets

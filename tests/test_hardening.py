@@ -1,0 +1,530 @@
+"""Hostile input: YAML that expands without bound, tampered manifests, loose visit details,
+unsafe links and forged log lines. Each attack either fails with a clear one-line error or is
+made harmless; none may crash, hang or reach outside the project and output folders."""
+
+import datetime
+import io
+import json
+import logging
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pdfplumber
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from handouts import yamlfile
+from handouts.cli import cli
+from handouts.errors import ContentError
+from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.markup import markdown_block
+from handouts.render import RenderRequest
+from handouts.server import create_app
+from handouts.visit import Visit, VisitError
+
+from conftest import REPO
+
+LIBYAML = getattr(yamlfile, "FAST_LOADER", None) or getattr(yaml, "CSafeLoader", None)
+LOADERS = [pytest.param(None, id="python")] + ([pytest.param(LIBYAML, id="libyaml")] if LIBYAML else [])
+
+
+def merge_key_bomb() -> str:
+    """The 599-byte file of the issue: m1..m8 each merge nine copies of the one before."""
+    lines = ["m0: &m0 {a: 1, b: 2}"]
+    for level in range(1, 9):
+        copies = ", ".join([f"*m{level - 1}"] * 9)
+        lines.append(f"m{level}: &m{level} {{<<: [{copies}]}}")
+    lines.append("title: *m8")
+    return "\n".join(lines) + "\n"
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_with(loader, monkeypatch, path: Path):
+    monkeypatch.setattr(yamlfile, "FAST_LOADER", loader, raising=False)
+    return yamlfile.load_yaml(path, "x.yaml")
+
+
+def run_limited(code: str, memory_mb: int = 512, seconds: int = 20) -> subprocess.CompletedProcess:
+    """Python code in a child process that may use at most `memory_mb` of address space."""
+    limit = memory_mb * 1024 * 1024
+    wrapper = f"import resource\nresource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n" + textwrap.dedent(code)
+    return subprocess.run(
+        [sys.executable, "-c", wrapper],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=seconds,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+
+
+# --- YAML that expands without bound --------------------------------------------------------------
+
+
+def test_merge_key_bomb_fails_fast_in_bounded_memory(clinic_project):
+    bomb = write(clinic_project, "content/en/bomb.yaml", merge_key_bomb())
+    assert len(bomb.read_bytes()) < 600
+    started = time.monotonic()
+    result = run_limited(f"""
+        import sys
+        from click.testing import CliRunner
+        from handouts.cli import cli
+        result = CliRunner().invoke(cli, ["list", "--project", {str(clinic_project)!r}], catch_exceptions=False)
+        sys.stdout.write(result.output)
+        sys.exit(result.exit_code)
+    """)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert (
+        result.stdout
+        == "Error: content/en/bomb.yaml:5: more than 20,000 values (aliases and merge keys count what they copy)\n"
+    )
+
+
+@pytest.mark.parametrize("loader", ["None", "yamlfile.FAST_LOADER"])
+def test_merge_key_bomb_same_error_with_either_loader(tmp_path, loader):
+    if loader != "None" and LIBYAML is None:
+        pytest.skip("PyYAML without libyaml")
+    path = write(tmp_path, "bomb.yaml", merge_key_bomb())
+    result = run_limited(f"""
+        import yaml
+        from handouts import yamlfile
+        from handouts.errors import ContentError
+        yamlfile.FAST_LOADER = {loader}
+        try:
+            yamlfile.load_yaml(__import__("pathlib").Path({str(path)!r}), "x.yaml")
+        except ContentError as error:
+            print(error)
+    """)
+    assert result.stdout == "x.yaml:5: more than 20,000 values (aliases and merge keys count what they copy)\n", (
+        result.stderr[-1500:]
+    )
+
+
+DEEP = "title: " + "[" * 500 + "]" * 500 + "\n"
+DEEP_ERROR = "content/en/deep.yaml:1: nested more than 32 levels deep"
+
+
+@pytest.mark.parametrize("command", [["list"], ["build", "deep"], ["check", "deep"]])
+def test_deep_nesting_is_one_clear_error(clinic_project, command):
+    write(clinic_project, "content/en/deep.yaml", DEEP)
+    out = clinic_project / "output"
+    extra = ["--out", str(out)] if command[0] == "build" else []
+    result = CliRunner().invoke(cli, [*command, "--project", str(clinic_project), *extra], catch_exceptions=False)
+    assert result.exit_code == 1
+    if command[0] == "check":  # the report names the handout, then its one error
+        assert [line for line in result.output.splitlines() if "deep.yaml" in line] == [f"  error   {DEEP_ERROR}"]
+    else:
+        assert result.output == f"Error: {DEEP_ERROR}\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize(
+    "name,text,message",
+    [
+        ("deep flow", "a: " + "[" * 40 + "]" * 40, "x.yaml:1: nested more than 32 levels deep"),
+        (
+            "deep block",
+            "".join(f"{'  ' * level}- \n" for level in range(40)) + "  " * 40 + "- x\n",
+            "x.yaml:33: nested more than 32 levels deep",
+        ),
+        (
+            "deep mapping",
+            "".join(f"{'  ' * level}k{level}:\n" for level in range(40)),
+            "x.yaml:33: nested more than 32 levels deep",
+        ),
+        ("alias inside its anchor", "a: &a [1, [2, *a]]\n", "x.yaml:1: alias *a is inside its own anchor &a"),
+        (
+            "anchors in lists",
+            "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+            + "".join(
+                f"b{n}: &b{n} [*{'a' if n == 0 else f'b{n - 1}'}, *{'a' if n == 0 else f'b{n - 1}'}, "
+                f"*{'a' if n == 0 else f'b{n - 1}'}, *{'a' if n == 0 else f'b{n - 1}'}]\n"
+                for n in range(10)
+            ),
+            "x.yaml:7: more than 20,000 values (aliases and merge keys count what they copy)",
+        ),
+        (
+            "merge keys inside sequences",
+            "base: &base {a: 1}\nlist:\n" + "".join("  - {<<: *base, b: 2}\n" for _ in range(60)),
+            "x.yaml:53: more than 50 merge keys (<<)",
+        ),
+        (
+            "too many aliases",
+            "a: &a x\nb: [" + ", ".join(["*a"] * 201) + "]\n",
+            "x.yaml:2: more than 200 aliases (*name)",
+        ),
+        (
+            "aliases to a huge string",
+            "s: &s " + "x" * 200_000 + "\nl: [*s, *s, *s, *s, *s]\n",
+            "x.yaml:2: more than 1,000,000 characters of text (aliases and merge keys count what they copy)",
+        ),
+    ],
+)
+def test_yaml_bounds(tmp_path, monkeypatch, loader, name, text, message):
+    path = write(tmp_path, "x.yaml", text)
+    with pytest.raises(ContentError) as error:
+        load_with(loader, monkeypatch, path)
+    assert [str(problem) for problem in error.value.problems] == [message]
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("a: 0000-01-01\n", "x.yaml:1: YAML syntax error: cannot read this value: year 0 is out of range"),
+        ("a: b\nc: 2026-02-30\n", "x.yaml:2: YAML syntax error: cannot read this value: day is out of range for month"),
+        (
+            "a: " + "9" * 5000 + "\n",
+            "x.yaml:1: YAML syntax error: cannot read this value: a number of more than 100 characters",
+        ),
+        (
+            "a: 1" + ":59" * 80_000 + "\n",
+            "x.yaml:1: YAML syntax error: cannot read this value: a number of more than 100 characters",
+        ),
+    ],
+)
+def test_values_python_cannot_hold_are_errors_at_their_line(tmp_path, monkeypatch, loader, text, message):
+    started = time.monotonic()
+    with pytest.raises(ContentError) as error:
+        load_with(loader, monkeypatch, write(tmp_path, "x.yaml", text))
+    assert [str(problem) for problem in error.value.problems] == [message]
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("size", [256 * 1024 + 1, 10 * 1024 * 1024])
+def test_oversized_file_is_refused_unread(tmp_path, size):
+    path = write(tmp_path, "x.yaml", b"title: " + b"x" * (size - 8) + b"\n")
+    started = time.monotonic()
+    with pytest.raises(ContentError) as error:
+        yamlfile.load_yaml(path, "x.yaml")
+    assert [str(problem) for problem in error.value.problems] == ["x.yaml: file too large (over 256 KB)"]
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_a_file_within_every_bound_still_loads(tmp_path, monkeypatch, loader):
+    text = (
+        "base: &base {a: 1, b: [x, y]}\n"
+        "uses: [*base, *base]\nmerged: {<<: *base, c: 3}\n"
+        "nest: " + "[" * 31 + "1" + "]" * 31 + "\n"
+    )
+    data, node = load_with(loader, monkeypatch, write(tmp_path, "x.yaml", text))
+    assert data["merged"] == {"a": 1, "b": ["x", "y"], "c": 3}
+    assert data["uses"] == [data["base"], data["base"]]
+    assert node.value[-1][0].start_mark.line == 3
+
+
+def test_libyaml_parses_the_library_exactly_as_the_python_loader(monkeypatch):
+    if LIBYAML is None:
+        pytest.skip("PyYAML without libyaml")
+
+    def marks(node):
+        yield type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else ([child for pair in node.value for child in pair] if isinstance(node, yaml.MappingNode) else [])
+        )
+        for child in children:
+            yield from marks(child)
+
+    files = [*sorted((REPO / "content").glob("*/*.yaml")), REPO / "clinic.yaml"]
+    for path in files:
+        fast = load_with(LIBYAML, monkeypatch, path)
+        slow = load_with(None, monkeypatch, path)
+        assert fast[0] == slow[0], path
+        assert list(marks(fast[1])) == list(marks(slow[1])), path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: [unclosed\nsummary: x\n",
+        "a: b\n  c: d\n",
+        "a: *nowhere\n",
+        "a: 'open\n",
+        "a:\tb\n\t- c\n",
+        "key: value\n---\nsecond: document\n",
+        "---\n" * 30_000,
+        "a: 1\n---\n" + "- [1, 2, 3]\n" * 10_000,
+        "a: \x07\n",
+        "? [a, b]\n: c\n",
+    ],
+)
+def test_libyaml_errors_read_as_the_python_loaders(tmp_path, monkeypatch, text):
+    path = write(tmp_path, "x.yaml", text)
+    messages = []
+    for loader in [None, LIBYAML]:
+        try:
+            load_with(loader, monkeypatch, path)
+            messages.append(None)
+        except ContentError as error:
+            messages.append([str(problem) for problem in error.problems])
+    assert messages[0] is not None
+    assert messages[0] == messages[1]
+
+
+# --- The build manifest, which anyone who can write to the output folder can change ----------------
+
+
+def entry(source: str = "/nowhere/gone.yaml") -> dict:
+    return {
+        "fingerprint": "0" * 64,
+        "source": source,
+        "title": "T",
+        "language": "en",
+        "large_print": False,
+        "version": 1,
+        "pages": 1,
+    }
+
+
+def warnings_of(caplog) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "handouts" and record.levelno == logging.WARNING
+    ]
+
+
+@pytest.mark.warnings_expected
+def test_tampered_manifest_removes_only_its_own_files_inside_the_output_folder(tmp_path, caplog):
+    out, outside = tmp_path / "output", tmp_path / "outside"
+    (out / "en").mkdir(parents=True)
+    outside.mkdir()
+    victims = [
+        write(tmp_path, "victim.txt", "keep"),
+        write(outside, "victim.pdf", "keep"),
+        write(outside, "fr/linked.pdf", "keep"),
+    ]
+    (out / "en" / "link.pdf").symlink_to(outside / "victim.pdf")
+    (out / "fr").symlink_to(outside / "fr", target_is_directory=True)
+    orphan = write(out, "en/gone-handout.pdf", "old")
+    names = [
+        "../victim.txt",
+        str(tmp_path / "victim.txt"),
+        "en/../../victim.txt",
+        "en/link.pdf",
+        "fr/linked.pdf",
+        "en/gone-handout.pdf",
+        "en/notes.txt",
+    ]
+    write(out, MANIFEST_FILE, json.dumps({"format": 1, "outputs": {name: entry() for name in names}}))
+
+    caplog.set_level(logging.WARNING, logger="handouts")
+    removed = Manifest(out).remove_orphans([])
+
+    assert removed == [orphan] and not orphan.exists()
+    assert all(victim.read_text() == "keep" for victim in victims)
+    assert (out / "en" / "link.pdf").is_symlink()
+    assert sorted(warnings_of(caplog)) == sorted(
+        [
+            *(
+                f"{out / MANIFEST_FILE}: ignored the entry {name!r:.80}: not a file this tool writes"
+                for name in ["../victim.txt", str(tmp_path / "victim.txt"), "en/../../victim.txt", "en/notes.txt"]
+            ),
+            f"{out / 'en/link.pdf'}: not removed: it leads outside {out}",
+            f"{out / 'fr/linked.pdf'}: not removed: it leads outside {out}",
+        ]
+    )
+    assert json.loads((out / MANIFEST_FILE).read_text())["outputs"] == {}
+
+
+@pytest.mark.warnings_expected
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"format": 1, "outputs": ' + '{"a": ' * 50_000 + "1" + "}" * 50_001,
+        '{"format": 1, "outputs": {"en/x.pdf": {"pages": "no such field"}}}',
+        '{"format": 1, "outputs": [1, 2]}',
+        "not json",
+        " " * (8 * 1024 * 1024 + 1),
+    ],
+)
+def test_corrupt_manifest_is_rebuilt_and_says_so_once(tmp_path, caplog, text):
+    out = tmp_path / "output"
+    write(out, MANIFEST_FILE, text)
+    caplog.set_level(logging.WARNING, logger="handouts")
+    assert Manifest(out).entries == {}
+    assert warnings_of(caplog) == [f"{out / MANIFEST_FILE} is unreadable: rebuilding everything"]
+
+
+def test_missing_manifest_is_quiet(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="handouts")
+    assert Manifest(tmp_path / "output").entries == {}
+    assert warnings_of(caplog) == []
+
+
+# --- Visit details typed at the front desk ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("date", "0", "procedure date: not a date like 2026-12-03"),
+        ("date", "-86400", "procedure date: not a date like 2026-12-03"),
+        ("date", "1764720000", "procedure date: not a date like 2026-12-03"),
+        ("date", "2026-12-03T00:00:00", "procedure date: not a date like 2026-12-03"),
+        ("date", "2026-12-03T00:00:00+02:00", "procedure date: not a date like 2026-12-03"),
+        ("date", "20261203", "procedure date: not a date like 2026-12-03"),
+        ("date", "\u0662\u0660\u0662\u0666-\u0661\u0662-\u0660\u0663", "procedure date: not a date like 2026-12-03"),
+        ("date", "2026-02-30", "procedure date: not a date like 2026-12-03"),
+        ("date", "1969-12-31", "procedure date: not a year from 2000 to 2100"),
+        ("date", "9999-12-31", "procedure date: not a year from 2000 to 2100"),
+        ("arrive", "0", "arrival time: not a time like 08:30"),
+        ("arrive", "86399", "arrival time: not a time like 08:30"),
+        ("arrive", "08:30:00", "arrival time: not a time like 08:30"),
+        ("arrive", "08:30+02:00", "arrival time: not a time like 08:30"),
+        ("arrive", "08:30Z", "arrival time: not a time like 08:30"),
+        ("arrive", "24:00", "arrival time: not a time like 08:30"),
+        ("arrive", "2026-12-03T08:30", "arrival time: not a time like 08:30"),
+    ],
+)
+def test_loose_dates_and_times_are_refused_without_echoing_them(field, value, message):
+    with pytest.raises(VisitError) as error:
+        Visit.from_fields({field: value})
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    "field,value,expected",
+    [
+        ("date", "2000-01-01", datetime.date(2000, 1, 1)),
+        ("date", "2100-12-31", datetime.date(2100, 12, 31)),
+        ("arrive", "00:00", datetime.time(0, 0)),
+        ("arrive", "23:59", datetime.time(23, 59)),
+    ],
+)
+def test_dates_and_times_as_written_still_work(field, value, expected):
+    assert getattr(Visit.from_fields({field: value}), field) == expected
+
+
+@pytest.mark.parametrize(
+    "typed,kept",
+    [
+        ("Ana\x00 L\x07opez\x1b[31m", "Ana Lopez[31m"),
+        ("\u202eAna Lopez\u202c", "Ana Lopez"),
+        ("\u2067Ana\u2069 \u200fLopez\u200e \u061c", "Ana Lopez"),
+        ("Ana\r\nLopez\x85\x9b", "Ana Lopez"),
+        ("Dr \udcff Lee", "Dr Lee"),
+        (
+            "Jos\u00e9 \u0645\u0631\u064a\u0645 \u05d9\u05e2\u05dc",
+            "Jos\u00e9 \u0645\u0631\u064a\u0645 \u05d9\u05e2\u05dc",
+        ),
+    ],
+)
+def test_control_and_direction_characters_are_dropped(typed, kept):
+    visit = Visit.from_fields({"patient": typed, "note": typed})
+    assert visit.patient == visit.note == kept
+
+
+def test_only_invisible_characters_is_an_empty_field():
+    assert Visit.from_fields({"patient": "\u202e\x00 \u2066"}).patient == ""
+
+
+def test_lengths_are_still_bounded_after_cleaning():
+    with pytest.raises(VisitError, match=r"^patient name: too long"):
+        Visit.from_fields({"patient": "N" * 101})
+    assert Visit.from_fields({"patient": "\u202e" * 50 + "N" * 100}).patient == "N" * 100
+
+
+def test_long_words_wrap_inside_the_page_and_text_reads_left_to_right(maker):
+    visit = Visit.from_fields({"patient": "W" * 100, "location": "M" * 200, "physician": "\u202eDr Lee\u202c"})
+    pdf = maker.render(RenderRequest("epidural-steroid-injection", "en", "letter", visit=visit)).pdf
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        typed = [char for char in page.chars if char["text"] in "WM" and char["size"] < 14]
+        text = page.extract_text()
+    assert text.count("W") >= 100 and text.count("M") >= 200
+    assert max(char["x1"] for char in typed) <= page.width - 36  # inside the right margin
+    assert "Dr Lee" in text and "eeL rD" not in text
+
+
+# --- Links in content ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "http://example.org/",
+        "data:text/html,x",
+        "#top",
+        "",
+        "<java script:x>",
+        "https:example.org",
+        "//example.org/x",
+    ],
+)
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_only_https_mailto_and_tel_links_load(clinic_project, command, link):
+    esi = (REPO / "content/en/epidural-steroid-injection.yaml").read_text(encoding="utf-8")
+    fragment = "call_us:\n  - You have a headache"
+    assert fragment in esi
+    text = esi.replace(
+        fragment, f"call_us:\n  - See [this]({link}) and [ours](https://example.org/). You have a headache", 1
+    )
+    write(clinic_project, "content/en/linked.yaml", text)
+    line = text[: text.index("See [this]")].count("\n") + 1
+    out = clinic_project / "output"
+    result = CliRunner().invoke(
+        cli,
+        [command, "linked", "--project", str(clinic_project), "--out", str(out)]
+        if command == "build"
+        else [command, "linked", "--project", str(clinic_project)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 1
+    shown = repr(link.strip("<>").replace(" ", "%20"))
+    problem = (
+        f"content/en/linked.yaml:{line}: call_us[1]: link {shown} is not allowed: "
+        "links must start with https://, mailto: or tel:"
+    )
+    assert [line for line in result.output.splitlines() if "linked.yaml" in line] == (
+        [f"Error: {problem}"] if command == "build" else [f"  error   {problem}"]
+    )
+    assert not out.exists()
+
+
+def test_allowed_links_still_print():
+    html = markdown_block("[Site](https://example.org/) [Mail](mailto:a@example.org) [Phone](tel:+15555550100)")
+    assert html.count("<a href=") == 3
+
+
+@pytest.mark.parametrize("link", ["../x.pdf", "file:///etc/passwd", "http://example.org/"])
+def test_a_refused_link_that_reaches_the_page_is_text(link):
+    assert "<a " not in markdown_block(f"[x]({link})")
+
+
+# --- The front desk's access log ---------------------------------------------------------------------
+
+
+def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(library_project, caplog):
+    client = create_app(library_project).test_client()
+    caplog.set_level(logging.INFO, logger="handouts.serve")
+    forged = "/x%0D%0A2026-01-01 handouts.serve POST /pdf 200%1B[2J%E2%80%AE"
+    assert client.get(forged).status_code == 404
+    [line] = [record.getMessage() for record in caplog.records if record.name == "handouts.serve"]
+    assert line == "GET /x\\r\\n2026-01-01 handouts.serve POST /pdf 200\\x1b[2J\\u202e 404"
+    assert line.isprintable()
