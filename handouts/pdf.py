@@ -1,7 +1,7 @@
 """HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the import is slow).
 
-Every handout of a clinic carries the same stylesheet, so the document's `<style>` elements are taken
-out of the HTML and parsed once per process (keyed by their text), then handed to WeasyPrint in the
+Every handout of a clinic carries the same stylesheet, so the `<style>` elements of the document's head
+are taken out of the HTML and parsed once per process (keyed by their text), then handed to WeasyPrint in the
 same order as `stylesheets`: a render parses only the styles it has not seen before.
 """
 
@@ -73,9 +73,13 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
     """Lay out the pages; relative URLs resolve against `base`, assets come only from `asset_folders`."""
     base_url = base.as_uri() + "/"
     try:
-        stylesheets = [stylesheet(css, base_url, tuple(asset_folders)) for css in STYLE_ELEMENT.findall(html)]
+        # only the head's: a `<style>` inside an inline SVG belongs to that drawing
+        head, end_of_head, body = html.partition("</head>")
+        stylesheets = [stylesheet(css, base_url, tuple(asset_folders)) for css in STYLE_ELEMENT.findall(head)]
         document = weasyprint.HTML(
-            string=STYLE_ELEMENT.sub("", html), base_url=base_url, url_fetcher=AssetFetcher(asset_folders)
+            string=STYLE_ELEMENT.sub("", head) + end_of_head + body,
+            base_url=base_url,
+            url_fetcher=AssetFetcher(asset_folders),
         )
         return document.render(
             stylesheets=stylesheets, font_config=font_configuration(), counter_style=counter_styles(), pdf_tags=True
