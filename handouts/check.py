@@ -16,11 +16,13 @@ from handouts.errors import ContentError, HandoutsError
 from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
-from handouts.readability import measure, patient_text, sentences, visible_text
+from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
+from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.render import FONT_FILES, RenderRequest
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
+LONG_WORDS_PILE_UP = 5  # fewer unexplained long words than this in a section is never a warning
 MIN_CONTRAST = 4.5
 # Patterns per language; a language without one is not checked for that item.
 PASSIVE = {
@@ -145,6 +147,7 @@ class Checker:
 
         self._readability(report, html, language)
         self._wording(report, handout, language, locate)
+        self._sections(report, handout, language, locate)
         self._structure(report, handout, html, shown)
         self._governance(report, handout, locate)
         self._print(report, pages, html, shown)
@@ -204,6 +207,37 @@ class Checker:
             report.add(
                 "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
             )
+
+    def _sections(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+        """Each section on its own: the summary above the target, another section far past it, or
+        unexplained long words piling up."""
+        formula = FORMULAS.get(language)
+        if formula is None:
+            return
+        thresholds = self.project.clinic.reading
+        target = getattr(thresholds, formula.target_key)
+        far = formula.beyond(target, getattr(thresholds, formula.section_margin_key))
+        bolded = [term for _, text in text_fields(handout) for term in defined_terms(text)]
+        explained = words_of(bolded) | words_of(list(self._jargon(language).values()))
+        per_100 = thresholds.max_long_words_per_100
+        for section in sections(handout):
+            where, name = locate(section.location), dotted(section.location)
+            score = section_score(section, language)
+            assert score is not None, "a language with a formula scores every section"
+            if name == "summary" and formula.fails(score, target):
+                report.add("warning", where, f"{name}: {formula.describe(score, target, 'the target ')}")
+            elif name != "summary" and len(section.words) >= MIN_SCORED_WORDS and formula.fails(score, far):
+                report.add("warning", where, f"{name}: {formula.describe(score, far)}, far past the target {target:g}")
+            hard = long_words(section, language, explained)
+            density = 100 * len(hard) / len(section.words)
+            if len(hard) >= LONG_WORDS_PILE_UP and density > per_100:
+                examples = ", ".join(f'"{word}"' for word in list(dict.fromkeys(hard))[:3])
+                report.add(
+                    "warning",
+                    where,
+                    f"{name}: {len(hard)} long words in {len(section.words)} ({density:.0f} per 100, over "
+                    f"{per_100:g}), e.g. {examples}: use shorter words, or explain them in bold",
+                )
 
     def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
         labels = self.project.labels(report.language)
