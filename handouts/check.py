@@ -17,8 +17,8 @@ from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
-from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.render import FONT_FILES, RenderRequest
+from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
