@@ -13,6 +13,7 @@ from pydantic import RootModel
 
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
+from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
@@ -36,6 +37,7 @@ SPEAKS_TO_READER = {
     "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
     "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
 }
+SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 
@@ -148,6 +150,7 @@ class Checker:
         self._readability(report, html, language)
         self._wording(report, handout, language, locate)
         self._sections(report, handout, language, locate)
+        self._vocabulary(report, handout, language, locate)
         self._structure(report, handout, html, shown)
         self._governance(report, handout, locate)
         self._print(report, pages, html, shown)
@@ -238,6 +241,44 @@ class Checker:
                     f"{name}: {len(hard)} long words in {len(section.words)} ({density:.0f} per 100, over "
                     f"{per_100:g}), e.g. {examples}: use shorter words, or explain them in bold",
                 )
+
+    def _vocabulary(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+        """The glossary's wording: no avoided variant, and each term the English original explains in
+        bold is explained in bold here too."""
+        glossary = self._glossary(language)
+        if glossary is None:
+            return
+        fields = list(text_fields(handout))
+        for location, text in fields:
+            for variant, key, concept in avoided_in(plain_text(text), glossary):
+                report.add(
+                    "warning",
+                    locate(location),
+                    f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                )
+        if language == SOURCE_LANGUAGE:
+            return
+        try:
+            original = self.project.handout(SOURCE_LANGUAGE, report.slug)
+        except HandoutsError:
+            return
+        bold_here = {term for _, text in fields for term in defined_terms(text)}
+        for key, concept in glossary.root.items():
+            where_bold = next(
+                (location for location, text in text_fields(original) if in_bold(concept.en, defined_terms(text))),
+                None,
+            )
+            if where_bold is not None and not in_bold(concept.bold_term, bold_here):
+                report.add(
+                    "warning",
+                    locate(where_bold),
+                    f'{dotted(where_bold)}: the {SOURCE_LANGUAGE} handout explains "{concept.en}" in bold: '
+                    f'set "{concept.bold_term}" in bold where you explain it (glossary: {key})',
+                )
+
+    def _glossary(self, language: str) -> Glossary | None:
+        layers = self.project.layers(f"content/{language}/_glossary.yaml")
+        return load_layered(Glossary, layers) if layers else None
 
     def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
         labels = self.project.labels(report.language)

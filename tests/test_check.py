@@ -465,3 +465,53 @@ def test_long_words_explained_in_bold_or_by_the_jargon_list_do_not_pile_up(clini
     )
     result, data = check(clinic_project, "--strict")
     assert result.exit_code == 0 and without_draft_note(findings(data)) == []
+
+
+GLOSSARY = """\
+side_effects:
+  en: side effects
+  use: efectos secundarios
+  avoid: [efectos malos]
+trigger_point:
+  en: trigger point
+  use: punto gatillo (nudo en el músculo)
+"""
+
+
+def write_glossary(project, text=GLOSSARY):
+    path = project / "content/es/_glossary.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_avoided_variant_names_the_preferred_term(clinic_project):
+    write_glossary(clinic_project)
+    write_spanish_topic(clinic_project, "Usted puede tener Efectos malos. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        ("warning", f"{SPANISH_FILE}:3", 'summary: "Efectos malos": say "efectos secundarios" (glossary: side_effects)')
+    ]
+
+
+def test_avoided_variant_only_as_whole_words(clinic_project):
+    write_glossary(clinic_project, GLOSSARY.replace("[efectos malos]", "[efecto]"))
+    write_spanish_topic(clinic_project, "Usted puede tener efectos leves. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 0 and without_draft_note(findings(data)) == []
+
+
+@pytest.mark.parametrize("spanish,warned", [("punto gatillo", True), ("**punto gatillo**", False)])
+def test_term_the_english_explains_in_bold_is_bold_in_spanish_too(clinic_project, spanish, warned):
+    write_glossary(clinic_project)
+    write_topic(clinic_project, summary="A **trigger point** is a knot in a muscle. It can hurt a lot.")
+    write_spanish_topic(clinic_project, f"Un {spanish} es un nudo en el músculo. Puede doler mucho.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    expected = (
+        "warning",
+        f"{SPANISH_FILE}:3",
+        'summary: the en handout explains "trigger point" in bold: set "punto gatillo" in bold where you '
+        "explain it (glossary: trigger_point)",
+    )
+    assert without_draft_note(findings(data)) == ([expected] if warned else [])
+    assert result.exit_code == (1 if warned else 0)
