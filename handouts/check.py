@@ -1,7 +1,7 @@
 """`handouts check`: reading level, plain words, structure, review status and print, per handout."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
@@ -74,6 +74,16 @@ class Report:
         return asdict(self)
 
 
+@dataclass
+class Draft:
+    """A report whose text is checked; with the HTML to lay out when the page count is not known."""
+
+    report: Report
+    html: str | None = None
+    pages: int | None = None
+    needs_layout: bool = False
+
+
 class Checker:
     """Checks handouts of one project; renders only to count pages, with one WeasyPrint set-up."""
 
@@ -125,6 +135,33 @@ class Checker:
         return findings
 
     def check(self, language: str, slug: str) -> Report:
+        return self.check_all([(language, slug)])[0]
+
+    def check_all(
+        self,
+        pairs: list[tuple[str, str]],
+        jobs: int = 1,
+        track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
+    ) -> list[Report]:
+        """One report per (language, slug): texts are checked here, then the handouts without a
+        page count from an unchanged build are laid out on `jobs` processes. `track` wraps the pairs
+        as their reports are finished, e.g. in a progress bar."""
+        drafts = [self._check_text(language, slug) for language, slug in pairs]
+        to_lay_out = [draft.html for draft in drafts if draft.html is not None and draft.needs_layout]
+        counts = self.maker.page_counts(to_lay_out, jobs)
+        for _, draft in zip(track(pairs), drafts, strict=True):
+            if draft.html is None:
+                continue
+            pages = next(counts) if draft.needs_layout else draft.pages
+            if isinstance(pages, str):
+                for line in pages.splitlines():
+                    draft.report.add("error", draft.report.file, line)
+                continue
+            self._print(draft.report, pages, draft.html, draft.report.file)
+        return [draft.report for draft in drafts]
+
+    def _check_text(self, language: str, slug: str) -> "Draft":
+        """Every finding but those about print, which need the page count."""
         path = self.project.find(f"content/{language}/{slug}.yaml")
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
@@ -132,15 +169,14 @@ class Checker:
             request = RenderRequest(slug, language, self.project.clinic.page_size)
             page = self.maker.renderer.page(request)
             handout, html = page.handout, page.html
-            pages = (self._pages_already_built(request) or self.maker.page_count(html)) if self.count_pages else None
         except ContentError as error:
             for problem in error.problems:
                 report.add("error", problem.where or shown, problem.message)
-            return report
+            return Draft(report)
         except HandoutsError as error:
             for line in str(error).splitlines():
                 report.add("error", shown, line)
-            return report
+            return Draft(report)
         assert path is not None, "a handout that loaded has a file"
         _, node = load_yaml(path, shown)
 
@@ -153,8 +189,10 @@ class Checker:
         self._vocabulary(report, handout, language, locate)
         self._structure(report, handout, html, shown)
         self._governance(report, handout, locate)
-        self._print(report, pages, html, shown)
-        return report
+        if not self.count_pages:
+            return Draft(report, html)
+        pages = self._pages_already_built(request)
+        return Draft(report, html, pages, needs_layout=pages is None)
 
     def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""

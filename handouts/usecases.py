@@ -157,11 +157,12 @@ def check_handouts(
     *,
     require_approved: bool = False,
     out_dir: Path | None = None,
+    jobs: int = 1,
     track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
 ) -> CheckResults:
     """Check the named handouts (every one when none is named) in the languages given (else every
-    language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest.
-    `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
+    language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest, the
+    others from layouts on `jobs` processes. `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
     from handouts.check import Checker
 
     catalog = project.catalog()
@@ -171,5 +172,5 @@ def check_handouts(
     ]
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
     clinic = checker.clinic_findings()
-    reports = [checker.check(language, slug) for language, slug in track(pairs)]
+    reports = checker.check_all(pairs, jobs, track)
     return CheckResults(clinic, reports)

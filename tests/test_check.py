@@ -515,3 +515,13 @@ def test_term_the_english_explains_in_bold_is_bold_in_spanish_too(clinic_project
     )
     assert without_draft_note(findings(data)) == ([expected] if warned else [])
     assert result.exit_code == (1 if warned else 0)
+
+
+@pytest.mark.slow
+def test_layouts_on_two_processes_give_the_same_report_as_on_one(tmp_path):
+    slugs = ["epidural-steroid-injection", "pain-diary", "facet-joint-injection"]
+    empty = tmp_path / "nothing-built"  # no manifest: every handout is laid out
+    reports = [invoke("check", *slugs, "--json", "--out", empty, "--jobs", jobs).output for jobs in ("1", "2")]
+    data = json.loads(reports[0])
+    assert len(data["handouts"]) == 6 and all(report["pages"] in (1, 2) for report in data["handouts"])
+    assert reports[1] == reports[0]
