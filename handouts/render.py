@@ -14,7 +14,6 @@ from babel.dates import format_date, format_time
 from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
-from handouts.markup import css_string, markdown_block, markdown_inline
 from handouts.project import Project
 from handouts.visit import Visit
 
@@ -89,6 +88,8 @@ class Renderer:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
+        from handouts.markup import css_string, markdown_block, markdown_inline  # only a render needs Markdown
+
         folders = [str(root / "templates") for root in self.project.roots]
         loader = jinja2.ChoiceLoader(
             [

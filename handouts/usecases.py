@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handouts.errors import HandoutsError, UnknownHandoutError
-from handouts.maker import Maker, Outcome, plan_targets
 from handouts.project import Project
-from handouts.render import RenderRequest
-from handouts.visit import Visit
 
-if TYPE_CHECKING:  # checking loads textstat and colour maths: only `check` pays for them
+if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary
     from handouts.check import Finding, Report
+    from handouts.maker import Maker, Outcome
 
 STAFF_LANGUAGE = "en"  # the front desk reads titles in English where there is an English version
 
@@ -72,7 +70,7 @@ def list_handouts(project: Project, *, every_name: bool = False, keep_going: boo
 
 
 def make_packet(
-    maker: Maker,
+    maker: "Maker",
     slugs: list[str],
     language: str,
     *,
@@ -84,6 +82,9 @@ def make_packet(
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
     where a field is given. Nothing is written anywhere."""
+    from handouts.render import RenderRequest
+    from handouts.visit import Visit
+
     project = maker.project
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
@@ -111,12 +112,13 @@ def build_folder(
     fail_fast: bool = False,
     booklet: bool = False,
     on_start: Callable[[int], None] = lambda total: None,
-    on_done: Callable[[Outcome], None] = lambda outcome: None,
+    on_done: Callable[["Outcome"], None] = lambda outcome: None,
 ) -> "Summary":
     """Bring the output folder up to date: the named handouts (or every one, with `slugs=None`)
     in each language and print size the clinic makes. Named handouts are read before anything is
     written, so a mistyped or broken one writes nothing; in a full set a broken handout fails alone."""
     from handouts.batch import update_folder
+    from handouts.maker import plan_targets
 
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
@@ -164,6 +166,7 @@ def check_handouts(
     language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest, the
     others from layouts on `jobs` processes. `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
     from handouts.check import Checker
+    from handouts.maker import Maker
 
     catalog = project.catalog()
     chosen = slugs or list(catalog)
