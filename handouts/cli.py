@@ -460,20 +460,44 @@ def check(
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
+    "--passcode-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File whose first line is the passcode (at least 8 characters), asked once per "
+    "browser session. Or set HANDOUTS_PASSCODE.",
+)
+@click.option(
     "--passcode",
-    envvar="HANDOUTS_PASSCODE",
-    metavar="TEXT",
-    help="Asked once per browser session. Also from HANDOUTS_PASSCODE.",
+    "passcode_argument",
+    hidden=True,
+    help="Refused: a command line can be read by every user of the computer.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=None, help="Processes making PDFs. Default: one per core."
 )
 @project_option
-def serve(host: str, port: int, passcode: str | None, project_dir: Path | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    passcode_file: Path | None,
+    passcode_argument: str | None,
+    workers: int | None,
+    project_dir: Path | None,
+) -> None:
     """Start the front-desk web page: find a handout, fill in the visit, print."""
-    from handouts.server import is_loopback
+    from handouts.server import default_workers
     from handouts.server import serve as run_server
+    from handouts.web.security import PASSCODE_ENVIRONMENT, is_loopback, read_passcode
 
+    if passcode_argument is not None:  # `ps` and /proc show every process's arguments to every user
+        raise UserError(
+            "--passcode on the command line can be read by every user of this computer (ps): "
+            f"use {PASSCODE_ENVIRONMENT} or --passcode-file FILE"
+        )
+    passcode = read_passcode(os.environ.get(PASSCODE_ENVIRONMENT), passcode_file)
     if not is_loopback(host) and not passcode:
         raise UserError(
-            f"--host {host} can be reached from other computers: set a passcode with --passcode or HANDOUTS_PASSCODE"
+            f"--host {host} can be reached from other computers: "
+            f"set a passcode with {PASSCODE_ENVIRONMENT} or --passcode-file"
         )
     project = open_from(project_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -481,7 +505,7 @@ def serve(host: str, port: int, passcode: str | None, project_dir: Path | None) 
     access = logging.getLogger("handouts.serve")
     access.addHandler(logging.getLogger().handlers[0])
     click.echo(f"Front desk page: http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    run_server(project, host, port, passcode)
+    run_server(project, host, port, passcode, workers or default_workers())
 
 
 @cli.command()

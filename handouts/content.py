@@ -5,10 +5,24 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
+ICON_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DIAGRAM_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
 
 
 def only_allowed_links(text: str) -> str:
@@ -33,6 +47,50 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Item(Strict):
+    """A list item: plain text, or `{text: ..., icon: NAME}` to print a pictogram beside it."""
+
+    text: Text
+    icon: Annotated[str, StringConstraints(pattern=ICON_PATTERN.pattern)] | None = Field(
+        None, description="A pictogram from assets/icons/ (file name without .svg), e.g. no-food."
+    )
+
+    @field_validator("icon")
+    @classmethod
+    def icon_exists(cls, name: str | None, info: ValidationInfo) -> str | None:
+        known = (info.context or {}).get("icons")
+        if name is not None and known is not None and name not in known:
+            raise ValueError(f"unknown icon {name!r} (there is: {', '.join(sorted(known))})")
+        return name
+
+    @model_serializer
+    def as_data(self) -> str | dict:
+        return self.text if self.icon is None else {"text": self.text, "icon": self.icon}
+
+
+def _text_as_item(value: object) -> object:
+    return {"text": value} if isinstance(value, str) else value
+
+
+Items = list[Annotated[Item, BeforeValidator(_text_as_item)]]
+"""A list of items, each plain text or text with a pictogram."""
+
+
+class Diagram(Strict):
+    """The procedure's picture: an SVG from assets/diagrams/, its alt text and the key to its numbered parts."""
+
+    file: Annotated[str, StringConstraints(pattern=DIAGRAM_PATTERN.pattern)] = Field(
+        description="File name under assets/diagrams/, e.g. spine-epidural.svg; a clinic's own copy wins."
+    )
+    alt: Text = Field(description="What the picture shows, for screen readers, in the handout's language.")
+    labels: list[Text] = Field(
+        default_factory=list, max_length=9, description="What each numbered callout marks: item 1 is callout 1."
+    )
+    section: Literal["what_it_is", "how_it_is_done"] = Field(
+        "what_it_is", description="The section the picture sits in."
+    )
+
+
 class BleedingRisk(StrEnum):
     none = "none"
     low = "low"
@@ -55,8 +113,8 @@ class Flags(Strict):
 
 
 class Risks(Strict):
-    common: list[Text] = Field(default_factory=list, description="Common, mostly mild effects.")
-    rare: list[Text] = Field(default_factory=list, description="Rare but serious problems.")
+    common: Items = Field(default_factory=list, description="Common, mostly mild effects.")
+    rare: Items = Field(default_factory=list, description="Rare but serious problems.")
 
 
 class Source(Strict):
@@ -106,6 +164,18 @@ class Diary(Strict):
     rows: int = Field(12, ge=1, le=40)
 
 
+class Headings(Strict):
+    """Headings a handout puts in place of the generic section labels, where those do not fit it."""
+
+    what_it_is: Text | None = None
+    why_it_is_done: Text | None = None
+    how_it_is_done: Text | None = None
+    before: Text | None = None
+    after: Text | None = None
+    risks: Text | None = None
+    questions: Text | None = None
+
+
 class Handout(Strict):
     """One handout in one language: `content/<lang>/<slug>.yaml`."""
 
@@ -115,18 +185,22 @@ class Handout(Strict):
     )
     also_known_as: list[Text] = Field(default_factory=list, description="Other names people search for.")
     summary: Text = Field(description="The one main message, printed first.")
+    diagram: Diagram | None = Field(None, description="Every procedure handout has one.")
     what_it_is: Text | None = None
     why_it_is_done: Text | None = None
-    how_it_is_done: list[Text] = Field(default_factory=list, description="Numbered steps.")
-    before: list[Text] = Field(default_factory=list, description="Checklist printed with boxes.")
-    after: list[Text] = Field(default_factory=list, description="What to expect afterwards.")
+    how_it_is_done: Items = Field(default_factory=list, description="Numbered steps.")
+    before: Items = Field(default_factory=list, description="Checklist printed with boxes.")
+    after: Items = Field(default_factory=list, description="What to expect afterwards.")
     risks: Risks = Field(default_factory=Risks)
-    call_us: list[Text] = Field(min_length=1, description="When to call the clinic.")
-    call_911: list[Text] = Field(default_factory=list, description="When to call 911 or go to the ER.")
-    questions: list[Text] = Field(default_factory=list, description="Questions to ask the care team.")
+    call_us: Items = Field(min_length=1, description="When to call the clinic.")
+    call_911: Items = Field(default_factory=list, description="When to call 911 or go to the ER.")
+    questions: Items = Field(default_factory=list, description="Questions to ask the care team.")
     extras: list[Extra] = Field(default_factory=list)
     diary: Diary | None = Field(None, description="A printable pain log, for diagnostic blocks and trials.")
     flags: Flags = Field(default_factory=Flags)
+    headings: Headings = Field(
+        default_factory=Headings, description="Section headings of this handout in place of the generic labels."
+    )
     review: Review
 
     @model_validator(mode="after")
@@ -136,6 +210,8 @@ class Handout(Strict):
             missing = [name for name in needed if not getattr(self, name)]
             if missing:
                 raise ValueError(f"a procedure handout needs {', '.join(missing)}")
+        if self.diagram and self.diagram.section == "what_it_is" and not self.what_it_is:
+            raise ValueError("diagram.section: what_it_is, but the handout has no what_it_is")
         return self
 
 
@@ -177,11 +253,11 @@ class Labels(Strict):
 class BlockItems(Strict):
     """Items a shared block adds to the end of a handout's sections."""
 
-    before: list[Text] = Field(default_factory=list)
-    after: list[Text] = Field(default_factory=list)
-    call_us: list[Text] = Field(default_factory=list)
-    call_911: list[Text] = Field(default_factory=list)
-    questions: list[Text] = Field(default_factory=list)
+    before: Items = Field(default_factory=list)
+    after: Items = Field(default_factory=list)
+    call_us: Items = Field(default_factory=list)
+    call_911: Items = Field(default_factory=list)
+    questions: Items = Field(default_factory=list)
 
 
 class Blocks(Strict):

@@ -16,10 +16,12 @@ class AssetFetcher(weasyprint.URLFetcher):
     """Serves local files under the allowed asset folders and nothing else."""
 
     def __init__(self, folders: list[Path]):
-        super().__init__(allowed_protocols={"file"}, fail_on_errors=True)
+        super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self.folders = [folder.resolve() for folder in folders]
 
     def fetch(self, url: str, headers: Any = None) -> Any:
+        if url.startswith("data:"):  # made by our own templates (recoloured pictograms); no file is read
+            return super().fetch(url, headers)
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise PermissionError(f"{url}: only files in the project's assets/ folder may be used")

@@ -134,6 +134,11 @@ class Project:
                 return candidate
         raise ProjectError(f"{shown_in}: {relative}: file not found")
 
+    @cached_property
+    def icon_names(self) -> frozenset[str]:
+        """Pictograms a content file may name: every SVG in an assets/icons/ folder, project or built-in."""
+        return frozenset(path.stem for folder in self.asset_roots for path in (folder / "icons").glob("*.svg"))
+
     def catalog(self) -> dict[str, list[str]]:
         """Every handout slug with the languages it exists in."""
         found: dict[str, set[str]] = {}
@@ -165,13 +170,15 @@ class Project:
         path = self.find(relative)
         if path is None:  # gone since the catalog was read
             raise UnknownHandoutError(f"{relative}: file not found")
-        return load_model(Handout, path, self.shown(path))
+        return load_model(Handout, path, self.shown(path), {"icons": self.icon_names})
 
     def labels(self, language: str) -> Labels:
         return load_layered(Labels, self._required_layers(f"content/{language}/_labels.yaml"))
 
     def blocks(self, language: str) -> Blocks:
-        return load_layered(Blocks, self._required_layers(f"content/{language}/_blocks.yaml"))
+        return load_layered(
+            Blocks, self._required_layers(f"content/{language}/_blocks.yaml"), {"icons": self.icon_names}
+        )
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
         layers = self.layers(relative)

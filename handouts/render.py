@@ -14,6 +14,7 @@ from babel.dates import format_date, format_time
 from handouts import __version__
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
+from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.project import Project
 from handouts.visit import Visit
 
@@ -64,9 +65,19 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=babel_locale(language))
 
 
+CLOCK_LOCALES = {"es": "es_US"}
+"""Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
+SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
+"""Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
+
+
 def clock_time(moment: time, language: str) -> str:
-    """A time as the language writes it: "8:30 AM", "8:30"."""
-    return format_time(moment, format="short", locale=babel_locale(language))
+    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m."."""
+    text = format_time(moment, format="short", locale=babel_locale(CLOCK_LOCALES.get(language, language)))
+    if language == "es":
+        for period, spaced in SPANISH_PERIODS.items():
+            text = text.replace(period, spaced)
+    return text
 
 
 def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
@@ -131,6 +142,22 @@ class Renderer:
             "generator": f"handouts {__version__}",
         }
 
+    @cached_property
+    def pictures(self) -> Pictures:
+        return Pictures(self.project)
+
+    def picture_context(self, handout: Handout, language: str, slug: str) -> dict:
+        """The diagram (inline SVG) and the pictogram rules the templates' picture parts use."""
+        path = self.project.find(f"content/{language}/{slug}.yaml")
+        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        diagram = handout.diagram
+        return {
+            "diagram": diagram,
+            "diagram_svg": self.pictures.diagram(diagram, shown, path) if diagram else None,
+            "icon_css": self.pictures.icon_css(handout),
+            "heading_icons": HEADING_ICONS,
+        }
+
     def html(self, request: RenderRequest) -> str:
         return self.page(request).html
 
@@ -140,8 +167,10 @@ class Renderer:
         language = request.content_language
         handout = project.handout(language, request.slug)
         context = self.brand(language, request.page_size)
+        printed = with_blocks(handout, project.blocks(language))
+        context.update(self.picture_context(printed, language, request.slug))
         context.update(
-            handout=with_blocks(handout, project.blocks(language)),
+            handout=printed,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language),

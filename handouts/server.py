@@ -1,24 +1,33 @@
 """`handouts serve`: the front-desk web page. Find a handout, pick language and print size, fill in
 the visit, get the PDF to print. Visit details arrive by POST, live only while the PDF is made,
-and are never logged, cached or written to disk."""
+and are never logged, cached or written to disk. PDFs are made by the worker pool of
+`handouts.web.pool`; the request checks live in `handouts.web.security`."""
 
+import datetime
 import hmac
-import ipaddress
 import logging
+import os
 import re
 import secrets
-import threading
+import signal
+import sys
 import unicodedata
 from typing import Any
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from handouts.errors import HandoutsError, UnknownHandoutError
-from handouts.maker import Maker
+from handouts.errors import HandoutsError
 from handouts.project import Project
-from handouts.render import RenderRequest, language_name
-from handouts.usecases import list_handouts, make_packet
-from handouts.visit import FIELDS, VisitError
+from handouts.render import language_name
+from handouts.usecases import list_handouts
+from handouts.visit import FIELDS
+from handouts.web.pool import BadRequest, Busy, ClientGone, RenderPool
+from handouts.web.security import HostCheck, cross_site_reason, is_loopback
+
+__all__ = ["create_app", "is_loopback", "serve"]
 
 log = logging.getLogger("handouts.serve")
 
@@ -28,16 +37,12 @@ class ServeError(HandoutsError):
 
 
 MAX_FORM_BYTES = 64 * 1024
+MAX_HANDOUTS_PER_PACKET = 12
+IDLE_MINUTES = 30
+RETRY_AFTER_SECONDS = 3
+CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
+SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
 PUBLIC_ENDPOINTS = {"login", "static"}
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def folded(text: str) -> str:
@@ -53,7 +58,8 @@ def matches(query: str, names: str) -> bool:
 
 
 def language_choices(codes: list[str]) -> list[tuple[str, str]]:
-    """Each language code with its name; a code Babel does not know is shown as it is."""
+    """Each language code with its name; a code Babel does not know (a clinic may add "hmn") is
+    shown as it is."""
     choices = []
     for code in codes:
         try:
@@ -63,19 +69,27 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
     return choices
 
 
-def create_app(project: Project, passcode: str | None = None, maker: Maker | None = None) -> Flask:
-    """The front-desk app; `maker` (fonts and templates already loaded) is made when not given."""
+def create_app(
+    project: Project, passcode: str | None = None, pool: RenderPool | None = None, bound_host: str = "127.0.0.1"
+) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
-    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_HTTPONLY=True)
-    maker = maker or Maker(project)
-    render_lock = threading.Lock()  # one render at a time: WeasyPrint's font set-up is shared
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=IDLE_MINUTES),
+        WTF_CSRF_TIME_LIMIT=None,
+    )  # the token lives as long as the session: 30 idle minutes
+    pool = app.extensions["handouts_pool"] = pool or RenderPool(project.root, workers=1)
+    hosts = HostCheck(bound_host)
 
     def page(message: str | None = None, status: int = 200) -> tuple[str, int]:
         query = request.args.get("q", "")
         catalog = list_handouts(project, every_name=True, keep_going=True)
-        for problem in catalog.broken:  # the good handouts are listed; `handouts check` names the problem
-            log.warning("left off the list: %s", problem.splitlines()[0])
+        broken = [problem.splitlines()[0] for problem in catalog.broken]  # the page names each, with its problem
+        for problem in broken:
+            log.warning("left off the list: %s", problem)
         rows = [
             {
                 "slug": row.slug,
@@ -97,10 +111,30 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
             query=query,
             languages=language_choices(codes),
             message=message,
+            broken=broken,
+            can_sign_out=bool(passcode),
+            max_handouts=MAX_HANDOUTS_PER_PACKET,
         ), status
+
+    def login_page(message: str | None, status: int) -> tuple[str, int]:
+        return render_template("login.html", clinic=project.clinic, message=message), status
+
+    @app.before_request
+    def addressed_to_us() -> Any:
+        """Runs first: a request for another name (DNS rebinding) or from another site stops here."""
+        if not hosts.accepts(request.host):
+            return Response("This server does not answer to that name.\n", 421, mimetype="text/plain")
+        reason = cross_site_reason(request.method, request.headers, f"{request.scheme}://{request.host}")
+        if reason:
+            return Response(f"Refused: {reason}.\n", 403, mimetype="text/plain")
+        return None
+
+    CSRFProtect(app)  # after the checks above, which run first
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True, default_limits=[])
 
     @app.before_request
     def require_passcode() -> Any:
+        session.permanent = True  # Flask refuses a session cookie idle for longer than IDLE_MINUTES
         if passcode and not session.get("signed_in") and request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("login"))
         return None
@@ -109,8 +143,11 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
     def protect(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["Content-Security-Policy"] = "default-src 'self'; object-src 'self'; frame-ancestors 'none'"
+        # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the page's own forms
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; object-src 'self' blob:; frame-ancestors 'none'; form-action 'self'"
+        )
         path = request.path.encode("unicode_escape").decode("ascii")  # an encoded newline cannot start a forged line
         log.info("%s %s %s", request.method, path, response.status_code)  # path only: no query, no form
         return response
@@ -120,31 +157,49 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
         return page()
 
     @app.route("/login", methods=["GET", "POST"])
+    @limiter.limit(";".join(SIGN_IN_LIMITS), methods=["POST"], deduct_when=lambda response: response.status_code == 401)
     def login() -> Any:
-        wrong = False
         if request.method == "POST":
             if passcode and hmac.compare_digest(request.form.get("passcode", "").encode(), passcode.encode()):
+                session.clear()  # a new session (and CSRF token) once signed in
                 session["signed_in"] = True
                 return redirect(url_for("index"))
-            wrong = True
-        return render_template("login.html", clinic=project.clinic, wrong=wrong), 401 if wrong else 200
+            return login_page("That passcode is not right. Please try again.", 401)
+        return login_page(None, 200)
+
+    @app.post("/logout")
+    def logout() -> Any:
+        session.clear()
+        return redirect(url_for("login") if passcode else url_for("index"))
 
     @app.post("/pdf")
     def pdf() -> Any:
         form = request.form
-        slugs = form.getlist("slug")
+        slugs = list(dict.fromkeys(form.getlist("slug")))  # the same handout twice is printed once
+        if len(slugs) > MAX_HANDOUTS_PER_PACKET:
+            return page(
+                f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})", 400
+            )
+        client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
         try:
-            with render_lock:
-                data = make_packet(
-                    maker,
-                    slugs,
-                    form.get("language", ""),
-                    large_print=form.get("large_print") == "on",
-                    visit_fields={name: form.get(name) for name in FIELDS},
-                )
-        except (VisitError, UnknownHandoutError) as error:
+            data = pool.packet(
+                slugs,
+                form.get("language", ""),
+                form.get("large_print") == "on",
+                {name: form.get(name) for name in FIELDS},
+                client_gone,
+            )
+        except BadRequest as error:
             return page(str(error), 400)
-        except HandoutsError as error:  # a content file or template that cannot be used
+        except Busy as error:  # a short page, quick to make: the answer must not add to the load
+            return (
+                render_template("busy.html", clinic=project.clinic, message=str(error)),
+                503,
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        except ClientGone:
+            return Response(status=CLIENT_GONE)
+        except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not
             return page(f"The PDF could not be made: {error}", 422)
         return Response(
             data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="handout.pdf"'}
@@ -154,28 +209,38 @@ def create_app(project: Project, passcode: str | None = None, maker: Maker | Non
     def too_large(error: Exception) -> tuple[str, int]:
         return page("The form is too large.", 413)
 
+    @app.errorhandler(CSRFError)
+    def stale_form(error: CSRFError) -> tuple[str, int]:
+        message = "This page has expired or did not come from the front desk: reload it and try again."
+        return login_page(message, 400) if request.endpoint == "login" else page(message, 400)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_guesses(error: RateLimitExceeded) -> tuple[str, int]:
+        return login_page("Too many wrong passcodes: wait a minute, then try again.", 429)
+
     return app
 
 
-def warm_up(maker: Maker) -> None:
-    """Load WeasyPrint, the templates and the fonts before the first patient is waiting."""
-    project = maker.project
-    for slug, languages in project.catalog().items():
-        try:
-            maker.pdf(RenderRequest(slug, languages[0], project.clinic.page_size))
-            return
-        except HandoutsError:  # a broken handout is reported when someone asks for it
-            continue
-
-
-def serve(project: Project, host: str, port: int, passcode: str | None) -> None:
-    """Serve the page until stopped; an address that cannot be listened on is a ServeError."""
+def serve(project: Project, host: str, port: int, passcode: str | None, workers: int) -> None:
+    """Start the workers, then serve until Ctrl-C or SIGTERM; waiting packets are dropped on the way out."""
     import waitress
 
-    maker = Maker(project)
-    warm_up(maker)
-    app = create_app(project, passcode, maker)
-    try:
-        waitress.serve(app, host=host, port=port, threads=4, ident="handouts")
+    pool = RenderPool(project.root, workers)
+    app = create_app(project, passcode, pool, bound_host=host)
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
+    try:  # binds now, before the workers start; lookahead lets waitress notice a client that left
+        server = waitress.create_server(
+            app, host=host, port=port, threads=pool.queue_limit + 4, ident="handouts", channel_request_lookahead=1
+        )
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    try:
+        pool.start()
+        server.run()  # returns on Ctrl-C or SystemExit
+    finally:
+        pool.close()
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

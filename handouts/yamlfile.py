@@ -37,6 +37,7 @@ FRIENDLY_MESSAGES = {
     "int_parsing": "expected a whole number",
     "date_type": "expected a date like 2026-12-31",
     "date_from_datetime_parsing": "expected a date like 2026-12-31",
+    "string_too_short": "must not be empty",
 }
 
 
@@ -220,21 +221,25 @@ if hasattr(yaml, "CSafeLoader"):  # libyaml, when PyYAML has it
     FAST_LOADER = FastLoader
 
 
-def validate(model: type[Model], data: Any, node: yaml.Node | None, shown_as: str) -> Model:
-    """Validate parsed YAML; every problem in the file is reported at once, each with its line."""
+def validate(
+    model: type[Model], data: Any, node: yaml.Node | None, shown_as: str, context: dict | None = None
+) -> Model:
+    """Validate parsed YAML; every problem in the file is reported at once, each with its line.
+
+    `context` carries what the schema cannot know alone, like the icon names the project has."""
     try:
-        return model.model_validate(data if data is not None else {})
+        return model.model_validate(data if data is not None else {}, context=context)
     except ValidationError as error:
         raise ContentError(_in_line_order([(problem, node, shown_as) for problem in error.errors()])) from None
 
 
-def load_model(model: type[Model], path: Path, shown_as: str) -> Model:
+def load_model(model: type[Model], path: Path, shown_as: str, context: dict | None = None) -> Model:
     """Read, parse and validate one YAML file."""
     data, node = load_yaml(path, shown_as)
-    return validate(model, data, node, shown_as)
+    return validate(model, data, node, shown_as, context)
 
 
-def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
+def load_layered(model: type[Model], files: list[tuple[Path, str]], context: dict | None = None) -> Model:
     """Validate the key-by-key union of several mapping files; later files win.
 
     Each problem is reported against the file that supplied the key it is about.
@@ -248,7 +253,7 @@ def load_layered(model: type[Model], files: list[tuple[Path, str]]) -> Model:
         merged.update(data)
         origin.update(dict.fromkeys(data, (node, shown_as)))
     try:
-        return model.model_validate(merged)
+        return model.model_validate(merged, context=context)
     except ValidationError as error:
         last_file = (None, files[-1][1])
         located: list[tuple[Any, yaml.Node | None, str]] = []

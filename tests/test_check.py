@@ -216,6 +216,7 @@ def test_override_template_that_moves_the_summary_and_drops_checklist_and_steps(
         how_it_is_done=["You lie down.", "We give you the shot."],
         before=["Eat a light meal."],
         after=["You go home."],
+        diagram={"file": "spine-epidural.svg", "alt": "A needle in your back."},
     )
     (clinic_project / "templates").mkdir()
     (clinic_project / "templates/handout.html").write_text(

@@ -139,3 +139,34 @@ def test_list_shows_the_languages_of_each_handout(clinic_project):
     result = invoke("list", "--project", str(clinic_project))
     lines = {line.split()[0]: line.split()[1] for line in result.output.splitlines()}
     assert lines["parking"] == "en" and lines[SLUG] == "en,es"
+
+
+def test_spanish_visit_time_is_on_the_12_hour_clock(tmp_path):
+    target = tmp_path / "esi.pdf"
+    result = invoke("build", SLUG, "--lang", "es", "--date", "2026-12-03", "--arrive", "14:30", "-o", target)
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(target.read_bytes()).replace("\u202f", " ").replace("\u00a0", " ").split())
+    assert "2:30 p. m." in text and "3 de diciembre de 2026" in text
+    assert "14:30" not in text
+
+
+def with_headings(path, headings):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["headings"] = headings
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def test_a_handout_can_give_a_section_its_own_heading(clinic_project):
+    with_headings(copy_into(clinic_project, "es"), {"why_it_is_done": "¿En qué le puede ayudar?"})
+    out = clinic_project / "es.pdf"
+    result = invoke("build", SLUG, "--lang", "es", "-o", str(out), "--project", str(clinic_project))
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "¿En qué le puede ayudar?" in text and "¿Para qué se hace?" not in text
+
+
+def test_only_known_sections_can_take_their_own_heading(clinic_project):
+    with_headings(copy_into(clinic_project, "es"), {"side_effects": "Otros"})
+    out = clinic_project / "es.pdf"
+    result = invoke("build", SLUG, "--lang", "es", "-o", str(out), "--project", str(clinic_project))
+    assert result.exit_code == 1 and "side_effects" in result.output and not out.exists()

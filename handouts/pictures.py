@@ -1,0 +1,198 @@
+"""Pictures in a handout: the procedure diagram and the pictograms beside list items.
+
+Both are SVG files from an assets/ folder (a clinic's own copy wins), read strictly: only plain
+drawing elements, no scripts, no links to other files, no foreign markup. The drawing is then
+recoloured with the clinic's colours, because WeasyPrint styles an inline SVG only with the
+SVG's own <style>, never with the page's stylesheet.
+"""
+
+import base64
+import re
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from coloraide import Color
+from markupsafe import Markup
+
+from handouts.content import Diagram, Handout
+from handouts.errors import ContentError, HandoutsError, ProjectError
+from handouts.project import Clinic, Project
+from handouts.yamlfile import line_of, load_yaml
+
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+DRAWING_ELEMENTS = {
+    "svg",
+    "g",
+    "path",
+    "circle",
+    "ellipse",
+    "rect",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "style",
+    "title",
+    "desc",
+}
+DRAWING_ATTRIBUTES = {
+    "id",
+    "class",
+    "d",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "width",
+    "height",
+    "points",
+    "viewBox",
+    "transform",
+    "fill",
+    "fill-rule",
+    "clip-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-dasharray",
+    "opacity",
+    "fill-opacity",
+    "stroke-opacity",
+    "style",
+    "text-anchor",
+    "font-size",
+    "font-weight",
+    "preserveAspectRatio",
+    "version",
+}
+EXTERNAL_REFERENCE = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\(|javascript:", re.IGNORECASE)
+LIST_FIELDS = ("how_it_is_done", "before", "after", "call_us", "call_911", "questions")
+HEADING_ICONS = {"call_us": "phone", "call_911": "emergency"}
+OUTLINE_COLOR = "#2b3a4a"
+
+
+def svg_text(root: ElementTree.Element) -> str:
+    """The drawing as markup, every element in the default SVG namespace.
+
+    Tags are written without their namespace and the root declares it: ElementTree's global prefix
+    registry is left alone (WeasyPrint uses ElementTree too)."""
+    for element in root.iter():
+        element.tag = element.tag.rpartition("}")[2]
+    root.set("xmlns", SVG_NAMESPACE)
+    return ElementTree.tostring(root, encoding="unicode")
+
+
+def read_svg(path: Path, shown: str) -> ElementTree.Element:
+    """The drawing in an SVG file, refused unless it holds only plain, self-contained drawing."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ContentError([f"{shown}: cannot read the file as UTF-8 SVG"]) from None
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        raise ContentError([f"{shown}: SVG with a DOCTYPE or entities is refused"])
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise ContentError([f"{shown}:{error.position[0]}: not well-formed SVG"]) from None
+    for element in root.iter():
+        namespace, _, name = element.tag.rpartition("}")
+        if namespace != "{" + SVG_NAMESPACE or name not in DRAWING_ELEMENTS:
+            raise ContentError([f"{shown}: <{name}> is not allowed in a picture (only plain SVG drawing)"])
+        for attribute, value in element.attrib.items():
+            if attribute not in DRAWING_ATTRIBUTES:
+                raise ContentError([f"{shown}: <{name} {attribute}=...> is not allowed in a picture"])
+            if EXTERNAL_REFERENCE.search(value):
+                raise ContentError([f"{shown}: <{name} {attribute}=...> refers to something outside the file"])
+        if name == "style" and (len(element) or EXTERNAL_REFERENCE.search(element.text or "")):
+            raise ContentError([f"{shown}: <style> may hold only plain rules, no imports or outside links"])
+    if root.tag != f"{{{SVG_NAMESPACE}}}svg":
+        raise ContentError([f"{shown}: not an SVG drawing"])
+    return root
+
+
+def tones(clinic: Clinic) -> dict[str, str]:
+    """The diagram's three tones from the clinic's colours: light accent, a middle tint, the primary."""
+    primary = Color(clinic.colors.primary)
+    middle = primary.mix("white", 0.55, space="srgb").to_string(hex=True)
+    return {"tone-1": clinic.colors.accent, "tone-2": middle, "tone-3": clinic.colors.primary}
+
+
+def diagram_style(clinic: Clinic) -> str:
+    """Rules appended to a diagram's own <style>: later rules of equal weight win."""
+    tone = tones(clinic)
+    return (
+        f".tone-1{{fill:{tone['tone-1']}}}.tone-2{{fill:{tone['tone-2']}}}.tone-3{{fill:{tone['tone-3']}}}"
+        f".line-2{{stroke:{tone['tone-2']}}}.line-3,.heat{{stroke:{tone['tone-3']}}}"
+        ".callout text{font-family:'Atkinson Hyperlegible',sans-serif}"
+    )
+
+
+def moved_style_attributes(root: ElementTree.Element) -> str:
+    """`style="..."` attributes as id rules of the drawing's own <style>, which still outweigh its
+    class rules: inline in the page, WeasyPrint's HTML side would otherwise read them and warn."""
+    rules = []
+    for number, element in enumerate(root.iter()):
+        declarations = element.attrib.pop("style", None)
+        if declarations:
+            element.set("id", element.get("id") or f"styled-{number}")
+            rules.append(f"#{element.get('id')}{{{declarations}}}")
+    return "".join(rules)
+
+
+class Pictures:
+    """Finds, checks and recolours the pictures of one project; keeps each file's result."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self._icons: dict[str, str] = {}
+
+    def icon_url(self, name: str) -> str:
+        """A pictogram as a data: URL in the primary colour, drawn as a background (an artifact, not a figure)."""
+        if name not in self._icons:
+            path = self.project.asset(f"assets/icons/{name}.svg", f"icon {name}")
+            root = read_svg(path, self.project.shown(path))
+            svg = svg_text(root)
+            svg = re.sub("currentColor", self.project.clinic.colors.primary, svg, flags=re.IGNORECASE)
+            self._icons[name] = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+        return self._icons[name]
+
+    def icon_css(self, handout: Handout) -> Markup:
+        """One rule per pictogram the handout shows: `.icon-NAME { background-image: ... }`."""
+        items = [item for field in LIST_FIELDS for item in getattr(handout, field)]
+        items += handout.risks.common + handout.risks.rare
+        names = sorted({item.icon for item in items if item.icon} | set(HEADING_ICONS.values()))
+        return Markup("".join(f'.icon-{name}{{background-image:url("{self.icon_url(name)}")}}\n' for name in names))
+
+    def diagram(self, diagram: Diagram, handout_file: str, handout_path: Path | None) -> Markup:
+        """The diagram inlined as <svg> with its alt text as <title> (WeasyPrint's Figure /Alt)."""
+        try:
+            path = self.project.asset(f"assets/diagrams/{diagram.file}", "diagram.file")
+            root = read_svg(path, self.project.shown(path))
+        except HandoutsError as error:
+            line = line_of(load_yaml(handout_path, handout_file)[1], ("diagram", "file")) if handout_path else None
+            where = f"{handout_file}:{line}" if line else handout_file
+            raise ProjectError(f"{where}: {error}") from None
+        for old in root.findall(f"{{{SVG_NAMESPACE}}}title") + root.findall(f"{{{SVG_NAMESPACE}}}desc"):
+            root.remove(old)
+        title = ElementTree.Element(f"{{{SVG_NAMESPACE}}}title")
+        title.text = diagram.alt
+        root.insert(0, title)
+        style = root.find(f"{{{SVG_NAMESPACE}}}style")
+        if style is None:
+            style = ElementTree.SubElement(root, f"{{{SVG_NAMESPACE}}}style")
+            root.remove(style)
+            root.insert(1, style)
+        style.text = (style.text or "") + diagram_style(self.project.clinic) + moved_style_attributes(root)
+        for size in ("width", "height"):
+            root.attrib.pop(size, None)  # the stylesheet sizes it
+        root.set("class", "diagram-picture")
+        return Markup(svg_text(root))

@@ -1,0 +1,161 @@
+"""The front desk's render pool: worker processes that each load the project, the templates,
+WeasyPrint and the fonts once, then make packets, so printing uses every core and one slow packet
+does not hold up the others.
+
+The queue is bounded: when every place is taken the caller gets `Busy` at once instead of waiting
+behind the others. A packet whose client has gone away is dropped if it has not started. Workers
+are replaced after `RECYCLE_AFTER` packets (memory that WeasyPrint's caches keep), after a crash,
+and exit by themselves when the server dies, even by kill -9.
+
+Visit details travel to the workers only through the pool's in-memory pipes: never a file, never
+a log line. This module is the one place the front desk renders."""
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from handouts import maker as maker_module
+from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
+from handouts.render import RenderRequest
+from handouts.usecases import make_packet
+from handouts.visit import VisitError
+
+# A worker's memory grows with every render in WeasyPrint's own caches; a fresh worker after this
+# many packets keeps the server flat. Start-up of a worker costs about one render.
+RECYCLE_AFTER = 100
+CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
+
+
+class Busy(HandoutsError):
+    """Every place in the queue is taken: the front desk should try again in a few seconds."""
+
+
+class BadRequest(HandoutsError):
+    """What the form asked for cannot be made: an unknown handout or language, a bad visit field."""
+
+
+class ClientGone(Exception):
+    """The client went away before its packet started; it was never rendered."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A user-fixable problem from a worker, as text (library exceptions do not all pickle)."""
+
+    message: str
+    bad_request: bool  # the form's fault (400), not a broken content file or template (422)
+
+
+class RenderPool:
+    """`workers` processes; at most `queue_limit` packets in the pool (rendering or waiting)."""
+
+    def __init__(self, root: Path, workers: int, queue_limit: int | None = None, recycle_after: int = RECYCLE_AFTER):
+        self.root = root
+        self.workers = workers
+        self.queue_limit = queue_limit or 2 * workers
+        self.recycle_after = recycle_after
+        self._places = threading.BoundedSemaphore(self.queue_limit)
+        # A packet goes to the executor only when a worker is free: one handed over is out of reach
+        # (the executor queues ahead), one still waiting here can be dropped when its client leaves.
+        self._idle_workers = threading.BoundedSemaphore(workers)
+        self._executor: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start every worker now (each warms up on its own), so the first patient does not wait
+        for WeasyPrint to load."""
+        for _ in range(self.workers):
+            self._submit(_ready, ())
+
+    def packet(
+        self,
+        slugs: list[str],
+        language: str,
+        large_print: bool,
+        visit_fields: dict[str, str | None],
+        client_gone: Callable[[], bool] = lambda: False,
+    ) -> bytes:
+        """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if the queue is
+        full, `ClientGone` if the client left before a worker took the packet, `BadRequest` for
+        what the form got wrong."""
+        if not self._places.acquire(blocking=False):
+            raise Busy("The front desk is busy making other PDFs: try again in a few seconds.")
+        try:
+            while not self._idle_workers.acquire(timeout=CLIENT_CHECK_SECONDS):
+                if client_gone():
+                    raise ClientGone()
+            try:
+                result = self._submit(_make_packet, (slugs, language, large_print, visit_fields)).result()
+            except BrokenProcessPool:
+                self._replace_broken()
+                raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
+            finally:
+                self._idle_workers.release()
+        finally:
+            self._places.release()
+        if isinstance(result, Failure):
+            raise (BadRequest if result.bad_request else RenderError)(result.message)
+        return result
+
+    def close(self) -> None:
+        """Drop what is waiting; packets already rendering finish first (a few seconds at most)."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                self._executor = None
+
+    def _submit(self, function: Callable, arguments: tuple) -> Future:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(self.root, os.getpid()),
+                    max_tasks_per_child=self.recycle_after,
+                )
+            return self._executor.submit(function, *arguments)
+
+    def _replace_broken(self) -> None:
+        with self._lock:
+            broken, self._executor = self._executor, None
+        if broken is not None:
+            broken.shutdown(wait=False, cancel_futures=True)
+
+
+def _start_worker(root: Path, parent: int) -> None:
+    """The build pool's worker set-up (Ctrl-C left to the server, exit when the server is gone, one
+    Maker), then one handout rendered to load WeasyPrint and the fonts."""
+    maker_module._start_worker(root, parent)
+    maker = _maker()
+    for slug, languages in maker.project.catalog().items():
+        try:
+            maker.pdf(RenderRequest(slug, languages[0], maker.project.clinic.page_size))
+            return
+        except HandoutsError:  # a broken handout is reported when someone asks for it
+            continue
+
+
+def _maker() -> "maker_module.Maker":
+    assert maker_module._worker is not None, "the pool's initializer makes the worker's Maker"
+    return maker_module._worker
+
+
+def _ready() -> None:
+    """Nothing: submitting it makes the pool start a worker."""
+
+
+def _make_packet(
+    slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]
+) -> bytes | Failure:
+    try:
+        return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
+    except (VisitError, UnknownHandoutError) as error:
+        return Failure(str(error), bad_request=True)
+    except HandoutsError as error:
+        return Failure(str(error), bad_request=False)

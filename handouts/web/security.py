@@ -1,0 +1,105 @@
+"""What the front desk checks before a request reaches a page: that it was addressed to this
+server (`Host`, against DNS rebinding), that a POST came from the front desk's own page
+(`Origin`, `Sec-Fetch-Site`; the per-session CSRF token is Flask-WTF's), and the passcode rules."""
+
+import ipaddress
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import Headers
+
+from handouts.errors import HandoutsError
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
+MIN_PASSCODE_LENGTH = 8
+PASSCODE_ENVIRONMENT = "HANDOUTS_PASSCODE"
+SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed in the address bar, a bookmark
+
+
+class PasscodeError(HandoutsError):
+    """A passcode that cannot protect the page: too short, unreadable, or given on the command line."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_ip_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+class HostCheck:
+    """The names a browser may use for this server. A rebound DNS name is not among them; an IP
+    address cannot be rebound, so a server on every interface accepts any address literal."""
+
+    def __init__(self, bound_host: str):
+        bound = bound_host.strip("[]").lower()
+        self.any_address = bound in WILDCARD_ADDRESSES
+        self.names = {bound} - WILDCARD_ADDRESSES
+        if is_loopback(bound):
+            self.names |= LOOPBACK_NAMES
+        if self.any_address or not is_loopback(bound):  # reached from other computers: by this one's name too
+            self.names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        if self.any_address:
+            self.names |= LOOPBACK_NAMES
+
+    def accepts(self, host_header: str) -> bool:
+        name = hostname(host_header)
+        if name is None:
+            return False
+        return name in self.names or (self.any_address and is_ip_address(name))
+
+
+def hostname(host_header: str) -> str | None:
+    """`example:8000` -> `example`, `[::1]:8000` -> `::1`; None for what no browser sends."""
+    try:
+        name = urlsplit(f"//{host_header}").hostname
+    except ValueError:
+        return None
+    return name.rstrip(".") if name else None
+
+
+def cross_site_reason(method: str, headers: Headers, own_origin: str) -> str | None:
+    """Why a state-changing request did not come from this site's own page, or None if it did.
+    Browsers send `Sec-Fetch-Site` and `Origin`; a client that sends neither still needs the
+    CSRF token."""
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    fetch_site = headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in SAME_SITE_FETCHES:
+        return f"sent from another site ({fetch_site})"
+    origin = headers.get("Origin")
+    if origin is not None and origin.rstrip("/").lower() != own_origin.lower():
+        return "sent from another site"
+    return None
+
+
+def read_passcode(environment_value: str | None, passcode_file: Path | None) -> str | None:
+    """The passcode from `--passcode-file` (its first line) or the environment; None if neither."""
+    passcode: str | None
+    if passcode_file is not None:
+        try:
+            lines = passcode_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise PasscodeError(
+                f"{passcode_file}: cannot read the passcode file ({getattr(error, 'strerror', None) or error})"
+            ) from None
+        passcode = lines[0] if lines else ""
+        if not passcode:
+            raise PasscodeError(f"{passcode_file}: the first line should hold the passcode")
+    else:
+        passcode = environment_value or None
+    if passcode is not None and len(passcode) < MIN_PASSCODE_LENGTH:
+        raise PasscodeError(f"the passcode is too short: use at least {MIN_PASSCODE_LENGTH} characters")
+    return passcode
