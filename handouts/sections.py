@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import textstat
 
-from handouts.content import Handout
+from handouts.content import Handout, Item
 from handouts.markup import plain_pieces
 from handouts.readability import FORMULAS, as_prose
 
@@ -44,12 +44,17 @@ def sections(handout: Handout) -> Iterator[Section]:
         Section(("summary",), [handout.summary]),
         Section(("what_it_is",), [handout.what_it_is] if handout.what_it_is else []),
         Section(("why_it_is_done",), [handout.why_it_is_done] if handout.why_it_is_done else []),
-        *(Section((name,), list(getattr(handout, name))) for name in LIST_SECTIONS[:3]),
-        Section(("risks",), [*handout.risks.common, *handout.risks.rare]),
-        *(Section((name,), list(getattr(handout, name))) for name in LIST_SECTIONS[3:]),
+        *(Section((name,), texts(getattr(handout, name))) for name in LIST_SECTIONS[:3]),
+        Section(("risks",), texts([*handout.risks.common, *handout.risks.rare])),
+        *(Section((name,), texts(getattr(handout, name))) for name in LIST_SECTIONS[3:]),
         *(Section(("extras", index), [extra.heading, extra.text]) for index, extra in enumerate(handout.extras)),
     ]
     yield from (section for section in candidates if section.blocks)
+
+
+def texts(items: list[Item] | list[str]) -> list[str]:
+    """The text of each list item (an item may carry a pictogram beside its text)."""
+    return [item.text if isinstance(item, Item) else item for item in items]
 
 
 def section_score(section: Section, language: str) -> float | None:
