@@ -316,6 +316,27 @@ class Checker:
                     f'set "{concept.bold_term}" in bold where you explain it (glossary: {key})',
                 )
 
+    def shared_text_findings(self, language: str) -> list[Finding]:
+        """Avoided variants in the shared blocks every handout of the language prints; reported once."""
+        glossary = self._glossary(language)
+        findings: list[Finding] = []
+        if glossary is None:
+            return findings
+        for path, shown in self.project.layers(f"content/{language}/_blocks.yaml"):
+            data, node = load_yaml(path, shown)
+            for location, text in strings_in(data):
+                if location and location[-1] in NOT_WORDS:
+                    continue
+                for variant, key, concept in avoided_in(plain_text(text), glossary):
+                    findings.append(
+                        Finding(
+                            "warning",
+                            f"{shown}:{line_of(node, location)}",
+                            f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                        )
+                    )
+        return findings
+
     def _glossary(self, language: str) -> Glossary | None:
         layers = self.project.layers(f"content/{language}/_glossary.yaml")
         return load_layered(Glossary, layers) if layers else None
@@ -419,3 +440,15 @@ def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
     yield from walk(data, ())
+
+
+def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every text in parsed YAML data, with its location."""
+    if isinstance(value, str):
+        yield location, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(item, (*location, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings_in(item, (*location, index))

@@ -144,7 +144,7 @@ def build_folder(
 
 @dataclass
 class CheckResults:
-    clinic: list["Finding"]  # about clinic.yaml, reported once
+    clinic: list["Finding"]  # about clinic.yaml and the shared blocks, reported once
     reports: list["Report"]  # one per handout and language
 
     @property
@@ -174,6 +174,10 @@ def check_handouts(
         (language, slug) for slug in chosen for language in (languages or catalog.get(slug) or project.clinic.languages)
     ]
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
-    clinic = checker.clinic_findings()
+    clinic = checker.clinic_findings() + [
+        finding
+        for language in dict.fromkeys(language for language, _ in pairs)
+        for finding in checker.shared_text_findings(language)
+    ]
     reports = checker.check_all(pairs, jobs, track)
     return CheckResults(clinic, reports)

@@ -526,3 +526,20 @@ def test_layouts_on_two_processes_give_the_same_report_as_on_one(tmp_path):
     data = json.loads(reports[0])
     assert len(data["handouts"]) == 6 and all(report["pages"] in (1, 2) for report in data["handouts"])
     assert reports[1] == reports[0]
+
+
+def test_avoided_variant_in_the_shared_blocks_is_reported_once(clinic_project):
+    write_glossary(clinic_project)
+    (clinic_project / "content/es/_blocks.yaml").write_text(
+        "sedation:\n  before:\n    - Puede tener efectos malos por la medicina para relajarse.\n", encoding="utf-8"
+    )
+    write_spanish_topic(clinic_project, "Usted puede llamarnos a cualquier hora. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        (
+            "warning",
+            "content/es/_blocks.yaml:3",
+            'sedation.before[1]: "efectos malos": say "efectos secundarios" (glossary: side_effects)',
+        )
+    ]
