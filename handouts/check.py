@@ -11,6 +11,7 @@ from typing import Any, Literal
 from coloraide import Color
 from pydantic import RootModel
 
+from handouts.approvals import APPROVALS_FILE, ApprovalState
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
 from handouts.glossary import Glossary, avoided_in, in_bold
@@ -115,9 +116,17 @@ class Checker:
         return covered or set()
 
     def clinic_findings(self) -> list[Finding]:
-        """Brand colours that print too faintly; reported once, not per handout."""
+        """Brand colours that print too faintly, and policies the clinic has not set; reported once, not per handout."""
+        policies = self.project.clinic.policies
+        findings = [
+            Finding(
+                "note",
+                f"clinic.yaml:{self._clinic_line(['policies'])}",
+                f"policies.{name}: left at the default ({getattr(policies, name)}): set your clinic's own rule",
+            )
+            for name in policies.left_at_default()
+        ]
         colors = self.project.clinic.colors
-        findings = []
         pairs = [
             ("colors.primary", colors.primary, "#ffffff", "against white paper"),
             ("colors.accent", "#1a1a1a", colors.accent, "behind body text"),
@@ -169,7 +178,7 @@ class Checker:
         try:
             request = RenderRequest(slug, language, self.project.clinic.page_size)
             page = self.maker.renderer.page(request)
-            handout, html = page.handout, page.html
+            handout, html, approval = page.handout, page.html, page.approval
         except ContentError as error:
             for problem in error.problems:
                 report.add("error", problem.where or shown, problem.message)
@@ -190,7 +199,7 @@ class Checker:
         self._vocabulary(report, handout, language, locate)
         self._structure(report, handout, html, shown)
         self._pictures(report, handout, locate)
-        self._governance(report, handout, locate)
+        self._governance(report, handout, approval, locate)
         if not self.count_pages:
             return Draft(report, html)
         pages = self._pages_already_built(request)
@@ -369,10 +378,25 @@ class Checker:
                 "diagram: a procedure handout needs a diagram with alt text (see docs/content.md)",
             )
 
-    def _governance(self, report: Report, handout: Handout, locate: Locator) -> None:
+    def _governance(self, report: Report, handout: Handout, approval: ApprovalState, locate: Locator) -> None:
         review = handout.review
-        if review.status == "draft":
-            severity: Severity = "error" if self.require_approved else "note"
+        severity: Severity = "error" if self.require_approved else "note"
+        if approval.changed and approval.record is not None:
+            record = approval.record
+            report.add(
+                "error" if self.require_approved else "warning",
+                report.file,
+                f"changed since {record.approved_by} approved version {record.version} on {record.approved_on}: "
+                f"it prints as a draft until approved again (handouts approve {report.slug} --lang {report.language})",
+            )
+        elif approval.current and approval.record is not None:
+            if approval.record.next_review < self.today:
+                report.add(
+                    "error",
+                    APPROVALS_FILE,
+                    f"{report.slug} ({report.language}): review was due on {approval.record.next_review}",
+                )
+        elif review.status == "draft":
             report.add(severity, locate(("review", "status")), "review.status: draft, not yet approved")
         if review.next_review and review.next_review < self.today:
             report.add(

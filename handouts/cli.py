@@ -5,6 +5,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
@@ -449,6 +450,80 @@ def check(
     failing = {"error", "warning"} if strict else {"error"}
     if any(finding.severity in failing for finding in results.findings):
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, required=True)
+@click.option("--by", "approved_by", required=True, metavar="NAME", help='Who approves, e.g. "A. Lee, MD".')
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    metavar="LANG",
+    help="Only this language. Repeat for several. Default: every language the handout exists in.",
+)
+@click.option(
+    "--date",
+    "approved_on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Date of the approval. Default: today.",
+)
+@project_option
+def approve(
+    slugs: tuple[str, ...],
+    approved_by: str,
+    languages: tuple[str, ...],
+    approved_on: datetime | None,
+    project_dir: Path | None,
+) -> None:
+    """Record a clinician's sign-off of handouts as they print now.
+
+    The record goes into the project's approvals.yaml, with a fingerprint of the printed text."""
+    from handouts.usecases import approve_handouts
+
+    day = approved_on.date() if approved_on else date.today()
+    for approved in approve_handouts(open_from(project_dir), list(slugs), approved_by, list(languages), day):
+        click.echo(
+            f"approved {approved.language}/{approved.slug} version {approved.version} ({approved.fingerprint[:19]})"
+        )
+
+
+@cli.command("review-report")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "-o",
+    "output_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a printable HTML page to this file.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="A built output folder: page counts of unchanged PDFs come from it.",
+)
+@project_option
+def review_report(as_json: bool, output_file: Path | None, out_dir: Path, project_dir: Path | None) -> None:
+    """Review status, dates, reading level and pages of every handout.
+
+    A text table, JSON with --json, or a printable HTML page with -o FILE."""
+    from handouts.review_report import as_html, as_json_text, as_table
+    from handouts.usecases import review_report as report_rows
+
+    project = open_from(project_dir)
+    rows = report_rows(project, out_dir, date.today())
+    if output_file is not None:
+        from handouts.files import write_atomically
+
+        write_atomically(output_file, as_html(rows, project, date.today()).encode("utf-8"))
+        click.echo(f"Wrote {output_file}", err=True)
+    elif as_json:
+        click.echo(as_json_text(rows))
+    else:
+        click.echo(as_table(rows))
 
 
 @cli.command()

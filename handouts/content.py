@@ -243,6 +243,9 @@ class Labels(Strict):
     patient: Text = Field(description="Visit box: the patient's name.")
     visit_date: Text = Field(description="Visit box: the procedure date.")
     arrive: Text = Field(description="Visit box: the arrival time.")
+    policy_blood_thinners: Text = Field(description="{blood_thinners} when the clinic's policy is ask_us.")
+    policy_diabetes_medicines: Text = Field(description="{diabetes_medicines} when the clinic's policy is ask_us.")
+    policy_glp1_shots: Text = Field(description="{glp1_shots} when the clinic's policy is ask_us.")
     physician: Text = Field(description="Visit box: the physician doing the procedure.")
     location: Text = Field(description="Visit box: where to go.")
     note: Text = Field(description="Visit box: special instructions.")
@@ -271,6 +274,10 @@ class Blocks(Strict):
     bleeding_high: BlockItems
     contrast: BlockItems
     implanted_device: BlockItems
+    driver: BlockItems = Field(
+        default_factory=BlockItems,
+        description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says.",
+    )
 
     def switched_on(self, handout: Handout) -> list[BlockItems]:
         flags = handout.flags

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from handouts import __version__
+from handouts.approvals import APPROVALS_FILE
 from handouts.files import write_atomically
 from handouts.maker import Target
 from handouts.project import CLINIC_FILE, Project
@@ -109,7 +110,7 @@ class Manifest:
 
 class Fingerprints:
     """Hashes of every input of a render: the content file, labels and blocks of its language,
-    templates, assets (fonts, logo), clinic.yaml, and the package itself."""
+    templates, assets (fonts, logo), clinic.yaml, approvals.yaml, and the package itself."""
 
     def __init__(self, project: Project):
         self.project = project
@@ -122,6 +123,8 @@ class Fingerprints:
             for folder in ("templates", "assets"):
                 digest.update(folder_digest(root / folder).encode())
         digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
+        approvals = self.project.root / APPROVALS_FILE  # sign-offs change footers
+        digest.update(file_digest(approvals).encode() if approvals.is_file() else b"")
         for module in sorted(PACKAGE.glob("*.py")):
             digest.update(file_digest(module).encode())
         return digest.hexdigest()

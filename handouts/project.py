@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Language, Strict, Text
 from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
+from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
@@ -67,6 +68,15 @@ class Clinic(Strict):
         description="Print sizes `build` makes: standard (12 pt, 2 pages) and large (18 pt).",
     )
     reading: Reading = Field(default_factory=Reading)
+    policies: Policies = Field(
+        default_factory=Policies, description="The clinic's own rules, printed by the shared blocks."
+    )
+
+    @field_validator("policies", mode="before")
+    @classmethod
+    def policies_left_empty(cls, value: object) -> object:
+        """`policies:` with every line under it commented out sets none of them."""
+        return {} if value is None else value
 
     @field_validator("logo")
     @classmethod
@@ -170,15 +180,20 @@ class Project:
         path = self.find(relative)
         if path is None:  # gone since the catalog was read
             raise UnknownHandoutError(f"{relative}: file not found")
-        return load_model(Handout, path, self.shown(path), {"icons": self.icon_names})
+        handout = load_model(Handout, path, self.shown(path), {"icons": self.icon_names})
+        if PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
+            refuse_unknown_placeholders([(path, self.shown(path))])
+        return handout
 
     def labels(self, language: str) -> Labels:
         return load_layered(Labels, self._required_layers(f"content/{language}/_labels.yaml"))
 
     def blocks(self, language: str) -> Blocks:
-        return load_layered(
-            Blocks, self._required_layers(f"content/{language}/_blocks.yaml"), {"icons": self.icon_names}
-        )
+        """The shared blocks as written, placeholders and all; an unknown placeholder is an error at its line."""
+        layers = self._required_layers(f"content/{language}/_blocks.yaml")
+        blocks = load_layered(Blocks, layers, {"icons": self.icon_names})
+        refuse_unknown_placeholders(layers)
+        return blocks
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
         layers = self.layers(relative)

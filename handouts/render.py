@@ -12,9 +12,11 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from handouts import __version__
+from handouts.approvals import ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
 from handouts.pictures import HEADING_ICONS, Pictures
+from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.visit import Visit
 
@@ -41,8 +43,9 @@ class RenderRequest:
 
 @dataclass(frozen=True)
 class Page:
-    handout: Handout
+    handout: Handout  # as written in its file
     html: str
+    approval: ApprovalState
 
 
 def babel_locale(language: str) -> Locale:
@@ -80,14 +83,22 @@ def clock_time(moment: time, language: str) -> str:
     return text
 
 
-def footer_text(handout: Handout, labels: Labels, clinic_name: str, language: str) -> str:
-    """Version and review status, printed small at the foot of every page."""
+def footer_text(
+    handout: Handout, labels: Labels, clinic_name: str, language: str, approval: ApprovalState | None = None
+) -> str:
+    """Version and review status, printed small at the foot of every page. A sign-off in
+    approvals.yaml counts only while the text still matches it; without one, the file's review.status."""
     review = handout.review
-    if review.status == "draft":
+    reviewer, reviewed_on = review.reviewed_by, review.reviewed_on
+    approved = review.status == "approved"
+    if approval is not None and approval.record is not None:
+        approved = approval.current
+        reviewer, reviewed_on = approval.record.approved_by, approval.record.approved_on
+    if not approved:
         status = labels.draft_notice.replace("{clinic}", clinic_name)
     else:
-        status = labels.approved_notice.replace("{reviewer}", str(review.reviewed_by))
-        status = status.replace("{date}", long_date(review.reviewed_on, language) if review.reviewed_on else "")
+        status = labels.approved_notice.replace("{reviewer}", str(reviewer))
+        status = status.replace("{date}", long_date(reviewed_on, language) if reviewed_on else "")
     return f"{labels.version} {review.version} · {status}"
 
 
@@ -162,20 +173,32 @@ class Renderer:
         return self.page(request).html
 
     def page(self, request: RenderRequest) -> "Page":
-        """The handout as loaded (title, review) and its HTML, from one read of the content file."""
+        """The handout as loaded (title, review), its HTML and its sign-off, from one read of the content file."""
         project = self.project
         language = request.content_language
         handout = project.handout(language, request.slug)
         context = self.brand(language, request.page_size)
-        printed = with_blocks(handout, project.blocks(language))
+        printed = self.printed(handout, language, context["labels"])
+        approval = ApprovalState(
+            printed_fingerprint(printed, context["labels"], project.clinic),
+            read_approvals(project.root).of(request.slug, language),
+        )
         context.update(self.picture_context(printed, language, request.slug))
         context.update(
             handout=printed,
             large_print=request.large_print,
             visit=request.visit,
-            footer=footer_text(handout, context["labels"], project.clinic.name, language),
+            footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
-        return Page(handout, self.render_template(TEMPLATE, context))
+        return Page(handout, self.render_template(TEMPLATE, context), approval)
+
+    def printed(self, handout: Handout, language: str, labels: Labels) -> Handout:
+        """The handout as it prints: the clinic's policies filled in, the shared blocks added."""
+        clinic = self.project.clinic
+        defaults = {name: getattr(labels, f"policy_{name}") for name in MEDICINE_POLICIES}
+        values = policy_values(clinic, language, defaults)
+        blocks = printed_blocks(self.project.blocks(language), values, clinic.policies.driver_required)
+        return with_blocks(filled_handout(handout, values), blocks)
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
         """The template filled in; a template problem is a RenderError at the template's file:line."""

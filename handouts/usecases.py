@@ -1,12 +1,14 @@
 """What the command line and the web page can do, once: list the handouts, make a packet for a
-visit, build an output folder, check handouts. Each returns data and raises only the package's own
+visit, build an output folder, check handouts, approve them, report on their review. Each returns data and raises only the package's own
 errors; `cli.py` and `server.py` parse, call one of these, and print or respond."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
 
@@ -181,3 +183,137 @@ def check_handouts(
     ]
     reports = checker.check_all(pairs, jobs, track)
     return CheckResults(clinic, reports)
+
+
+@dataclass(frozen=True)
+class Approved:
+    slug: str
+    language: str
+    version: int
+    fingerprint: str
+
+
+def approve_handouts(
+    project: Project, slugs: list[str], approved_by: str, languages: list[str], approved_on: date
+) -> list[Approved]:
+    """Record in the project's approvals.yaml that `approved_by` approved each named handout, in
+    the languages given (else every language it exists in), as it prints today. Every handout is
+    read before anything is written; the built-in library is refused."""
+    from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
+    from handouts.render import Renderer
+
+    refuse_library(project.root, project.library)
+    if not slugs:
+        raise UnknownHandoutError("name at least one handout to approve")
+    if not approved_by.strip():
+        raise UnknownHandoutError('--by: say who approves, e.g. "A. Lee, MD"')
+    catalog = project.catalog()
+    renderer = Renderer(project)
+    approvals = read_approvals(project.root)
+    records = {slug: dict(languages_) for slug, languages_ in approvals.approvals.items()}
+    done = []
+    for slug in slugs:
+        for language in languages or catalog.get(slug) or [STAFF_LANGUAGE]:
+            project.language_of(slug, language, catalog=catalog)  # unknown, or missing in that language: an error
+            page = renderer.page(RenderRequest(slug, language, project.clinic.page_size))
+            version = page.handout.review.version
+            records.setdefault(slug, {})[language] = Approval(
+                version=version,
+                approved_by=approved_by.strip(),
+                approved_on=approved_on,
+                next_review=next_review_after(approved_on),
+                fingerprint=page.approval.fingerprint,
+            )
+            done.append(Approved(slug, language, version, page.approval.fingerprint))
+    write_approvals(project.root, Approvals(approvals=records))
+    return done
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """One handout in one language, as the review report shows it."""
+
+    slug: str
+    language: str
+    title: str
+    status: str  # approved, changed (since approval), draft, or broken
+    version: int | None
+    reviewer: str | None
+    reviewed_on: date | None
+    next_review: date | None
+    overdue: bool
+    changed_since_approval: bool
+    reading_formula: str | None
+    reading_score: float | None
+    pages: int | None  # from the build manifest when the PDF is current, else None
+    problem: str | None = None
+
+
+def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRow]:
+    """Every handout in every language it exists in: review status, dates, reading level, and
+    pages from `out_dir`'s build manifest where that PDF is current (nothing is laid out)."""
+    from handouts.maker import Target
+    from handouts.manifest import Fingerprints, Manifest
+    from handouts.readability import measure, patient_text
+    from handouts.render import Renderer
+
+    renderer = Renderer(project)
+    manifest, fingerprints = Manifest(out_dir), Fingerprints(project)
+    rows = []
+    for slug, languages in project.catalog().items():
+        for language in languages:
+            request = RenderRequest(slug, language, project.clinic.page_size)
+            try:
+                page = renderer.page(request)
+            except HandoutsError as error:
+                rows.append(
+                    ReviewRow(
+                        slug,
+                        language,
+                        "",
+                        "broken",
+                        None,
+                        None,
+                        None,
+                        None,
+                        False,
+                        False,
+                        None,
+                        None,
+                        None,
+                        str(error).splitlines()[0],
+                    )
+                )
+                continue
+            review, approval = page.handout.review, page.approval
+            record = approval.record
+            reviewer: str | None
+            reviewed_on: date | None
+            next_review: date | None
+            if record is not None:
+                status = "approved" if approval.current else "changed"
+                reviewer, reviewed_on, next_review = record.approved_by, record.approved_on, record.next_review
+            else:
+                status = review.status
+                reviewer, reviewed_on, next_review = review.reviewed_by, review.reviewed_on, review.next_review
+            reading = measure(patient_text(page.html), language)
+            target = Target(request, language, out_dir)
+            current = manifest.is_current(target.path, fingerprints.of(target))
+            rows.append(
+                ReviewRow(
+                    slug,
+                    language,
+                    page.handout.title,
+                    status,
+                    review.version,
+                    reviewer,
+                    reviewed_on,
+                    next_review,
+                    next_review is not None and next_review < today,
+                    approval.changed,
+                    reading.formula.name if reading.formula else None,
+                    None if reading.score is None else round(reading.score, 1),
+                    manifest.entries[target.name].pages if current else None,
+                )
+            )
+    return rows

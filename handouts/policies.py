@@ -1,0 +1,183 @@
+"""Clinic policies: the rules a clinic sets once in `clinic.yaml` (fasting hours, arrival time,
+driver, medicines) and the placeholders like `{fasting_food_hours}` that print them in shared blocks
+and handouts, with numbers and units as each language writes them."""
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from babel.units import format_unit
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
+
+from handouts.content import BlockItems, Blocks, Handout, Language, Strict, Text
+from handouts.errors import ContentError, Problem, ProjectError
+
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MEDICINE_POLICIES = ("blood_thinners", "diabetes_medicines", "glp1_shots")
+HOUR_POLICIES = ("fasting_food_hours", "clear_liquids_until_hours", "adult_stays_hours")
+MINUTE_POLICIES = ("arrive_minutes_before",)
+OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic")
+PLACEHOLDERS = frozenset((*HOUR_POLICIES, *MINUTE_POLICIES, *MEDICINE_POLICIES, *OTHER_PLACEHOLDERS))
+
+MedicinePolicy = Literal["ask_us"] | dict[Language, Text]
+
+
+class Policies(Strict):
+    """`policies:` in clinic.yaml: the clinic's own rules, printed by the shared blocks."""
+
+    fasting_food_hours: int = Field(8, ge=0, le=48, description="Hours without food before sedation.")
+    clear_liquids_until_hours: int = Field(
+        2, ge=0, le=48, description="Clear liquids are allowed until this many hours before."
+    )
+    arrive_minutes_before: int = Field(30, ge=0, le=480, description="Minutes to arrive before the procedure time.")
+    driver_required: Literal["sedation", "all", "none"] = Field(
+        "sedation", description="Who needs an adult to drive them home: after sedation, after any procedure, or none."
+    )
+    adult_stays_hours: int = Field(24, ge=0, le=72, description="Hours an adult stays with the patient after sedation.")
+    blood_thinners: MedicinePolicy = Field(
+        "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
+    )
+    diabetes_medicines: MedicinePolicy = Field(
+        "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
+    )
+    glp1_shots: MedicinePolicy = Field(
+        "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
+    )
+
+    @field_validator("clear_liquids_until_hours")
+    @classmethod
+    def liquids_within_food(cls, value: int, info: ValidationInfo) -> int:
+        food = info.data.get("fasting_food_hours")
+        if food is not None and value > food:
+            raise ValueError(
+                f"clear liquids must stop no earlier than food ({value} hours is more than fasting_food_hours: {food})"
+            )
+        return value
+
+    def left_at_default(self) -> list[str]:
+        """The policies clinic.yaml does not set: what the clinic has not decided yet."""
+        return [name for name in type(self).model_fields if name not in self.model_fields_set]
+
+
+def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[str, str]:
+    """Placeholder -> printed text in one language. `defaults` holds the language's wording of
+    the `ask_us` medicine policies (from its labels)."""
+    from handouts.render import babel_locale
+
+    policies: Policies = clinic.policies
+    locale = babel_locale(language)
+    values = {
+        "phone": clinic.phone,
+        "after_hours_phone": clinic.after_hours_phone,
+        "clinic": clinic.name,
+    }
+    for name in HOUR_POLICIES:
+        values[name] = format_unit(getattr(policies, name), "duration-hour", length="long", locale=locale)
+    for name in MINUTE_POLICIES:
+        values[name] = format_unit(getattr(policies, name), "duration-minute", length="long", locale=locale)
+    for name in MEDICINE_POLICIES:
+        policy = getattr(policies, name)
+        if policy == "ask_us":
+            text = defaults[name]
+        elif language in policy:
+            text = policy[language]
+        else:
+            raise ProjectError(f"clinic.yaml: policies.{name}: no text in {language!r} (add `{language}: ...`)")
+        values[name] = fill(text, values)
+    return values
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """The text with each known `{name}` replaced; anything else is left as written."""
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def filled_item(item: Any, values: dict[str, str]) -> Any:
+    """One block item filled in: a plain text, or an item model with a `text` field."""
+    if isinstance(item, str):
+        return fill(item, values)
+    if isinstance(item, BaseModel) and isinstance(getattr(item, "text", None), str):
+        return item.model_copy(update={"text": fill(item.text, values)})  # type: ignore[attr-defined]
+    return item
+
+
+def printed_blocks(blocks: Blocks, values: dict[str, str], driver_required: str) -> Blocks:
+    """The blocks as printed: placeholders filled, and the driver block added where the clinic wants it."""
+    filled: dict[str, BlockItems] = {}
+    for name in Blocks.model_fields:
+        block: BlockItems = getattr(blocks, name)
+        filled[name] = block.model_copy(
+            update={
+                section: [filled_item(item, values) for item in getattr(block, section)]
+                for section in BlockItems.model_fields
+            }
+        )
+    host = {"sedation": "sedation", "all": "every_procedure"}.get(driver_required)
+    if host is not None:
+        driver, receiver = filled["driver"], filled[host]
+        filled[host] = receiver.model_copy(
+            update={
+                section: [*getattr(receiver, section), *getattr(driver, section)] for section in BlockItems.model_fields
+            }
+        )
+    filled["driver"] = BlockItems()
+    return blocks.model_copy(update=filled)
+
+
+def unknown_placeholders(path: Path, shown_as: str) -> list[Problem]:
+    """Every `{name}` in the file's texts that is not a placeholder this tool fills, at its line."""
+    from handouts.yamlfile import load_yaml
+
+    _, node = load_yaml(path, shown_as)
+    problems = []
+    for scalar in _scalars(node):
+        for match in PLACEHOLDER.finditer(scalar.value):
+            if match.group(1) not in PLACEHOLDERS:
+                known = ", ".join(sorted(PLACEHOLDERS))
+                problems.append(
+                    Problem(
+                        shown_as,
+                        scalar.start_mark.line + 1,
+                        f"unknown placeholder {match.group(0)} (known: {known})",
+                    )
+                )
+    return problems
+
+
+def refuse_unknown_placeholders(files: list[tuple[Path, str]]) -> None:
+    problems = [problem for path, shown in files for problem in unknown_placeholders(path, shown)]
+    if problems:
+        raise ContentError(problems)
+
+
+def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+    found: list[yaml.ScalarNode] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.ScalarNode):
+            found.append(current)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(value for _, value in current.value)
+    return found
+
+
+def filled_handout(handout: Handout, values: dict[str, str]) -> Handout:
+    """The handout with placeholders in its own texts filled in (most have none)."""
+    if not PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
+        return handout
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return fill(value, values)
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    data = handout.model_dump(exclude={"review"})
+    return Handout.model_validate({**walk(data), "review": handout.review})
