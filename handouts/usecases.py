@@ -200,7 +200,7 @@ def approve_handouts(
     the languages given (else every language it exists in), as it prints today. Every handout is
     read before anything is written; the built-in library is refused."""
     from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
-    from handouts.render import Renderer
+    from handouts.render import Renderer, RenderRequest
 
     refuse_library(project.root, project.library)
     if not slugs:
@@ -255,7 +255,7 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
     from handouts.maker import Target
     from handouts.manifest import Fingerprints, Manifest
     from handouts.readability import measure, patient_text
-    from handouts.render import Renderer
+    from handouts.render import Renderer, RenderRequest
 
     renderer = Renderer(project)
     manifest, fingerprints = Manifest(out_dir), Fingerprints(project)
