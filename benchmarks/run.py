@@ -108,8 +108,16 @@ def set_rows(options, slugs: list[str], selection: list[str], work: Path) -> lis
     size = sum((parallel_out / name).stat().st_size for name in built) / pages / 1024
     warm = json.loads(
         run(
-            [sys.executable, str(REPO / "benchmarks/warm.py"), "--slugs", ",".join(slugs),
-             "--html-dir", str(work / "html"), "--sample", str(options.chromium_files)]
+            [
+                sys.executable,
+                str(REPO / "benchmarks/warm.py"),
+                "--slugs",
+                ",".join(slugs),
+                "--html-dir",
+                str(work / "html"),
+                "--sample",
+                str(options.chromium_files),
+            ]
         ).stdout
     )
     floor_ratio = warm["ms_per_page"] / warm["floor_ms_per_page"]
@@ -119,20 +127,35 @@ def set_rows(options, slugs: list[str], selection: list[str], work: Path) -> lis
     listing = median_wall([*HANDOUTS, "list"], options.repeats)
     cold = median_wall([*HANDOUTS, "build", SLUG, "-o", str(work / "one.pdf")], options.repeats)
     rows = [
-        Row("whole set, build --force", f"{len(built)} PDFs, {pages} pages: {parallel.wall:.1f} s on {options.jobs} "
-            f"processes, {sequential.wall:.1f} s on 1"),
-        Row("  CPU, one-process build", f"{sequential.cpu:.1f} s = {cpu_per_page:.0f} ms per page",
-            "<= 55 ms a page", cpu_per_page <= 55),
+        Row(
+            "whole set, build --force",
+            f"{len(built)} PDFs, {pages} pages: {parallel.wall:.1f} s on {options.jobs} "
+            f"processes, {sequential.wall:.1f} s on 1",
+        ),
+        Row(
+            "  CPU, one-process build",
+            f"{sequential.cpu:.1f} s = {cpu_per_page:.0f} ms per page",
+            "<= 55 ms a page",
+            cpu_per_page <= 55,
+        ),
         Row("  CPU, build on the pool", f"{parallel.cpu:.1f} s = {parallel.cpu * 1000 / pages:.0f} ms per page"),
         Row("  warm render, one process", f"{warm['ms_per_page']:.1f} ms CPU per page"),
         Row("  floor, one-line page x pages", f"{warm['floor_ms_per_page']:.1f} ms CPU per page"),
         Row("  ratio to the floor", f"{floor_ratio:.1f}x", "<= 6x", floor_ratio <= 6),
         Row("byte-identical PDFs, 2 builds", "yes" if identical else "NO", "identical", identical),
-        Row("page counts", f"{pages} pages; longest standard print: {standard_pages}", "<= 2 standard",
-            standard_pages <= 2),
+        Row(
+            "page counts",
+            f"{pages} pages; longest standard print: {standard_pages}",
+            "<= 2 standard",
+            standard_pages <= 2,
+        ),
         Row("PDF size", f"{size:.1f} KB per page", "< 40 KB", size < 40),
-        Row("no-op build", f"{no_op:.2f} s, WeasyPrint {'imported' if imported else 'not imported'}", "< 0.25 s",
-            no_op < 0.25),
+        Row(
+            "no-op build",
+            f"{no_op:.2f} s, WeasyPrint {'imported' if imported else 'not imported'}",
+            "< 0.25 s",
+            no_op < 0.25,
+        ),
         Row("handouts list", f"{listing:.2f} s", "< 0.25 s", listing < 0.25),
         Row("one cold single build", f"{cold:.2f} s", "< 1.2 s", cold < 1.2),
     ]
@@ -148,11 +171,18 @@ def peer_rows(options, slugs: list[str], work: Path, warm: dict, build_wall: flo
     ours = build_wall
     if sampled != slugs:
         sample_out = work / "sample"
-        ours = run([*HANDOUTS, "build", *sampled, "--force", "--jobs", str(options.jobs), "--out", str(sample_out)]).wall
+        ours = run(
+            [*HANDOUTS, "build", *sampled, "--force", "--jobs", str(options.jobs), "--out", str(sample_out)]
+        ).wall
     which = "every file" if sampled == slugs else f"a fixed sample of {len(sampled)} handout(s)"
     rows = [
-        Row(f"weasyprint per file ({which})", f"{len(files)} files: {naive:.1f} s against our {ours:.1f} s "
-            f"({options.jobs} processes): {naive / ours:.1f}x", ">= 10x", naive / ours >= 10),
+        Row(
+            f"weasyprint per file ({which})",
+            f"{len(files)} files: {naive:.1f} s against our {ours:.1f} s "
+            f"({options.jobs} processes): {naive / ours:.1f}x",
+            ">= 10x",
+            naive / ours >= 10,
+        ),
     ]
     chromium = chromium_ms([html / name for name in warm["sample_ms"]])
     if isinstance(chromium, str):
@@ -160,8 +190,12 @@ def peer_rows(options, slugs: list[str], work: Path, warm: dict, build_wall: flo
     theirs, mine = sum(chromium.values()), sum(warm["sample_ms"].values())
     return [
         *rows,
-        Row(f"kept-open Chromium, {len(chromium)} files", f"{theirs / len(chromium):.0f} ms a file against our warm "
-            f"{mine / len(chromium):.0f} ms: {theirs / mine:.2f}x our time", "(peer; the issue saw 1.4x)"),
+        Row(
+            f"kept-open Chromium, {len(chromium)} files",
+            f"{theirs / len(chromium):.0f} ms a file against our warm "
+            f"{mine / len(chromium):.0f} ms: {theirs / mine:.2f}x our time",
+            "(peer; the issue saw 1.4x)",
+        ),
     ]
 
 
@@ -173,8 +207,12 @@ def check_rows(options, selection: list[str], work: Path) -> list[Row]:
     build = run([*HANDOUTS, "build", *selection, "--force", "--jobs", "1"], clinic).wall
     after = run(check, clinic, ok=(0, 1)).wall
     return [
-        Row("check, nothing built", f"{cold:.1f} s = {cold / build:.2f} of a one-process build ({build:.1f} s)",
-            "<= 0.5", cold / build <= 0.5),
+        Row(
+            "check, nothing built",
+            f"{cold:.1f} s = {cold / build:.2f} of a one-process build ({build:.1f} s)",
+            "<= 0.5",
+            cold / build <= 0.5,
+        ),
         Row("check, after a build", f"{after:.1f} s = {after / build:.2f} of that build"),
     ]
 
@@ -190,21 +228,31 @@ def front_desk_rows(options) -> list[Row]:
     start, peak, end = memory[0], max(memory), memory[-1]
     load = f"{options.clients} tabs x {options.requests}"
     return [
-        Row("front desk, warm render", f"median {median:.2f} s ({options.warm_samples} PDFs)", "< 0.2 s",
-            median < 0.2),
-        Row(f"front desk, {load}, {workers} workers", f"{every.throughput:.2f} PDF/s, median {every.median:.2f} s, "
-            f"p95 {every.p95:.2f} s, {every.retries} retries"),
-        Row(f"front desk, {load}, 1 worker", f"{one.throughput:.2f} PDF/s, median {one.median:.2f} s, "
-            f"p95 {one.p95:.2f} s, {one.retries} retries"),
+        Row("front desk, warm render", f"median {median:.2f} s ({options.warm_samples} PDFs)", "< 0.2 s", median < 0.2),
+        Row(
+            f"front desk, {load}, {workers} workers",
+            f"{every.throughput:.2f} PDF/s, median {every.median:.2f} s, "
+            f"p95 {every.p95:.2f} s, {every.retries} retries",
+        ),
+        Row(
+            f"front desk, {load}, 1 worker",
+            f"{one.throughput:.2f} PDF/s, median {one.median:.2f} s, p95 {one.p95:.2f} s, {one.retries} retries",
+        ),
         Row("  throughput ratio", f"{ratio:.2f}x", ">= 1.8x", ratio >= 1.8),
-        Row(f"server RSS over {options.renders} renders", f"start {start:.0f} MB, peak {peak:.0f} MB, end {end:.0f} MB",
-            "flat: end <= start + 10%", end <= start * 1.1),
+        Row(
+            f"server RSS over {options.renders} renders",
+            f"start {start:.0f} MB, peak {peak:.0f} MB, end {end:.0f} MB",
+            "flat: end <= start + 10%",
+            end <= start * 1.1,
+        ),
     ]
 
 
 def print_table(rows: list[Row]) -> None:
-    print(f"handouts benchmark, {date.today()}: {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}")
+    print(
+        f"handouts benchmark, {date.today()}: {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}"
+    )
     for row in rows:
         print(f"{row.measure:<46}{row.figure:<82}{row.target:<28}{row.verdict}")
 
@@ -257,8 +305,11 @@ def main() -> None:
         selection = slugs if count else ["--all"]
         work = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
         try:
-            rows = [*set_rows(options, slugs, selection, work), *check_rows(options, selection, work),
-                    *front_desk_rows(options)]
+            rows = [
+                *set_rows(options, slugs, selection, work),
+                *check_rows(options, selection, work),
+                *front_desk_rows(options),
+            ]
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print_table(rows)
