@@ -228,7 +228,7 @@ def front_desk_rows(options) -> list[Row]:
     start, peak, end = memory[0], max(memory), memory[-1]
     load = f"{options.clients} tabs x {options.requests}"
     return [
-        Row("front desk, warm render", f"median {median:.2f} s ({options.warm_samples} PDFs)", "< 0.2 s", median < 0.2),
+        Row("front desk, warm render", f"median {median:.3f} s ({options.warm_samples} PDFs)", "< 0.2 s", median < 0.2),
         Row(
             f"front desk, {load}, {workers} workers",
             f"{every.throughput:.2f} PDF/s, median {every.median:.2f} s, "
