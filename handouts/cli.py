@@ -77,6 +77,18 @@ def project_option(command: F) -> F:
     )(command)
 
 
+def out_option(help_text: str) -> Callable[[F], F]:
+    """--out: the output folder (default output/), for commands that write or read one."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 def jobs_option(command: F) -> F:
     return click.option(
         "--jobs",
@@ -163,14 +175,7 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
     type=click.Choice(["letter", "a4"], case_sensitive=False),
     help="Paper size. Default: the clinic's page size (letter unless clinic.yaml says a4).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs, laid out as <lang>/<slug>.pdf.",
-)
+@out_option("Folder for the PDFs, laid out as <lang>/<slug>.pdf.")
 @click.option(
     "--large-print",
     is_flag=True,
@@ -386,14 +391,7 @@ class Progress:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--require-approved", is_flag=True, help="A handout still in draft is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A built output folder: page counts of unchanged PDFs come from it.",
-)
+@out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @jobs_option
 @project_option
 def check(
@@ -497,14 +495,7 @@ def approve(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a printable HTML page to this file.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A built output folder: page counts of unchanged PDFs come from it.",
-)
+@out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @project_option
 def review_report(as_json: bool, output_file: Path | None, out_dir: Path, project_dir: Path | None) -> None:
     """Review status, dates, reading level and pages of every handout.
