@@ -248,10 +248,7 @@ def build(
             page_size,
             large_print,
             fallback,
-            jobs,
-            force,
-            fail_fast,
-            booklet,
+            {"jobs": jobs, "force": force, "fail_fast": fail_fast, "booklet": booklet},
         )
     fail_on_warnings(strict)
 
@@ -295,12 +292,11 @@ def build_into_folder(
     page_size: str | None,
     large_print: bool,
     fallback: str | None,
-    jobs: int,
-    force: bool,
-    fail_fast: bool,
-    booklet: bool,
+    settings: dict[str, Any],
 ) -> None:
-    """`build SLUG... | --all`: bring the output folder up to date and say what was done."""
+    """`build SLUG... | --all`: bring the output folder up to date and say what was done.
+    `settings` holds the --jobs, --force, --fail-fast and --booklet choices."""
+    from handouts.batch import Update
     from handouts.usecases import build_folder
 
     progress = Progress("Building handouts")
@@ -313,12 +309,7 @@ def build_into_folder(
             page_size=page_size,
             large_print=large_print,
             fallback=fallback,
-            jobs=jobs,
-            force=force,
-            fail_fast=fail_fast,
-            booklet=booklet,
-            on_start=progress.start,
-            on_done=progress.done,
+            how=Update(**settings, on_start=progress.start, on_done=progress.done),
         )
     except KeyboardInterrupt:
         progress.close()
