@@ -23,7 +23,7 @@ lint: $(VENV)/.installed  # static checks: ruff (lint and format) and mypy on th
 	$(VENV)/bin/mypy handouts
 
 check-fast: $(VENV)/.installed
-	$(VENV)/bin/python -m pytest -m "not slow" -q
+	$(VENV)/bin/python -m pytest -m "not slow" -n auto -q
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/run.py
