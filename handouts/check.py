@@ -1,7 +1,7 @@
 """`handouts check`: reading level, plain words, structure, review status and print, per handout."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
@@ -14,14 +14,17 @@ from pydantic import RootModel
 from handouts.approvals import APPROVALS_FILE, ApprovalState
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
+from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
-from handouts.readability import measure, patient_text, sentences, visible_text
+from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
 from handouts.render import FONT_FILES, RenderRequest
+from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
+LONG_WORDS_PILE_UP = 5  # fewer unexplained long words than this in a section is never a warning
 MIN_CONTRAST = 4.5
 # Patterns per language; a language without one is not checked for that item.
 PASSIVE = {
@@ -35,6 +38,7 @@ SPEAKS_TO_READER = {
     "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
     "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
 }
+SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 NOT_WORDS = {"icon", "file", "section"}  # names of pictures and places, inside items and the diagram
@@ -70,6 +74,16 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Draft:
+    """A report whose text is checked; with the HTML to lay out when the page count is not known."""
+
+    report: Report
+    html: str | None = None
+    pages: int | None = None
+    needs_layout: bool = False
 
 
 class Checker:
@@ -131,6 +145,33 @@ class Checker:
         return findings
 
     def check(self, language: str, slug: str) -> Report:
+        return self.check_all([(language, slug)])[0]
+
+    def check_all(
+        self,
+        pairs: list[tuple[str, str]],
+        jobs: int = 1,
+        track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
+    ) -> list[Report]:
+        """One report per (language, slug): texts are checked here, then the handouts without a
+        page count from an unchanged build are laid out on `jobs` processes. `track` wraps the pairs
+        as their reports are finished, e.g. in a progress bar."""
+        drafts = [self._check_text(language, slug) for language, slug in pairs]
+        to_lay_out = [draft.html for draft in drafts if draft.html is not None and draft.needs_layout]
+        counts = self.maker.page_counts(to_lay_out, jobs)
+        for _, draft in zip(track(pairs), drafts, strict=True):
+            if draft.html is None:
+                continue
+            pages = next(counts) if draft.needs_layout else draft.pages
+            if isinstance(pages, str):
+                for line in pages.splitlines():
+                    draft.report.add("error", draft.report.file, line)
+                continue
+            self._print(draft.report, pages, draft.html, draft.report.file)
+        return [draft.report for draft in drafts]
+
+    def _check_text(self, language: str, slug: str) -> "Draft":
+        """Every finding but those about print, which need the page count."""
         path = self.project.find(f"content/{language}/{slug}.yaml")
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
@@ -138,15 +179,14 @@ class Checker:
             request = RenderRequest(slug, language, self.project.clinic.page_size)
             page = self.maker.renderer.page(request)
             handout, html, approval = page.handout, page.html, page.approval
-            pages = (self._pages_already_built(request) or self.maker.page_count(html)) if self.count_pages else None
         except ContentError as error:
             for problem in error.problems:
                 report.add("error", problem.where or shown, problem.message)
-            return report
+            return Draft(report)
         except HandoutsError as error:
             for line in str(error).splitlines():
                 report.add("error", shown, line)
-            return report
+            return Draft(report)
         assert path is not None, "a handout that loaded has a file"
         _, node = load_yaml(path, shown)
 
@@ -155,11 +195,15 @@ class Checker:
 
         self._readability(report, html, language)
         self._wording(report, handout, language, locate)
+        self._sections(report, handout, language, locate)
+        self._vocabulary(report, handout, language, locate)
         self._structure(report, handout, html, shown)
         self._pictures(report, handout, locate)
         self._governance(report, handout, approval, locate)
-        self._print(report, pages, html, shown)
-        return report
+        if not self.count_pages:
+            return Draft(report, html)
+        pages = self._pages_already_built(request)
+        return Draft(report, html, pages, needs_layout=pages is None)
 
     def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
@@ -215,6 +259,96 @@ class Checker:
             report.add(
                 "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
             )
+
+    def _sections(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+        """Each section on its own: the summary above the target, another section far past it, or
+        unexplained long words piling up."""
+        formula = FORMULAS.get(language)
+        if formula is None:
+            return
+        thresholds = self.project.clinic.reading
+        target = getattr(thresholds, formula.target_key)
+        far = formula.beyond(target, getattr(thresholds, formula.section_margin_key))
+        bolded = [term for _, text in text_fields(handout) for term in defined_terms(text)]
+        explained = words_of(bolded) | words_of(list(self._jargon(language).values()))
+        per_100 = thresholds.max_long_words_per_100
+        for section in sections(handout):
+            where, name = locate(section.location), dotted(section.location)
+            score = section_score(section, language)
+            assert score is not None, "a language with a formula scores every section"
+            if name == "summary" and formula.fails(score, target):
+                report.add("warning", where, f"{name}: {formula.describe(score, target, 'the target ')}")
+            elif name != "summary" and len(section.words) >= MIN_SCORED_WORDS and formula.fails(score, far):
+                report.add("warning", where, f"{name}: {formula.describe(score, far)}, far past the target {target:g}")
+            hard = long_words(section, language, explained)
+            density = 100 * len(hard) / len(section.words)
+            if len(hard) >= LONG_WORDS_PILE_UP and density > per_100:
+                examples = ", ".join(f'"{word}"' for word in list(dict.fromkeys(hard))[:3])
+                report.add(
+                    "warning",
+                    where,
+                    f"{name}: {len(hard)} long words in {len(section.words)} ({density:.0f} per 100, over "
+                    f"{per_100:g}), e.g. {examples}: use shorter words, or explain them in bold",
+                )
+
+    def _vocabulary(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+        """The glossary's wording: no avoided variant, and each term the English original explains in
+        bold is explained in bold here too."""
+        glossary = self._glossary(language)
+        if glossary is None:
+            return
+        fields = list(text_fields(handout))
+        for location, text in fields:
+            for variant, key, concept in avoided_in(plain_text(text), glossary):
+                report.add(
+                    "warning",
+                    locate(location),
+                    f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                )
+        if language == SOURCE_LANGUAGE:
+            return
+        try:
+            original = self.project.handout(SOURCE_LANGUAGE, report.slug)
+        except HandoutsError:
+            return
+        bold_here = {term for _, text in fields for term in defined_terms(text)}
+        for key, concept in glossary.root.items():
+            where_bold = next(
+                (location for location, text in text_fields(original) if in_bold(concept.en, defined_terms(text))),
+                None,
+            )
+            if where_bold is not None and not in_bold(concept.bold_term, bold_here):
+                report.add(
+                    "warning",
+                    locate(where_bold),
+                    f'{dotted(where_bold)}: the {SOURCE_LANGUAGE} handout explains "{concept.en}" in bold: '
+                    f'set "{concept.bold_term}" in bold where you explain it (glossary: {key})',
+                )
+
+    def shared_text_findings(self, language: str) -> list[Finding]:
+        """Avoided variants in the shared blocks every handout of the language prints; reported once."""
+        glossary = self._glossary(language)
+        findings: list[Finding] = []
+        if glossary is None:
+            return findings
+        for path, shown in self.project.layers(f"content/{language}/_blocks.yaml"):
+            data, node = load_yaml(path, shown)
+            for location, text in strings_in(data):
+                if location and location[-1] in NOT_WORDS:
+                    continue
+                for variant, key, concept in avoided_in(plain_text(text), glossary):
+                    findings.append(
+                        Finding(
+                            "warning",
+                            f"{shown}:{line_of(node, location)}",
+                            f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                        )
+                    )
+        return findings
+
+    def _glossary(self, language: str) -> Glossary | None:
+        layers = self.project.layers(f"content/{language}/_glossary.yaml")
+        return load_layered(Glossary, layers) if layers else None
 
     def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
         labels = self.project.labels(report.language)
@@ -330,3 +464,15 @@ def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
     yield from walk(data, ())
+
+
+def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every text in parsed YAML data, with its location."""
+    if isinstance(value, str):
+        yield location, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(item, (*location, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings_in(item, (*location, index))

@@ -77,6 +77,17 @@ def project_option(command: F) -> F:
     )(command)
 
 
+def jobs_option(command: F) -> F:
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="CPU count",
+        help="Render on this many processes.",
+    )(command)
+
+
 def visit_options(command: F) -> F:
     """--patient, --date, --arrive, --physician, --location, --note: the "Your appointment" box."""
     options = [
@@ -177,14 +188,7 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
     help="Write to this file instead ('-' for standard output); several handouts make one packet, each on a new sheet.",
 )
 @visit_options
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="CPU count",
-    help="Render on this many processes.",
-)
+@jobs_option
 @click.option("--force", is_flag=True, help="Render everything, even what has not changed since the last build.")
 @click.option("--fail-fast", is_flag=True, help="Stop at the first handout that fails.")
 @click.option(
@@ -390,6 +394,7 @@ class Progress:
     show_default=True,
     help="A built output folder: page counts of unchanged PDFs come from it.",
 )
+@jobs_option
 @project_option
 def check(
     slugs: tuple[str, ...],
@@ -398,6 +403,7 @@ def check(
     require_approved: bool,
     as_json: bool,
     out_dir: Path,
+    jobs: int,
     project_dir: Path | None,
 ) -> None:
     """Check reading level, plain words, structure, review status and print fit."""
@@ -415,6 +421,7 @@ def check(
         list(languages),
         require_approved=require_approved,
         out_dir=out_dir,
+        jobs=jobs,
         track=track,
     )
     if as_json:

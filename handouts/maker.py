@@ -5,7 +5,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,9 +149,7 @@ class Maker:
                 if done(self.write(target)):
                     break
             return outcomes
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(targets)), initializer=_start_worker, initargs=(self.project.root, os.getpid())
-        ) as pool:
+        with self._pool(jobs, len(targets)) as pool:
             futures = [pool.submit(_write_in_worker, target) for target in targets]
             try:
                 for future in as_completed(futures):
@@ -160,6 +158,25 @@ class Maker:
             finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
                 pool.shutdown(wait=True, cancel_futures=True)
         return outcomes
+
+    def page_counts(self, htmls: list[str], jobs: int = 1) -> Iterator[int | str]:
+        """The page count of each HTML (or the problem that stopped its layout), in order, laid out
+        on `jobs` processes of the same pool as `write_all`; each is yielded as soon as it and those
+        before it are ready."""
+        if jobs <= 1 or len(htmls) <= 1:
+            yield from (pages_or_problem(self, html) for html in htmls)
+            return
+        with self._pool(jobs, len(htmls)) as pool:
+            try:
+                yield from pool.map(_count_in_worker, htmls)
+            finally:  # on Ctrl-C or an early stop: drop what has not started
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
+        """Worker processes that each load this project, WeasyPrint and the fonts once."""
+        return ProcessPoolExecutor(
+            max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(self.project.root, os.getpid())
+        )
 
 
 _worker: Maker | None = None
@@ -184,6 +201,20 @@ def _exit_with_parent(parent: int) -> None:
 def _write_in_worker(target: Target) -> Outcome:
     assert _worker is not None, "the pool's initializer makes the worker's Maker"
     return _worker.write(target)
+
+
+def pages_or_problem(maker: Maker, html: str) -> int | str:
+    """The page count, or the message of a user-fixable problem (an exception would not survive
+    the way back from a worker process as it was raised)."""
+    try:
+        return maker.page_count(html)
+    except HandoutsError as error:
+        return str(error)
+
+
+def _count_in_worker(html: str) -> int | str:
+    assert _worker is not None, "the pool's initializer makes the worker's Maker"
+    return pages_or_problem(_worker, html)
 
 
 def plan_targets(

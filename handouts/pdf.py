@@ -1,11 +1,18 @@
-"""HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the import is slow)."""
+"""HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the import is slow).
 
-from functools import cache
+Every handout of a clinic carries the same stylesheet, so the `<style>` elements of the document's head
+are taken out of the HTML and parsed once per process (keyed by their text), then handed to WeasyPrint in the
+same order as `stylesheets`: a render parses only the styles it has not seen before.
+"""
+
+import re
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
@@ -39,12 +46,43 @@ def font_configuration() -> FontConfiguration:
     return FontConfiguration()
 
 
+@cache
+def counter_styles() -> CounterStyle:
+    """One per process, like the fonts: the stylesheets parsed once and every render share it."""
+    return CounterStyle()
+
+
+# A plain `<style>` element (no attributes); one with a `media` or `type` is left in the document. WeasyPrint
+# ranks `stylesheets` after the document's own styles, so the cascade is the same while all are plain.
+STYLE_ELEMENT = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+@lru_cache(maxsize=32)
+def stylesheet(css: str, base_url: str, asset_folders: tuple[Path, ...]) -> weasyprint.CSS:
+    """The text of one `<style>` element, parsed; its fonts join the process's font configuration."""
+    return weasyprint.CSS(
+        string=css,
+        base_url=base_url,
+        url_fetcher=AssetFetcher(list(asset_folders)),
+        font_config=font_configuration(),
+        counter_style=counter_styles(),
+    )
+
+
 def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyprint.document.Document":
     """Lay out the pages; relative URLs resolve against `base`, assets come only from `asset_folders`."""
-    fetcher = AssetFetcher(asset_folders)
+    base_url = base.as_uri() + "/"
     try:
-        return weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
-            font_config=font_configuration(), pdf_tags=True
+        # only the head's: a `<style>` inside an inline SVG belongs to that drawing
+        head, end_of_head, body = html.partition("</head>")
+        stylesheets = [stylesheet(css, base_url, tuple(asset_folders)) for css in STYLE_ELEMENT.findall(head)]
+        document = weasyprint.HTML(
+            string=STYLE_ELEMENT.sub("", head) + end_of_head + body,
+            base_url=base_url,
+            url_fetcher=AssetFetcher(asset_folders),
+        )
+        return document.render(
+            stylesheets=stylesheets, font_config=font_configuration(), counter_style=counter_styles(), pdf_tags=True
         )
     except FatalURLFetchingError as error:
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None

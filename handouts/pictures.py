@@ -11,7 +11,6 @@ import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from coloraide import Color
 from markupsafe import Markup
 
 from handouts.content import Diagram, Handout
@@ -121,6 +120,8 @@ def read_svg(path: Path, shown: str) -> ElementTree.Element:
 
 def tones(clinic: Clinic) -> dict[str, str]:
     """The diagram's three tones from the clinic's colours: light accent, a middle tint, the primary."""
+    from coloraide import Color  # colour maths loads slowly: only when a diagram is drawn
+
     primary = Color(clinic.colors.primary)
     middle = primary.mix("white", 0.55, space="srgb").to_string(hex=True)
     return {"tone-1": clinic.colors.accent, "tone-2": middle, "tone-3": clinic.colors.primary}

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from babel.units import format_unit
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from handouts.content import BlockItems, Blocks, Handout, Language, Strict, Text
@@ -63,6 +62,8 @@ class Policies(Strict):
 def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[str, str]:
     """Placeholder -> printed text in one language. `defaults` holds the language's wording of
     the `ask_us` medicine policies (from its labels)."""
+    from babel.units import format_unit
+
     from handouts.render import babel_locale
 
     policies: Policies = clinic.policies

@@ -34,6 +34,17 @@ class Reading(Strict):
     max_sentence_words: int = Field(25, ge=5)
     max_paragraph_sentences: int = Field(5, ge=1)
     max_passive: int = Field(2, ge=0, description="More passive phrases than this in one handout is a warning.")
+    section_grade_margin: float = Field(
+        3, ge=0, description="English: a section (summary aside) this many grades above target_grade is a warning."
+    )
+    section_fernandez_huerta_margin: float = Field(
+        10, ge=0, description="Spanish: a section this many points below target_fernandez_huerta is a warning."
+    )
+    max_long_words_per_100: float = Field(
+        20,
+        ge=0,
+        description="More unexplained long words (3+ syllables; Spanish 4+) per 100 words of a section is a warning.",
+    )
 
 
 class Clinic(Strict):

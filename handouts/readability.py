@@ -103,6 +103,11 @@ class Formula:
     higher_is_easier: bool
     limit_key: str
     target_key: str
+    section_margin_key: str  # how far past the target one section may be
+
+    def beyond(self, bound: float, margin: float) -> float:
+        """The bound moved `margin` towards harder text."""
+        return bound - margin if self.higher_is_easier else bound + margin
 
     def fails(self, score: float, bound: float) -> bool:
         return score < bound if self.higher_is_easier else score > bound
@@ -113,9 +118,21 @@ class Formula:
 
 
 FORMULAS = {
-    "en": Formula("Flesch-Kincaid grade", textstat.flesch_kincaid_grade, False, "max_grade", "target_grade"),
+    "en": Formula(
+        "Flesch-Kincaid grade",
+        textstat.flesch_kincaid_grade,
+        False,
+        "max_grade",
+        "target_grade",
+        "section_grade_margin",
+    ),
     "es": Formula(
-        "Fernández-Huerta", textstat.fernandez_huerta, True, "min_fernandez_huerta", "target_fernandez_huerta"
+        "Fernández-Huerta",
+        textstat.fernandez_huerta,
+        True,
+        "min_fernandez_huerta",
+        "target_fernandez_huerta",
+        "section_fernandez_huerta_margin",
     ),
 }
 

@@ -15,7 +15,6 @@ from handouts import __version__
 from handouts.approvals import ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Handout, Labels, with_blocks
 from handouts.errors import RenderError
-from handouts.markup import css_string, markdown_block, markdown_inline
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
@@ -111,6 +110,8 @@ class Renderer:
 
     @cached_property
     def environment(self) -> jinja2.Environment:
+        from handouts.markup import css_string, markdown_block, markdown_inline  # only a render needs Markdown
+
         folders = [str(root / "templates") for root in self.project.roots]
         loader = jinja2.ChoiceLoader(
             [

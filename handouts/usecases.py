@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING
 
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
-from handouts.maker import Maker, Outcome, plan_targets
 from handouts.project import Project
-from handouts.render import RenderRequest
-from handouts.visit import Visit
 
-if TYPE_CHECKING:  # checking loads textstat and colour maths: only `check` pays for them
+if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary
     from handouts.check import Finding, Report
+    from handouts.maker import Maker, Outcome
 
 STAFF_LANGUAGE = "en"  # the front desk reads titles in English where there is an English version
 
@@ -74,7 +72,7 @@ def list_handouts(project: Project, *, every_name: bool = False, keep_going: boo
 
 
 def make_packet(
-    maker: Maker,
+    maker: "Maker",
     slugs: list[str],
     language: str,
     *,
@@ -86,6 +84,9 @@ def make_packet(
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
     where a field is given. Nothing is written anywhere."""
+    from handouts.render import RenderRequest
+    from handouts.visit import Visit
+
     project = maker.project
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
@@ -113,12 +114,13 @@ def build_folder(
     fail_fast: bool = False,
     booklet: bool = False,
     on_start: Callable[[int], None] = lambda total: None,
-    on_done: Callable[[Outcome], None] = lambda outcome: None,
+    on_done: Callable[["Outcome"], None] = lambda outcome: None,
 ) -> "Summary":
     """Bring the output folder up to date: the named handouts (or every one, with `slugs=None`)
     in each language and print size the clinic makes. Named handouts are read before anything is
     written, so a mistyped or broken one writes nothing; in a full set a broken handout fails alone."""
     from handouts.batch import update_folder
+    from handouts.maker import plan_targets
 
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
@@ -144,7 +146,7 @@ def build_folder(
 
 @dataclass
 class CheckResults:
-    clinic: list["Finding"]  # about clinic.yaml, reported once
+    clinic: list["Finding"]  # about clinic.yaml and the shared blocks, reported once
     reports: list["Report"]  # one per handout and language
 
     @property
@@ -159,12 +161,14 @@ def check_handouts(
     *,
     require_approved: bool = False,
     out_dir: Path | None = None,
+    jobs: int = 1,
     track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
 ) -> CheckResults:
     """Check the named handouts (every one when none is named) in the languages given (else every
-    language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest.
-    `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
+    language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest, the
+    others from layouts on `jobs` processes. `track` wraps the list of (language, slug) pairs, e.g. in a progress bar."""
     from handouts.check import Checker
+    from handouts.maker import Maker
 
     catalog = project.catalog()
     chosen = slugs or list(catalog)
@@ -172,8 +176,12 @@ def check_handouts(
         (language, slug) for slug in chosen for language in (languages or catalog.get(slug) or project.clinic.languages)
     ]
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
-    clinic = checker.clinic_findings()
-    reports = [checker.check(language, slug) for language, slug in track(pairs)]
+    clinic = checker.clinic_findings() + [
+        finding
+        for language in dict.fromkeys(language for language, _ in pairs)
+        for finding in checker.shared_text_findings(language)
+    ]
+    reports = checker.check_all(pairs, jobs, track)
     return CheckResults(clinic, reports)
 
 
@@ -192,7 +200,7 @@ def approve_handouts(
     the languages given (else every language it exists in), as it prints today. Every handout is
     read before anything is written; the built-in library is refused."""
     from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
-    from handouts.render import Renderer
+    from handouts.render import Renderer, RenderRequest
 
     refuse_library(project.root, project.library)
     if not slugs:
@@ -247,7 +255,7 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
     from handouts.maker import Target
     from handouts.manifest import Fingerprints, Manifest
     from handouts.readability import measure, patient_text
-    from handouts.render import Renderer
+    from handouts.render import Renderer, RenderRequest
 
     renderer = Renderer(project)
     manifest, fingerprints = Manifest(out_dir), Fingerprints(project)

@@ -65,7 +65,16 @@ def test_too_hard_to_read(clinic_project):
     result, data = check(clinic_project)
     assert result.exit_code == 1
     grade = data["handouts"][0]["score"]
-    assert without_draft_note(findings(data)) == [("error", FILE, f"Flesch-Kincaid grade {grade:.1f} is above 7")]
+    assert without_draft_note(findings(data)) == [
+        ("error", FILE, f"Flesch-Kincaid grade {grade:.1f} is above 7"),
+        ("warning", f"{FILE}:3", "summary: Flesch-Kincaid grade 45.0 is above the target 6"),
+        (
+            "warning",
+            f"{FILE}:3",
+            'summary: 13 long words in 13 (100 per 100, over 20), e.g. "Comprehensive", "interdisciplinary", '
+            '"rehabilitation": use shorter words, or explain them in bold',
+        ),
+    ]
 
 
 def test_long_sentence(clinic_project):
@@ -74,7 +83,8 @@ def test_long_sentence(clinic_project):
     result, data = check(clinic_project)
     assert result.exit_code == 0
     assert without_draft_note(findings(data)) == [
-        ("warning", f"{FILE}:3", 'summary: sentence of 26 words: "You can call us at any time of ..."')
+        ("warning", f"{FILE}:3", 'summary: sentence of 26 words: "You can call us at any time of ..."'),
+        ("warning", f"{FILE}:3", "summary: Flesch-Kincaid grade 7.7 is above the target 6"),
     ]
     assert check(clinic_project, "--strict")[0].exit_code == 1
 
@@ -299,7 +309,17 @@ def test_spanish_reading_thresholds(clinic_project, thresholds, severity, messag
     result, data = check(clinic_project, "--lang", "es")
     score = data["handouts"][0]["score"]
     assert data["handouts"][0]["formula"] == "Fernández-Huerta"
-    assert without_draft_note(findings(data)) == [(severity, SPANISH_FILE, message.format(score=score))]
+    target = thresholds.get("target_fernandez_huerta", 75)
+    assert without_draft_note(findings(data)) == [
+        (severity, SPANISH_FILE, message.format(score=score)),
+        ("warning", f"{SPANISH_FILE}:3", f"summary: Fernández-Huerta -52.4 is below the target {target}"),
+        (
+            "warning",
+            f"{SPANISH_FILE}:3",
+            'summary: 11 long words in 17 (65 per 100, over 20), e.g. "administración", "interdisciplinaria", '
+            '"corticosteroides": use shorter words, or explain them in bold',
+        ),
+    ]
     assert result.exit_code == (1 if severity == "error" else 0)
 
 
@@ -350,3 +370,176 @@ def test_page_counts_of_unchanged_pdfs_come_from_the_built_folder(clinic_project
     result, data = check(clinic_project, "--out", str(out))  # changed since the build: laid out again
     assert len(layouts) == 1
     assert result.exit_code == 1 and data["handouts"][0]["pages"] > 2
+
+
+# Short, easy list items: they pull the whole handout's average down, as in a real handout.
+EASY_EXTRAS = [
+    {
+        "heading": "At home",
+        "text": "".join(
+            f"- You can {thing}.\n"
+            for thing in (
+                "rest in bed",
+                "eat and drink",
+                "walk a bit",
+                "take a warm bath",
+                "call us",
+                "go back to work",
+                "sit in a chair",
+                "sleep well",
+                "read a book",
+                "see a friend",
+                "cook a meal",
+                "go for a walk",
+            )
+        ),
+    }
+]
+HARD_SUMMARY = (
+    "Epidural corticosteroid administration constitutes a minimally invasive interventional methodology. "
+    "Fluoroscopic guidance facilitates precise medication deposition."
+)
+
+
+def test_hard_summary_that_an_easy_average_hides(clinic_project):
+    write_topic(clinic_project, summary=HARD_SUMMARY, extras=EASY_EXTRAS)
+    result, data = check(clinic_project, "--strict")
+    assert data["handouts"][0]["score"] <= 6  # the whole handout reads easily
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        ("warning", f"{FILE}:3", "summary: Flesch-Kincaid grade 30.6 is above the target 6"),
+        (
+            "warning",
+            f"{FILE}:3",
+            'summary: 12 long words in 15 (80 per 100, over 20), e.g. "Epidural", "corticosteroid", '
+            '"administration": use shorter words, or explain them in bold',
+        ),
+    ]
+
+
+LONG_WINDED = (
+    "Your doctor cleans the lower back, places a thin needle beside the swollen nerve, and watches its pathway "
+    "on a bedside screen. Then the doctor slowly pushes numbing fluid and a steroid into the narrow space, "
+    "which settles the angry nerve for weeks."
+)
+
+
+def test_section_far_above_the_target(clinic_project):
+    write_topic(clinic_project, what_it_is=LONG_WINDED, extras=EASY_EXTRAS)
+    result, data = check(clinic_project, "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        ("warning", f"{FILE}:17", "what_it_is: Flesch-Kincaid grade 9.8 is above 9, far past the target 6")
+    ]
+
+
+def test_how_far_past_the_target_a_section_may_go_comes_from_clinic_yaml(clinic_project):
+    write_topic(clinic_project, what_it_is=LONG_WINDED, extras=EASY_EXTRAS)
+    set_reading(clinic_project, section_grade_margin=4)
+    result, data = check(clinic_project, "--strict")
+    assert result.exit_code == 0 and without_draft_note(findings(data)) == []
+
+
+UNEXPLAINED = ["Your medicine is different.", "Your appetite is unusual.", "Your energy is terrible."]
+
+
+def test_long_words_that_pile_up(clinic_project):
+    write_topic(clinic_project, call_us=[*UNEXPLAINED, "Your memory is unclear.", "You have a fever or chills."])
+    result, data = check(clinic_project, "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        (
+            "warning",
+            f"{FILE}:4",
+            'call_us: 6 long words in 22 (27 per 100, over 20), e.g. "different", "appetite", "unusual": '
+            "use shorter words, or explain them in bold",
+        )
+    ]
+
+
+def test_long_words_explained_in_bold_or_by_the_jargon_list_do_not_pile_up(clinic_project):
+    # "medicine" explains "anesthetic" in the jargon list; "appetite" and "energy" are set in bold here
+    write_topic(
+        clinic_project,
+        summary="Your **appetite** is how much you want to eat. Your **energy** is how strong you feel.",
+        call_us=[*UNEXPLAINED, "Your memory is unclear.", "You have a fever or chills."],
+    )
+    result, data = check(clinic_project, "--strict")
+    assert result.exit_code == 0 and without_draft_note(findings(data)) == []
+
+
+GLOSSARY = """\
+side_effects:
+  en: side effects
+  use: efectos secundarios
+  avoid: [efectos malos]
+trigger_point:
+  en: trigger point
+  use: punto gatillo (nudo en el músculo)
+"""
+
+
+def write_glossary(project, text=GLOSSARY):
+    path = project / "content/es/_glossary.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def test_avoided_variant_names_the_preferred_term(clinic_project):
+    write_glossary(clinic_project)
+    write_spanish_topic(clinic_project, "Usted puede tener Efectos malos. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        ("warning", f"{SPANISH_FILE}:3", 'summary: "Efectos malos": say "efectos secundarios" (glossary: side_effects)')
+    ]
+
+
+def test_avoided_variant_only_as_whole_words(clinic_project):
+    write_glossary(clinic_project, GLOSSARY.replace("[efectos malos]", "[efecto]"))
+    write_spanish_topic(clinic_project, "Usted puede tener efectos leves. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 0 and without_draft_note(findings(data)) == []
+
+
+@pytest.mark.parametrize("spanish,warned", [("punto gatillo", True), ("**punto gatillo**", False)])
+def test_term_the_english_explains_in_bold_is_bold_in_spanish_too(clinic_project, spanish, warned):
+    write_glossary(clinic_project)
+    write_topic(clinic_project, summary="A **trigger point** is a knot in a muscle. It can hurt a lot.")
+    write_spanish_topic(clinic_project, f"Un {spanish} es un nudo en el músculo. Puede doler mucho.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    expected = (
+        "warning",
+        f"{SPANISH_FILE}:3",
+        'summary: the en handout explains "trigger point" in bold: set "punto gatillo" in bold where you '
+        "explain it (glossary: trigger_point)",
+    )
+    assert without_draft_note(findings(data)) == ([expected] if warned else [])
+    assert result.exit_code == (1 if warned else 0)
+
+
+@pytest.mark.slow
+def test_layouts_on_two_processes_give_the_same_report_as_on_one(tmp_path):
+    slugs = ["epidural-steroid-injection", "pain-diary", "facet-joint-injection"]
+    empty = tmp_path / "nothing-built"  # no manifest: every handout is laid out
+    reports = [invoke("check", *slugs, "--json", "--out", empty, "--jobs", jobs).output for jobs in ("1", "2")]
+    data = json.loads(reports[0])
+    assert len(data["handouts"]) == 6 and all(report["pages"] in (1, 2) for report in data["handouts"])
+    assert reports[1] == reports[0]
+
+
+def test_avoided_variant_in_the_shared_blocks_is_reported_once(clinic_project):
+    write_glossary(clinic_project)
+    (clinic_project / "content/es/_blocks.yaml").write_text(
+        "sedation:\n  before:\n    - Puede tener efectos malos por la medicina para relajarse.\n", encoding="utf-8"
+    )
+    write_spanish_topic(clinic_project, "Usted puede llamarnos a cualquier hora. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        (
+            "warning",
+            "content/es/_blocks.yaml:3",
+            'sedation.before[1]: "efectos malos": say "efectos secundarios" (glossary: side_effects)',
+        )
+    ]

@@ -498,7 +498,7 @@ def test_only_https_mailto_and_tel_links_load(clinic_project, command, link):
     assert result.exit_code == 1
     shown = repr(link.strip("<>").replace(" ", "%20"))
     problem = (
-        f"content/en/linked.yaml:{line}: call_us[1]: link {shown} is not allowed: "
+        f"content/en/linked.yaml:{line}: call_us[1].text: link {shown} is not allowed: "
         "links must start with https://, mailto: or tel:"
     )
     assert [line for line in result.output.splitlines() if "linked.yaml" in line] == (

@@ -8,9 +8,9 @@ import yaml
 from click.testing import CliRunner
 from pypdf.generic import ContentStream
 
-from handouts.maker import Maker
 from handouts.cli import cli
 from handouts.errors import ContentError
+from handouts.maker import Maker
 from handouts.pdf import render_document
 from handouts.pictures import read_svg
 from handouts.project import open_project
@@ -57,7 +57,7 @@ def fill_colours(pdf: bytes) -> set[str]:
         for operands, operator in ContentStream(stream, pdf_reader_).operations:
             if operator in (b"rg", b"RG") and len(operands) == 3:
                 colours.add("#" + "".join(f"{round(float(value) * 255):02x}" for value in operands))
-        for name, xobject in (resources or {}).get("/XObject", {}).items():
+        for xobject in (resources or {}).get("/XObject", {}).values():
             xobject = xobject.get_object()
             if id(xobject) not in seen and xobject.get("/Subtype") == "/Form":
                 seen.add(id(xobject))
