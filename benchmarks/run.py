@@ -1,267 +1,320 @@
 """Speed of handouts, as ratios against baselines measured in the same run (machines are noisy).
 
-    make bench            # or: .venv/bin/python benchmarks/run.py [--jobs N]
+    make bench            # or: .venv/bin/python benchmarks/run.py [--quick] [--handouts N] [--markdown]
 
-Prints: the full-set build against a sequential loop in one process and against one `weasyprint`
-command per file; a no-op rebuild; one cold build from a new process; peak memory and PDF size
-per page; `handouts check` against a full build; and the front desk: warm render time, 10 tabs x 20
-PDFs on one worker per core against the same on one worker (throughput ratio, median, p95), and
-the RSS of the server with its workers over 1,000 renders.
+Measures the checkout this file lives in (it goes first on PYTHONPATH) and prints one table: each
+figure, its target, and whether the target holds. Sections: the whole set (`build --all --force`:
+CPU, ms per page, the floor and the ratio to it); one `weasyprint` process per file against our
+build; `check` before and after a build against a one-process build; no-op build, `list` and a cold
+single build; the front desk (warm render, 10 tabs x 20 PDFs against a 1-worker pool, memory over
+1,000 renders); a kept-open Chromium printing the same HTML; byte-identical PDFs, page counts and
+size per page. `--quick` runs every section on 2 handouts with small samples (about a minute).
 """
 
 import argparse
-import contextlib
-import http.cookiejar
 import json
 import os
-import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-import psutil
+from front_desk import FrontDesk
+from peers import chromium_ms, weasyprint_loop
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-HANDOUTS = [str(BIN / "handouts")]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+HANDOUTS = [str(BIN / "handouts")] if (BIN / "handouts").exists() else [sys.executable, "-m", "handouts"]
 SLUG = "epidural-steroid-injection"
+QUICK_SLUGS = [SLUG, "pain-diary"]
+MANIFEST = ".handouts-manifest.json"
 
 
-def timed(command: list[str], **options) -> float:
+@dataclass(frozen=True)
+class Row:
+    measure: str
+    figure: str
+    target: str = ""
+    holds: bool | None = None  # None: no target
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.holds is None else "holds" if self.holds else "misses"
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float  # user + system seconds of the process and every child it waited for
+    stdout: str
+
+
+def run(command: list[str], cwd: Path = REPO, ok: tuple[int, ...] = (0,)) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **options)
-    return time.perf_counter() - start
+    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in ok:
+        sys.exit(f"{' '.join(command)} exited {result.returncode}:\n{result.stderr}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(wall, cpu, result.stdout)
 
 
-def weasyprint_loop(out: Path) -> tuple[float, int]:
-    """The naive way: one `weasyprint` process per file, on the same HTML the tool renders."""
-    from handouts.maker import plan_targets
-    from handouts.project import open_project
-    from handouts.render import Renderer
+def median_wall(command: list[str], times: int, cwd: Path = REPO) -> float:
+    return statistics.median(run(command, cwd).wall for _ in range(times))
 
-    project = open_project(REPO)
-    renderer = Renderer(project)
-    targets = plan_targets(project, None, project.clinic.languages, project.clinic.page_size,
-                   project.clinic.print_sizes, out)
-    pages = []
-    for number, target in enumerate(targets):
-        page = out / f"{number}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(renderer.html(target.request), encoding="utf-8")
-        pages.append(page)
-    start = time.perf_counter()
-    for page in pages:
-        subprocess.run([str(BIN / "weasyprint"), str(page), str(page.with_suffix(".pdf"))], check=True,
-                       stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start, len(pages)
+
+def outputs(out: Path) -> dict[str, dict]:
+    return json.loads((out / MANIFEST).read_text())["outputs"]
 
 
 def standard_print_clinic(folder: Path) -> Path:
-    """The example clinic, standard print only: what `handouts check` measures."""
+    """The example clinic, standard print only: what `handouts check` lays out."""
     (folder / "assets").mkdir(parents=True)
     shutil.copy(REPO / "assets/logo.svg", folder / "assets/logo.svg")
     clinic = (REPO / "clinic.yaml").read_text(encoding="utf-8")
-    (folder / "clinic.yaml").write_text(clinic.replace("print_sizes: [standard, large]", "print_sizes: [standard]"),
-                                        encoding="utf-8")
+    standard = clinic.replace("print_sizes: [standard, large]", "print_sizes: [standard]")
+    (folder / "clinic.yaml").write_text(standard, encoding="utf-8")
     return folder
 
 
-def no_op_imports_weasyprint(out: Path) -> bool:
-    probe = ("import sys; from handouts.cli import cli\n"
-             f"sys.argv = ['handouts', 'build', '--all', '--out', {str(out)!r}]\n"
-             "try:\n    cli()\nexcept SystemExit:\n    print('weasyprint' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO)
-    return result.stdout.strip() == "True"
+def no_op_imports_weasyprint(selection: list[str], out: Path) -> bool:
+    probe = (
+        "import sys; from handouts.cli import cli\n"
+        f"sys.argv = ['handouts', 'build', *{selection!r}, '--out', {str(out)!r}]\n"
+        "try:\n    cli()\nexcept SystemExit:\n    print('weasyprint' in sys.modules)"
+    )
+    return run([sys.executable, "-c", probe]).stdout.strip().endswith("True")
 
 
-def pdf_size_per_page(out: Path) -> float:
-    outputs = json.loads((out / ".handouts-manifest.json").read_text())["outputs"]
-    sizes = [(out / name).stat().st_size for name in outputs]
-    pages = [entry["pages"] for entry in outputs.values()]
-    return sum(sizes) / sum(pages)
-
-
-@contextlib.contextmanager
-def running_server(*args: str):
-    """`handouts serve` on a free port; yields its URL and process."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([*HANDOUTS, "serve", "--port", str(port), *args], cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/login", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url, server
-    finally:
-        server.terminate()
-        server.wait()
-
-
-class Tab:
-    """A front-desk browser tab: session cookie and CSRF token, the visit form of one patient."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        page = self.opener.open(url + "/", timeout=60).read().decode()
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        self.form = urllib.parse.urlencode({"slug": SLUG, "language": "en", "patient": "Bench Mark",
-                                            "date": "2026-12-03", "arrive": "08:30", "csrf_token": token}).encode()
-
-    def print_pdf(self) -> tuple[float, int]:
-        """Seconds until the PDF arrived, and how many busy answers came first (retried at once)."""
-        start, busy = time.perf_counter(), 0
-        while True:
-            try:
-                with self.opener.open(self.url + "/pdf", data=self.form, timeout=120) as response:
-                    response.read()
-                return time.perf_counter() - start, busy
-            except urllib.error.HTTPError as error:
-                if error.code != 503:
-                    raise
-                busy += 1
-                time.sleep(0.05)
-
-
-def server_median(samples: int = 20) -> float:
-    with running_server("--workers", "1") as (url, _):
-        tab = Tab(url)
-        tab.print_pdf()  # the first one waits for the worker to warm up
-        return statistics.median(tab.print_pdf()[0] for _ in range(samples))
-
-
-def front_desk_load(workers: int, clients: int, each: int) -> dict:
-    """`clients` tabs at once, each printing `each` PDFs one after another."""
-    with running_server("--workers", str(workers)) as (url, _):
-        tabs = [Tab(url) for _ in range(clients)]
-        tabs[0].print_pdf()  # warm
-        start = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            results = list(pool.map(lambda tab: [tab.print_pdf() for _ in range(each)], tabs))
-        wall = time.perf_counter() - start
-    times = sorted(seconds for result in results for seconds, _ in result)
-    return {"throughput": len(times) / wall, "median": statistics.median(times),
-            "p95": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
-            "busy": sum(busy for result in results for _, busy in result)}
-
-
-def tree_rss(process: psutil.Process) -> float:
-    """MB resident in the server and its workers together."""
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:  # a worker being replaced
-            continue
-    return total / 2**20
-
-
-def front_desk_memory(renders: int) -> list[tuple[int, float]]:
-    """RSS of the whole server after each tenth of `renders` personalised PDFs (4 tabs at once)."""
-    samples = []
-    with running_server() as (url, server):
-        process = psutil.Process(server.pid)
-        tabs = [Tab(url) for _ in range(4)]
-        tabs[0].print_pdf()
-        done = 0
-        with ThreadPoolExecutor(max_workers=len(tabs)) as pool:
-            while done < renders:
-                step = max(len(tabs), renders // 10)
-                list(pool.map(lambda number: tabs[number % len(tabs)].print_pdf(), range(step)))
-                done += step
-                samples.append((done, tree_rss(process)))
-    return samples
-
-
-def front_desk_rows(clients: int, each: int, renders: int) -> list[tuple[str, str, str]]:
-    one = front_desk_load(1, clients, each)
-    every = front_desk_load(os.cpu_count() or 1, clients, each)
-    memory = front_desk_memory(renders)
-    median = server_median()
-    first, last = memory[0][1], memory[-1][1]
-    return [
-        ("front desk, warm render", f"median {median:.2f} s", "2-page handout with a visit, one client; target < 0.2 s"),
-        (f"front desk, {clients} clients x {each}", f"{every['throughput']:.2f} PDF/s",
-         f"median {every['median']:.2f} s, p95 {every['p95']:.2f} s, {every['busy']} busy answers retried"),
-        ("  same, 1 worker", f"{one['throughput']:.2f} PDF/s",
-         f"median {one['median']:.2f} s, p95 {one['p95']:.2f} s, {one['busy']} busy answers retried"),
-        ("  ratio", f"{every['throughput'] / one['throughput']:.2f}x the throughput",
-         f"target >= 1.8x on 2 cores ({os.cpu_count()} workers against 1)"),
-        (f"front desk memory, {renders} renders", f"{first:.0f} MB -> {last:.0f} MB",
-         "server and workers together, after each tenth: " + " ".join(f"{mb:.0f}" for _, mb in memory)),
+def set_rows(options, slugs: list[str], selection: list[str], work: Path) -> list[Row]:
+    """The whole set: CPU, ms per page, the floor; byte-identical builds, pages, size; no-op and cold."""
+    build = [*HANDOUTS, "build", *selection, "--force"]
+    parallel_out, sequential_out = work / "parallel", work / "sequential"
+    parallel = run([*build, "--jobs", str(options.jobs), "--out", str(parallel_out)])
+    sequential = run([*build, "--jobs", "1", "--out", str(sequential_out)])
+    built = outputs(parallel_out)
+    pages = sum(entry["pages"] for entry in built.values())
+    identical = all((parallel_out / name).read_bytes() == (sequential_out / name).read_bytes() for name in built)
+    standard_pages = max(entry["pages"] for name, entry in built.items() if "/large-print/" not in name)
+    size = sum((parallel_out / name).stat().st_size for name in built) / pages / 1024
+    warm = json.loads(
+        run(
+            [
+                sys.executable,
+                str(REPO / "benchmarks/warm.py"),
+                "--slugs",
+                ",".join(slugs),
+                "--html-dir",
+                str(work / "html"),
+                "--sample",
+                str(options.chromium_files),
+            ]
+        ).stdout
+    )
+    floor_ratio = warm["ms_per_page"] / warm["floor_ms_per_page"]
+    cpu_per_page = sequential.cpu * 1000 / pages
+    no_op = median_wall([*HANDOUTS, "build", *selection, "--out", str(parallel_out)], options.repeats)
+    imported = no_op_imports_weasyprint(selection, parallel_out)
+    listing = median_wall([*HANDOUTS, "list"], options.repeats)
+    cold = median_wall([*HANDOUTS, "build", SLUG, "-o", str(work / "one.pdf")], options.repeats)
+    rows = [
+        Row(
+            "whole set, build --force",
+            f"{len(built)} PDFs, {pages} pages: {parallel.wall:.1f} s on {options.jobs} "
+            f"processes, {sequential.wall:.1f} s on 1",
+        ),
+        Row(
+            "  CPU, one-process build",
+            f"{sequential.cpu:.1f} s = {cpu_per_page:.0f} ms per page",
+            "<= 55 ms a page",
+            cpu_per_page <= 55,
+        ),
+        Row("  CPU, build on the pool", f"{parallel.cpu:.1f} s = {parallel.cpu * 1000 / pages:.0f} ms per page"),
+        Row("  warm render, one process", f"{warm['ms_per_page']:.1f} ms CPU per page"),
+        Row("  floor, one-line page x pages", f"{warm['floor_ms_per_page']:.1f} ms CPU per page"),
+        Row("  ratio to the floor", f"{floor_ratio:.1f}x", "<= 6x", floor_ratio <= 6),
+        Row("byte-identical PDFs, 2 builds", "yes" if identical else "NO", "identical", identical),
+        Row(
+            "page counts",
+            f"{pages} pages; longest standard print: {standard_pages}",
+            "<= 2 standard",
+            standard_pages <= 2,
+        ),
+        Row("PDF size", f"{size:.1f} KB per page", "< 40 KB", size < 40),
+        Row(
+            "no-op build",
+            f"{no_op:.2f} s, WeasyPrint {'imported' if imported else 'not imported'}",
+            "< 0.25 s",
+            no_op < 0.25,
+        ),
+        Row("handouts list", f"{listing:.2f} s", "< 0.25 s", listing < 0.25),
+        Row("one cold single build", f"{cold:.2f} s", "< 1.2 s", cold < 1.2),
     ]
+    return rows + peer_rows(options, slugs, work, warm, parallel.wall)
+
+
+def peer_rows(options, slugs: list[str], work: Path, warm: dict, build_wall: float) -> list[Row]:
+    """One `weasyprint` process per file against our build; a kept-open Chromium against our warm render."""
+    html = work / "html"
+    sampled = slugs[: options.weasyprint_handouts] if options.weasyprint_handouts else slugs
+    files = sorted(path for path in html.glob("*.html") if path.name.split(".")[0] in sampled)
+    naive = weasyprint_loop(BIN / "weasyprint", files)
+    ours = build_wall
+    if sampled != slugs:
+        sample_out = work / "sample"
+        ours = run(
+            [*HANDOUTS, "build", *sampled, "--force", "--jobs", str(options.jobs), "--out", str(sample_out)]
+        ).wall
+    which = "every file" if sampled == slugs else f"a fixed sample of {len(sampled)} handout(s)"
+    rows = [
+        Row(
+            f"weasyprint per file ({which})",
+            f"{len(files)} files: {naive:.1f} s against our {ours:.1f} s "
+            f"({options.jobs} processes): {naive / ours:.1f}x",
+            ">= 10x",
+            naive / ours >= 10,
+        ),
+    ]
+    chromium = chromium_ms([html / name for name in warm["sample_ms"]])
+    if isinstance(chromium, str):
+        return [*rows, Row("kept-open Chromium, same HTML", f"not measured: {chromium}")]
+    theirs, mine = sum(chromium.values()), sum(warm["sample_ms"].values())
+    return [
+        *rows,
+        Row(
+            f"kept-open Chromium, {len(chromium)} files",
+            f"{theirs / len(chromium):.0f} ms a file against our warm "
+            f"{mine / len(chromium):.0f} ms: {theirs / mine:.2f}x our time",
+            "(peer; the issue saw 1.4x)",
+        ),
+    ]
+
+
+def check_rows(options, selection: list[str], work: Path) -> list[Row]:
+    """`check` with nothing built, and after a build, against a one-process build of the same PDFs."""
+    clinic = standard_print_clinic(work / "clinic")
+    check = [*HANDOUTS, "check", *[slug for slug in selection if slug != "--all"], "--jobs", str(options.jobs)]
+    cold = run(check, clinic, ok=(0, 1)).wall  # 1: the library's drafts may carry reading-level errors
+    build = run([*HANDOUTS, "build", *selection, "--force", "--jobs", "1"], clinic).wall
+    after = run(check, clinic, ok=(0, 1)).wall
+    return [
+        Row(
+            "check, nothing built",
+            f"{cold:.1f} s = {cold / build:.2f} of a one-process build ({build:.1f} s)",
+            "<= 0.5",
+            cold / build <= 0.5,
+        ),
+        Row("check, after a build", f"{after:.1f} s = {after / build:.2f} of that build"),
+    ]
+
+
+def front_desk_rows(options) -> list[Row]:
+    desk = FrontDesk(HANDOUTS, REPO, ENV)
+    median = desk.warm_median(options.warm_samples)
+    workers = os.cpu_count() or 1
+    every = desk.load(workers, options.clients, options.requests)
+    one = desk.load(1, options.clients, options.requests)
+    memory = desk.memory(options.renders)
+    ratio = every.throughput / one.throughput
+    start, peak, end = memory[0], max(memory), memory[-1]
+    load = f"{options.clients} tabs x {options.requests}"
+    return [
+        Row("front desk, warm render", f"median {median:.3f} s ({options.warm_samples} PDFs)", "< 0.2 s", median < 0.2),
+        Row(
+            f"front desk, {load}, {workers} workers",
+            f"{every.throughput:.2f} PDF/s, median {every.median:.2f} s, "
+            f"p95 {every.p95:.2f} s, {every.retries} retries",
+        ),
+        Row(
+            f"front desk, {load}, 1 worker",
+            f"{one.throughput:.2f} PDF/s, median {one.median:.2f} s, p95 {one.p95:.2f} s, {one.retries} retries",
+        ),
+        Row("  throughput ratio", f"{ratio:.2f}x", ">= 1.8x", ratio >= 1.8),
+        Row(
+            f"server RSS over {options.renders} renders",
+            f"start {start:.0f} MB, peak {peak:.0f} MB, end {end:.0f} MB",
+            "flat: end <= start + 10%",
+            end <= start * 1.1,
+        ),
+    ]
+
+
+def print_table(rows: list[Row]) -> None:
+    print(
+        f"handouts benchmark, {date.today()}: {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}"
+    )
+    for row in rows:
+        print(f"{row.measure:<46}{row.figure:<82}{row.target:<28}{row.verdict}")
+
+
+def print_markdown(rows: list[Row]) -> None:
+    print("\n| measure | figure | target | |\n| --- | --- | --- | --- |")
+    for row in rows:
+        print(f"| {row.measure.strip()} | {row.figure} | {row.target} | {row.verdict} |")
+
+
+def options_from(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="2 handouts, small samples: about a minute")
+    parser.add_argument("--handouts", type=int, help="only the first N handouts (default: all; --quick: 2)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--weasyprint-handouts", type=int, help="time `weasyprint` on the first N handouts only")
+    parser.add_argument("--chromium-files", type=int, help="files printed by Chromium (default 8; --quick: 2)")
+    parser.add_argument("--clients", type=int, help="front desk: tabs printing at once (default 10; --quick: 4)")
+    parser.add_argument("--requests", type=int, help="front desk: PDFs each tab prints (default 20; --quick: 3)")
+    parser.add_argument("--renders", type=int, help="front desk: PDFs for the memory measure (default 1000)")
+    parser.add_argument("--front-desk-only", action="store_true", help="only the front-desk measures")
+    parser.add_argument("--markdown", action="store_true", help="also print the table in Markdown")
+    options = parser.parse_args(argv)
+    quick = options.quick
+    defaults = {
+        "chromium_files": 2 if quick else 8,
+        "clients": 4 if quick else 10,
+        "requests": 3 if quick else 20,
+        "renders": 30 if quick else 1000,
+        "weasyprint_handouts": 1 if quick else None,
+    }
+    for name, value in defaults.items():
+        if getattr(options, name) is None:
+            setattr(options, name, value)
+    options.warm_samples = 5 if quick else 20
+    options.repeats = 1 if quick else 3
+    return options
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--clients", type=int, default=10, help="front desk: tabs printing at once")
-    parser.add_argument("--requests", type=int, default=20, help="front desk: PDFs each tab prints")
-    parser.add_argument("--renders", type=int, default=1000, help="front desk: PDFs for the memory measure")
-    parser.add_argument("--front-desk-only", action="store_true", help="only the front-desk measures")
-    options = parser.parse_args()
-    jobs = options.jobs
-    front_desk = front_desk_rows(options.clients, options.requests, options.renders)
+    options = options_from()
     if options.front_desk_only:
-        print_rows(front_desk)
-        return
-    work = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
-    try:
-        parallel_out, sequential_out = work / "parallel", work / "sequential"
-        build = [*HANDOUTS, "build", "--all", "--force"]
-        parallel = timed([*build, "--jobs", str(jobs), "--out", str(parallel_out)], cwd=REPO)
-        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        count = len(json.loads((parallel_out / ".handouts-manifest.json").read_text())["outputs"])
-        sequential = timed([*build, "--jobs", "1", "--out", str(sequential_out)], cwd=REPO)
-        naive, naive_count = weasyprint_loop(work / "naive")
-        no_op = timed([*HANDOUTS, "build", "--all", "--out", str(parallel_out)], cwd=REPO)
-        imported = no_op_imports_weasyprint(parallel_out)
-        cold = timed([*HANDOUTS, "build", SLUG, "-o", str(work / "one.pdf")], cwd=REPO)
-        standard_clinic = standard_print_clinic(work / "clinic")
-        check_cold = timed([*HANDOUTS, "check"], cwd=standard_clinic)  # nothing built yet: lays out every page
-        standard = timed([*build, "--jobs", "1"], cwd=standard_clinic)
-        check_built = timed([*HANDOUTS, "check"], cwd=standard_clinic)  # page counts from output/
-        per_page = pdf_size_per_page(parallel_out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-    assert naive_count == count, (naive_count, count)
-    rows = [
-        ("full set", f"{count} PDFs in {parallel:.1f} s on {jobs} processes", ""),
-        ("  vs one process", f"{sequential:.1f} s", f"{sequential / parallel:.2f}x faster (target >= 1.8x on 2 cores)"),
-        ("  vs weasyprint per file", f"{naive:.1f} s", f"{naive / parallel:.1f}x faster (target >= 10x)"),
-        ("no-op rebuild", f"{no_op:.2f} s", f"target < 0.5 s; WeasyPrint imported: {'yes' if imported else 'no'}"),
-        ("one cold build, new process", f"{cold:.2f} s", "target < 1.5 s"),
-        ("peak memory of a build process", f"{peak_kb / 1024:.0f} MB", ""),
-        ("PDF size", f"{per_page / 1024:.1f} KB per page", "target < 40 KB"),
-        ("handouts check, nothing built", f"{check_cold:.1f} s",
-         f"{check_cold / standard:.2f} of a one-process build of the same PDFs ({standard:.1f} s)"),
-        ("handouts check, after a build", f"{check_built:.1f} s", f"{check_built / standard:.2f} of that build"),
-        *front_desk,
-    ]
-    print_rows(rows)
-
-
-def print_rows(rows: list[tuple[str, str, str]]) -> None:
-    print(f"handouts benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    for name, figure, note in rows:
-        print(f"{name:<32}{figure:<34}{note}")
+        rows = front_desk_rows(options)
+    else:
+        listed = json.loads(run([*HANDOUTS, "list", "--json"]).stdout)
+        slugs = [entry["slug"] for entry in listed]
+        count = options.handouts or (2 if options.quick else None)
+        if count:
+            slugs = [slug for slug in QUICK_SLUGS if slug in slugs][:count] if count <= 2 else slugs[:count]
+        selection = slugs if count else ["--all"]
+        work = Path(tempfile.mkdtemp(prefix="handouts-bench-"))
+        try:
+            rows = [
+                *set_rows(options, slugs, selection, work),
+                *check_rows(options, selection, work),
+                *front_desk_rows(options),
+            ]
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print_table(rows)
+    if options.markdown:
+        print_markdown(rows)
 
 
 if __name__ == "__main__":

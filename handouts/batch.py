@@ -14,6 +14,18 @@ from handouts.pdfjoin import Part
 from handouts.project import CLINIC_FILE, Project
 
 
+@dataclass(frozen=True)
+class Update:
+    """How to bring a folder up to date: processes, what to re-render, when to stop, what to report."""
+
+    jobs: int = 1
+    force: bool = False  # render even what has not changed
+    fail_fast: bool = False
+    booklet: bool = False
+    on_start: Callable[[int], None] = lambda total: None
+    on_done: Callable[[Outcome], None] = lambda outcome: None
+
+
 @dataclass
 class Summary:
     planned: int
@@ -38,22 +50,16 @@ def update_folder(
     project: Project,
     targets: list[Target],
     out_dir: Path,
-    *,
-    jobs: int = 1,
-    force: bool = False,
-    fail_fast: bool = False,
-    booklet: bool = False,
-    on_start: Callable[[int], None] = lambda total: None,
-    on_done: Callable[[Outcome], None] = lambda outcome: None,
+    how: Update = Update(),
 ) -> Summary:
-    """Render the targets whose inputs changed since the last run (all with `force`), record
+    """Render the targets whose inputs changed since the last run (all with `how.force`), record
     each in the manifest as it lands, remove outputs whose content file is gone, then make the
-    booklets (with `booklet`) and the index page."""
+    booklets (with `how.booklet`) and the index page."""
     manifest = Manifest(out_dir)
     fingerprints = Fingerprints(project)
     prints = {target: fingerprints.of(target) for target in targets}
-    todo = [target for target in targets if force or not manifest.is_current(target.path, prints[target])]
-    booklets = booklet_paths(targets, out_dir) if booklet else {}
+    todo = [target for target in targets if how.force or not manifest.is_current(target.path, prints[target])]
+    booklets = booklet_paths(targets, out_dir) if how.booklet else {}
     summary = Summary(
         len(targets),
         up_to_date=len(targets) - len(todo),
@@ -75,14 +81,14 @@ def update_folder(
                     outcome.pages,
                 ),
             )
-        on_done(outcome)
+        how.on_done(outcome)
 
-    on_start(len(todo))
+    how.on_start(len(todo))
     maker = Maker(project)
-    summary.outcomes = maker.write_all(todo, record, jobs=jobs, fail_fast=fail_fast)
+    summary.outcomes = maker.write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
     for language, path in booklets.items():
         parts = [target for target in targets if not target.request.large_print and target.language == language]
-        update_booklet(maker, manifest, fingerprints, summary, language, path, parts, force)
+        update_booklet(maker, manifest, fingerprints, summary, language, path, parts, how.force)
     write_index(out_dir, manifest, maker.renderer)
     return summary
 

@@ -77,6 +77,18 @@ def project_option(command: F) -> F:
     )(command)
 
 
+def out_option(help_text: str) -> Callable[[F], F]:
+    """--out: the output folder (default output/), for commands that write or read one."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 def jobs_option(command: F) -> F:
     return click.option(
         "--jobs",
@@ -163,14 +175,7 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
     type=click.Choice(["letter", "a4"], case_sensitive=False),
     help="Paper size. Default: the clinic's page size (letter unless clinic.yaml says a4).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder for the PDFs, laid out as <lang>/<slug>.pdf.",
-)
+@out_option("Folder for the PDFs, laid out as <lang>/<slug>.pdf.")
 @click.option(
     "--large-print",
     is_flag=True,
@@ -243,10 +248,7 @@ def build(
             page_size,
             large_print,
             fallback,
-            jobs,
-            force,
-            fail_fast,
-            booklet,
+            {"jobs": jobs, "force": force, "fail_fast": fail_fast, "booklet": booklet},
         )
     fail_on_warnings(strict)
 
@@ -290,12 +292,11 @@ def build_into_folder(
     page_size: str | None,
     large_print: bool,
     fallback: str | None,
-    jobs: int,
-    force: bool,
-    fail_fast: bool,
-    booklet: bool,
+    settings: dict[str, Any],
 ) -> None:
-    """`build SLUG... | --all`: bring the output folder up to date and say what was done."""
+    """`build SLUG... | --all`: bring the output folder up to date and say what was done.
+    `settings` holds the --jobs, --force, --fail-fast and --booklet choices."""
+    from handouts.batch import Update
     from handouts.usecases import build_folder
 
     progress = Progress("Building handouts")
@@ -308,12 +309,7 @@ def build_into_folder(
             page_size=page_size,
             large_print=large_print,
             fallback=fallback,
-            jobs=jobs,
-            force=force,
-            fail_fast=fail_fast,
-            booklet=booklet,
-            on_start=progress.start,
-            on_done=progress.done,
+            how=Update(**settings, on_start=progress.start, on_done=progress.done),
         )
     except KeyboardInterrupt:
         progress.close()
@@ -386,14 +382,7 @@ class Progress:
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--require-approved", is_flag=True, help="A handout still in draft is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A built output folder: page counts of unchanged PDFs come from it.",
-)
+@out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @jobs_option
 @project_option
 def check(
@@ -497,14 +486,7 @@ def approve(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a printable HTML page to this file.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A built output folder: page counts of unchanged PDFs come from it.",
-)
+@out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @project_option
 def review_report(as_json: bool, output_file: Path | None, out_dir: Path, project_dir: Path | None) -> None:
     """Review status, dates, reading level and pages of every handout.

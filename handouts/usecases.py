@@ -13,9 +13,9 @@ from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
-    from handouts.batch import Summary
+    from handouts.batch import Summary, Update
     from handouts.check import Finding, Report
-    from handouts.maker import Maker, Outcome
+    from handouts.maker import Maker
 
 STAFF_LANGUAGE = "en"  # the front desk reads titles in English where there is an English version
 
@@ -109,17 +109,12 @@ def build_folder(
     page_size: str | None = None,
     large_print: bool = False,
     fallback: str | None = None,
-    jobs: int = 1,
-    force: bool = False,
-    fail_fast: bool = False,
-    booklet: bool = False,
-    on_start: Callable[[int], None] = lambda total: None,
-    on_done: Callable[["Outcome"], None] = lambda outcome: None,
+    how: "Update | None" = None,
 ) -> "Summary":
     """Bring the output folder up to date: the named handouts (or every one, with `slugs=None`)
     in each language and print size the clinic makes. Named handouts are read before anything is
     written, so a mistyped or broken one writes nothing; in a full set a broken handout fails alone."""
-    from handouts.batch import update_folder
+    from handouts.batch import Update, update_folder
     from handouts.maker import plan_targets
 
     clinic = project.clinic
@@ -131,17 +126,7 @@ def build_folder(
             (target.request.content_language, target.request.slug) for target in targets
         ):
             project.handout(language, slug)
-    return update_folder(
-        project,
-        targets,
-        out_dir,
-        jobs=jobs,
-        force=force,
-        fail_fast=fail_fast,
-        booklet=booklet,
-        on_start=on_start,
-        on_done=on_done,
-    )
+    return update_folder(project, targets, out_dir, how or Update())
 
 
 @dataclass
