@@ -9,6 +9,7 @@ SVG's own <style>, never with the page's stylesheet.
 import base64
 import re
 import xml.etree.ElementTree as ElementTree
+from functools import cached_property
 from pathlib import Path
 
 from markupsafe import Markup
@@ -173,26 +174,34 @@ class Pictures:
         names = sorted({item.icon for item in items if item.icon} | set(HEADING_ICONS.values()))
         return Markup("".join(f'.icon-{name}{{background-image:url("{self.icon_url(name)}")}}\n' for name in names))
 
+    @cached_property
+    def diagram_style(self) -> str:
+        return diagram_style(self.project.clinic)
+
     def diagram(self, diagram: Diagram, handout_file: str, handout_path: Path | None) -> Markup:
-        """The diagram inlined as <svg> with its alt text as <title> (WeasyPrint's Figure /Alt)."""
+        """The diagram inlined as <svg> with its alt text as <title> (WeasyPrint's Figure /Alt); read
+        again only when its file changes."""
         try:
             path = self.project.asset(f"assets/diagrams/{diagram.file}", "diagram.file")
-            root = read_svg(path, self.project.shown(path))
+            return self.project.loaded(("diagram", path, diagram.alt), [path], lambda: self._diagram(path, diagram.alt))
         except HandoutsError as error:
             line = line_of(load_yaml(handout_path, handout_file)[1], ("diagram", "file")) if handout_path else None
             where = f"{handout_file}:{line}" if line else handout_file
             raise ProjectError(f"{where}: {error}") from None
+
+    def _diagram(self, path: Path, alt: str) -> Markup:
+        root = read_svg(path, self.project.shown(path))
         for old in root.findall(f"{{{SVG_NAMESPACE}}}title") + root.findall(f"{{{SVG_NAMESPACE}}}desc"):
             root.remove(old)
         title = ElementTree.Element(f"{{{SVG_NAMESPACE}}}title")
-        title.text = diagram.alt
+        title.text = alt
         root.insert(0, title)
         style = root.find(f"{{{SVG_NAMESPACE}}}style")
         if style is None:
             style = ElementTree.SubElement(root, f"{{{SVG_NAMESPACE}}}style")
             root.remove(style)
             root.insert(1, style)
-        style.text = (style.text or "") + diagram_style(self.project.clinic) + moved_style_attributes(root)
+        style.text = (style.text or "") + self.diagram_style + moved_style_attributes(root)
         for size in ("width", "height"):
             root.attrib.pop(size, None)  # the stylesheet sizes it
         root.set("class", "diagram-picture")

@@ -1,9 +1,10 @@
 """A clinic project: its `clinic.yaml`, and its files layered over the built-in library."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -14,6 +15,17 @@ from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
+Loaded = TypeVar("Loaded")
+Stamp = tuple[tuple[Path, int, int, int], ...]
+
+
+def stamp(paths: list[Path]) -> Stamp:
+    """What tells an edited file from the one read before: inode (an atomic write replaces it),
+    modification time and size of each file."""
+    stats = [(path, path.stat()) for path in paths]
+    return tuple((path, stat.st_ino, stat.st_mtime_ns, stat.st_size) for path, stat in stats)
+
+
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 PrintSize = Literal["standard", "large"]
 PRINT_SIZES: tuple[PrintSize, ...] = ("standard", "large")
@@ -110,6 +122,24 @@ class Project:
             self.logo_path(clinic)
         return clinic
 
+    @cached_property
+    def _loaded(self) -> dict[tuple, tuple[Stamp, Any]]:
+        return {}
+
+    def loaded(self, key: tuple, paths: list[Path], load: Callable[[], Loaded]) -> Loaded:
+        """`load()`, kept for this process while `paths` are unchanged: a build reads each file once,
+        and a long-running server still sees an edit. A file that fails to load is read again next time."""
+        try:
+            current = stamp(paths)
+        except OSError:  # gone since it was found: loading says so
+            return load()
+        kept = self._loaded.get(key)
+        if kept is not None and kept[0] == current:
+            return kept[1]
+        value = load()
+        self._loaded[key] = (current, value)
+        return value
+
     def logo_path(self, clinic: Clinic) -> Path:
         """The clinic's own logo: never the example clinic's, even when the file is missing."""
         if clinic.logo is None:
@@ -176,24 +206,35 @@ class Project:
         raise UnknownHandoutError(f"{slug}: no {wanted} version (there is: {', '.join(languages)})")
 
     def handout(self, language: str, slug: str) -> Handout:
-        relative = f"content/{self.language_of(slug, language)}/{slug}.yaml"
-        path = self.find(relative)
+        relative = f"content/{language}/{slug}.yaml"
+        path = self.find(relative) if SLUG_PATTERN.match(slug) and LANGUAGE_PATTERN.match(language) else None
+        if path is None:  # the catalog says what is wrong
+            relative = f"content/{self.language_of(slug, language)}/{slug}.yaml"
+            path = self.find(relative)
         if path is None:  # gone since the catalog was read
             raise UnknownHandoutError(f"{relative}: file not found")
+        return self.loaded(("handout", path), [path], lambda: self._load_handout(path))
+
+    def _load_handout(self, path: Path) -> Handout:
         handout = load_model(Handout, path, self.shown(path), {"icons": self.icon_names})
         if PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
             refuse_unknown_placeholders([(path, self.shown(path))])
         return handout
 
     def labels(self, language: str) -> Labels:
-        return load_layered(Labels, self._required_layers(f"content/{language}/_labels.yaml"))
+        layers = self._required_layers(f"content/{language}/_labels.yaml")
+        return self.loaded(("labels", language), [path for path, _ in layers], lambda: load_layered(Labels, layers))
 
     def blocks(self, language: str) -> Blocks:
         """The shared blocks as written, placeholders and all; an unknown placeholder is an error at its line."""
         layers = self._required_layers(f"content/{language}/_blocks.yaml")
-        blocks = load_layered(Blocks, layers, {"icons": self.icon_names})
-        refuse_unknown_placeholders(layers)
-        return blocks
+
+        def load() -> Blocks:
+            blocks = load_layered(Blocks, layers, {"icons": self.icon_names})
+            refuse_unknown_placeholders(layers)
+            return blocks
+
+        return self.loaded(("blocks", language), [path for path, _ in layers], load)
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
         layers = self.layers(relative)

@@ -12,8 +12,8 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from handouts import __version__
-from handouts.approvals import ApprovalState, printed_fingerprint, read_approvals
-from handouts.content import Handout, Labels, with_blocks
+from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
+from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import RenderError
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
@@ -39,6 +39,16 @@ class RenderRequest:
     page_size: str
     large_print: bool = False
     visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A handout as it prints (policies filled in, shared blocks added) and the fingerprint of that
+    text, with what it was made from: kept while the same handout, labels and blocks are loaded."""
+
+    sources: tuple[Handout, Labels, Blocks]
+    handout: Handout
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +117,8 @@ class Renderer:
 
     def __init__(self, project: Project):
         self.project = project
+        self._printed: dict[tuple[str, str], Printed] = {}
+        self._policies: dict[str, tuple[tuple[Labels, Blocks], dict[str, str], Blocks]] = {}
 
     @cached_property
     def environment(self) -> jinja2.Environment:
@@ -138,20 +150,27 @@ class Renderer:
 
     def brand(self, language: str, page_size: str) -> dict[str, Any]:
         """What every page of the project shares: clinic, labels, logo and fonts."""
-        project = self.project
-        clinic = project.clinic
         return {
-            "labels": project.labels(language),
-            "clinic": clinic,
+            "labels": self.project.labels(language),
+            "clinic": self.project.clinic,
             "language": language,
             "page_size": page_size,
-            "logo_url": project.logo_path(clinic).as_uri() if clinic.logo else None,
-            "fonts": [
-                {"style": style, "weight": weight, "url": project.asset(f"assets/fonts/{name}", "font").as_uri()}
-                for (style, weight), name in FONT_FILES.items()
-            ],
+            "logo_url": self.logo_url,
+            "fonts": self.fonts,
             "generator": f"handouts {__version__}",
         }
+
+    @cached_property
+    def logo_url(self) -> str | None:
+        clinic = self.project.clinic
+        return self.project.logo_path(clinic).as_uri() if clinic.logo else None
+
+    @cached_property
+    def fonts(self) -> list[dict[str, Any]]:
+        return [
+            {"style": style, "weight": weight, "url": self.project.asset(f"assets/fonts/{name}", "font").as_uri()}
+            for (style, weight), name in FONT_FILES.items()
+        ]
 
     @cached_property
     def pictures(self) -> Pictures:
@@ -178,27 +197,49 @@ class Renderer:
         language = request.content_language
         handout = project.handout(language, request.slug)
         context = self.brand(language, request.page_size)
-        printed = self.printed(handout, language, context["labels"])
-        approval = ApprovalState(
-            printed_fingerprint(printed, context["labels"], project.clinic),
-            read_approvals(project.root).of(request.slug, language),
-        )
-        context.update(self.picture_context(printed, language, request.slug))
+        printed = self.printed(handout, language, request.slug, context["labels"])
+        approval = ApprovalState(printed.fingerprint, self.approvals().of(request.slug, language))
+        context.update(self.picture_context(printed.handout, language, request.slug))
         context.update(
-            handout=printed,
+            handout=printed.handout,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval)
 
-    def printed(self, handout: Handout, language: str, labels: Labels) -> Handout:
-        """The handout as it prints: the clinic's policies filled in, the shared blocks added."""
+    def approvals(self) -> Approvals:
+        """The clinic's sign-offs, read again only when approvals.yaml changes."""
+        path = self.project.root / APPROVALS_FILE
+        if not path.is_file():
+            return Approvals()
+        return self.project.loaded(("approvals",), [path], lambda: read_approvals(self.project.root))
+
+    def printed(self, handout: Handout, language: str, slug: str, labels: Labels) -> Printed:
+        """The handout as it prints and its fingerprint, made once for both print sizes."""
+        blocks = self.project.blocks(language)
+        sources = (handout, labels, blocks)
+        kept = self._printed.get((language, slug))
+        if kept is not None and all(old is new for old, new in zip(kept.sources, sources, strict=True)):
+            return kept
+        values, filled_blocks = self.policies(language, labels, blocks)
+        printed = with_blocks(filled_handout(handout, values), filled_blocks)
+        made = Printed(sources, printed, printed_fingerprint(printed, labels, self.project.clinic))
+        self._printed[(language, slug)] = made
+        return made
+
+    def policies(self, language: str, labels: Labels, blocks: Blocks) -> tuple[dict[str, str], Blocks]:
+        """The clinic's policies as the language prints them, and the shared blocks filled in with
+        them: made once per language while its labels and blocks stay loaded."""
+        kept = self._policies.get(language)
+        if kept is not None and kept[0][0] is labels and kept[0][1] is blocks:
+            return kept[1], kept[2]
         clinic = self.project.clinic
         defaults = {name: getattr(labels, f"policy_{name}") for name in MEDICINE_POLICIES}
         values = policy_values(clinic, language, defaults)
-        blocks = printed_blocks(self.project.blocks(language), values, clinic.policies.driver_required)
-        return with_blocks(filled_handout(handout, values), blocks)
+        filled = printed_blocks(blocks, values, clinic.policies.driver_required)
+        self._policies[language] = ((labels, blocks), values, filled)
+        return values, filled
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
         """The template filled in; a template problem is a RenderError at the template's file:line."""
