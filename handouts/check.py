@@ -312,11 +312,9 @@ class Checker:
         except HandoutsError:
             return
         bold_here = {term for _, text in fields for term in defined_terms(text)}
+        bold_there = [(location, defined_terms(text)) for location, text in text_fields(original)]
         for key, concept in glossary.root.items():
-            where_bold = next(
-                (location for location, text in text_fields(original) if in_bold(concept.en, defined_terms(text))),
-                None,
-            )
+            where_bold = next((location for location, terms in bold_there if in_bold(concept.en, terms)), None)
             if where_bold is not None and not in_bold(concept.bold_term, bold_here):
                 report.add(
                     "warning",
