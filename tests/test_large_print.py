@@ -1,4 +1,5 @@
-"""Large print: 18 pt body, no italics, and no page that ends on a heading; checked in the PDF."""
+"""Large print: 18 pt body, no italics, no page that ends on a heading and no page but the last left
+more than 30% empty; checked in the PDF."""
 
 import io
 from collections import Counter
@@ -16,13 +17,15 @@ LIBRARY = open_project(library_root())
 HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() for language in languages]
 BODY_SIZE = 18
 HEADING_SIZE = 19  # headings are set larger than the body; h3 is the smallest at 19 pt
+MOST_EMPTY = 0.30  # share of a page's text area that may stay blank below its last line (but on the last page)
+MARGIN = 72  # the 1-inch page margins, in points
 
 
 def text_lines(page) -> list[tuple[float, float, str]]:
     """Each line of the page above the footer margin: (top, largest character size, text)."""
     lines: dict[float, list] = {}
     for char in page.chars:
-        if char["bottom"] < page.height - 72:  # the footer sits in the 1-inch bottom margin
+        if char["bottom"] < page.height - MARGIN:  # the footer sits in the 1-inch bottom margin
             lines.setdefault(round(char["top"]), []).append(char)
     return [
         (top, max(char["size"] for char in chars), "".join(char["text"] for char in chars))
@@ -30,8 +33,16 @@ def text_lines(page) -> list[tuple[float, float, str]]:
     ]
 
 
+def empty_share(page) -> float:
+    """How much of the page's text area is blank below its lowest text, box border or drawn line."""
+    bottom = page.height - MARGIN
+    drawn = page.chars + page.rects + page.lines + page.curves + page.images
+    lowest = max(thing["bottom"] for thing in drawn if thing["bottom"] < bottom)
+    return (bottom - lowest) / (page.height - 2 * MARGIN)
+
+
 @pytest.mark.parametrize("language,slug", sample(HANDOUTS))
-def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, language, slug):
+def test_large_print_is_18_point_keeps_headings_with_their_text_and_fills_pages(maker, language, slug):
     pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print=True))
     assert not any("Italic" in font for font in pdf_fonts(pdf))
     with pdfplumber.open(io.BytesIO(pdf)) as document:
@@ -40,6 +51,7 @@ def test_large_print_is_18_point_and_keeps_headings_with_their_text(maker, langu
         for number, page in enumerate(document.pages[:-1], start=1):
             _, size, text = text_lines(page)[-1]
             assert size < HEADING_SIZE, f"page {number} ends with the heading {text!r}"
+            assert empty_share(page) <= MOST_EMPTY, f"page {number} is {empty_share(page):.0%} empty"
 
 
 def test_large_print_goes_to_its_own_folder(clinic_project):
