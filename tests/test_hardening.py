@@ -6,6 +6,8 @@ import datetime
 import io
 import json
 import logging
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -528,3 +530,34 @@ def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(library_project,
     [line] = [record.getMessage() for record in caplog.records if record.name == "handouts.serve"]
     assert line == "GET /x\\r\\n2026-01-01 handouts.serve POST /pdf 200\\x1b[2J\\u202e 404"
     assert line.isprintable()
+
+
+def test_output_to_a_pipe_is_written_in_place_not_replaced(run, tmp_path):
+    """`-o` naming a FIFO (or /dev/stdout) writes into it; an atomic rename would put a regular
+    file in its place (as root, even over /dev/full or /dev/stdout)."""
+    fifo = tmp_path / "printer"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        run("build", "pain-diary", "-o", fifo)
+        received = b""
+        while chunk := os.read(reader, 1 << 16):
+            received += chunk
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received.startswith(b"%PDF") and b"%%EOF" in received[-1024:]
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["build", "pain-diary", "-o", "-"], ["review-report", "-o", "-"]])
+def test_a_full_disk_on_standard_output_is_an_error_line(command):
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "handouts", *command], cwd=REPO, stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == "Error: -: cannot write it (No space left on device)"
+    assert not (REPO / "-").exists()
