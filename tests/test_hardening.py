@@ -561,3 +561,26 @@ def test_a_full_disk_on_standard_output_is_an_error_line(command):
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip() == "Error: -: cannot write it (No space left on device)"
     assert not (REPO / "-").exists()
+
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+
+
+@pytest.mark.parametrize(
+    "drawing, message",
+    [
+        pytest.param(SVG_OPEN + "<g>" * 5000 + "</g>" * 5000 + "</svg>", "nested more than 32 levels deep", id="deep"),
+        pytest.param(SVG_OPEN + '<rect width="1" height="1"/>' * 40_000 + "</svg>", "too large", id="huge"),
+    ],
+)
+def test_a_deep_or_huge_picture_is_one_clear_error(clinic_project, drawing, message):
+    """Nesting thousands deep crashed the SVG writer (RecursionError); a 56 MB icon took 5 GB."""
+    write(clinic_project, "assets/icons/shower.svg", drawing)
+    result = CliRunner().invoke(
+        cli,
+        ["build", "epidural-steroid-injection", "--project", str(clinic_project), "-o", str(clinic_project / "x.pdf")],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: assets/icons/shower.svg: ") and message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (clinic_project / "x.pdf").exists()
