@@ -17,6 +17,8 @@ CLINIC_FILE = "clinic.yaml"
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 PrintSize = Literal["standard", "large"]
 PRINT_SIZES: tuple[PrintSize, ...] = ("standard", "large")
+MAX_LOGO_BYTES = {".svg": 512 * 1024}  # an 8 MB SVG logo takes WeasyPrint 40 s and 1.2 GB
+MAX_PICTURE_LOGO_BYTES = 5 * 1024 * 1024
 
 
 class Colors(Strict):
@@ -114,7 +116,11 @@ class Project:
         """The clinic's own logo: never the example clinic's, even when the file is missing."""
         if clinic.logo is None:
             raise ProjectError(f"{CLINIC_FILE}: logo: no logo is set")
-        return self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
+        path = self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
+        limit = MAX_LOGO_BYTES.get(path.suffix.lower(), MAX_PICTURE_LOGO_BYTES)
+        if path.stat().st_size > limit:
+            raise ProjectError(f"{CLINIC_FILE}: {clinic.logo}: logo too large (over {limit // 1024} KB)")
+        return path
 
     def shown(self, path: Path) -> str:
         """A file's name as messages print it: relative to the project, or marked built-in."""

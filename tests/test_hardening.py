@@ -584,3 +584,11 @@ def test_a_deep_or_huge_picture_is_one_clear_error(clinic_project, drawing, mess
     assert result.output.startswith("Error: assets/icons/shower.svg: ") and message in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (clinic_project / "x.pdf").exists()
+
+
+def test_a_huge_logo_is_refused_before_weasyprint_reads_it(clinic_project):
+    """An 8 MB SVG logo made every build take 40 s and 1.2 GB."""
+    write(clinic_project, "assets/logo.svg", SVG_OPEN + '<rect width="1" height="1"/>' * 20_000 + "</svg>")
+    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    assert result.exit_code == 1
+    assert result.output == "Error: clinic.yaml: assets/logo.svg: logo too large (over 512 KB)\n"
