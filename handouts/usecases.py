@@ -178,6 +178,9 @@ class Approved:
     fingerprint: str
 
 
+APPROVAL_YEARS = range(2000, 2100)  # the review a year later must still be a date Python can hold
+
+
 def approve_handouts(
     project: Project, slugs: list[str], approved_by: str, languages: list[str], approved_on: date
 ) -> list[Approved]:
@@ -192,6 +195,8 @@ def approve_handouts(
         raise UnknownHandoutError("name at least one handout to approve")
     if not approved_by.strip():
         raise UnknownHandoutError('--by: say who approves, e.g. "A. Lee, MD"')
+    if approved_on.year not in APPROVAL_YEARS:
+        raise UnknownHandoutError(f"--date: not a year from {APPROVAL_YEARS[0]} to {APPROVAL_YEARS[-1]}")
     catalog = project.catalog()
     renderer = Renderer(project)
     approvals = read_approvals(project.root)

@@ -592,3 +592,15 @@ def test_a_huge_logo_is_refused_before_weasyprint_reads_it(clinic_project):
     result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
     assert result.exit_code == 1
     assert result.output == "Error: clinic.yaml: assets/logo.svg: logo too large (over 512 KB)\n"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_an_approval_date_out_of_range_is_an_error_line(clinic_project, day):
+    """9999-12-31 crashed computing the next review (year 10000); year 1 made a sign-off due for
+    review since year 2."""
+    result = CliRunner().invoke(
+        cli, ["approve", "pain-diary", "--by", "A. Lee, MD", "--date", day, "--project", str(clinic_project)]
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: --date: not a year from 2000 to 2099\n"
+    assert not (clinic_project / "approvals.yaml").exists()
