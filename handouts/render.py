@@ -210,6 +210,8 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as error:
             raise RenderError(f"{self._template_line()}template error: {error.message}") from None
+        except RecursionError:  # thousands of nested blocks overflow Jinja's compiler
+            raise RenderError(f"{self._template_line() or name + ': '}template error: nested too deeply") from None
 
     def _shown(self, filename: str | None, name: str | None) -> str:
         if filename and Path(filename).is_absolute():

@@ -604,3 +604,15 @@ def test_an_approval_date_out_of_range_is_an_error_line(clinic_project, day):
     assert result.exit_code == 1
     assert result.output == "Error: --date: not a year from 2000 to 2099\n"
     assert not (clinic_project / "approvals.yaml").exists()
+
+
+def test_a_template_nested_thousands_deep_is_one_error_line(clinic_project):
+    """3,000 nested `{% if %}` in an override template gave a RecursionError traceback."""
+    nested = "{% if 1 %}" * 3000 + "{% endif %}" * 3000
+    write(clinic_project, "templates/handout.html", '{% extends "builtin/handout.html" %}' + nested)
+    result = CliRunner().invoke(
+        cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(clinic_project / "x.pdf")]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and "nested too deeply" in result.output
+    assert not (clinic_project / "x.pdf").exists()
