@@ -129,12 +129,20 @@ class Project:
         return f"(built-in) {path.relative_to(self.library)}"
 
     def find(self, relative: str) -> Path | None:
-        return next((root / relative for root in self.roots if (root / relative).is_file()), None)
+        return next((self._inside(root, relative) for root in self.roots if (root / relative).is_file()), None)
 
     def layers(self, relative: str) -> list[tuple[Path, str]]:
         """Every copy of a file, built-in first, each with its shown name."""
-        paths = [root / relative for root in reversed(self.roots) if (root / relative).is_file()]
+        paths = [self._inside(root, relative) for root in reversed(self.roots) if (root / relative).is_file()]
         return [(path, self.shown(path)) for path in paths]
+
+    def _inside(self, root: Path, relative: str) -> Path:
+        """The file, refused if it is a link to somewhere outside its project (or the library):
+        content and templates print what they hold, so a link must not bring in another file."""
+        path = root / relative
+        if not path.resolve().is_relative_to(root):
+            raise ProjectError(f"{self.shown(path)}: a link to a file outside the project is not used")
+        return path
 
     @cached_property
     def asset_roots(self) -> list[Path]:

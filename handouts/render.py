@@ -29,6 +29,21 @@ FONT_FILES = {
 }
 
 
+class TemplatesInside(jinja2.FileSystemLoader):
+    """Templates from the project's and the library's templates/ folders; a link to a file
+    outside the project is refused, as for content files and assets (a template prints what it holds)."""
+
+    def __init__(self, folders: list[str], roots: list[Path]):
+        super().__init__(folders)
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(Path(filename).resolve().is_relative_to(root) for root in self.roots):
+            raise RenderError(f"templates/{template}: a link to a file outside the project is not used")
+        return source, filename, uptodate
+
+
 @dataclass(frozen=True)
 class RenderRequest:
     """What to render: one handout, from the content file of one language (the one asked for, or
@@ -115,7 +130,7 @@ class Renderer:
         folders = [str(root / "templates") for root in self.project.roots]
         loader = jinja2.ChoiceLoader(
             [
-                jinja2.FileSystemLoader(folders),
+                TemplatesInside(folders, roots=self.project.roots),
                 # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
                 jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
             ]

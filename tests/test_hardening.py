@@ -24,6 +24,7 @@ from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
 from handouts.markup import markdown_block
+from handouts.project import open_project
 from handouts.render import RenderRequest
 from handouts.server import create_app
 from handouts.visit import Visit, VisitError
@@ -616,3 +617,37 @@ def test_a_template_nested_thousands_deep_is_one_error_line(clinic_project):
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: ") and "nested too deeply" in result.output
     assert not (clinic_project / "x.pdf").exists()
+
+
+@pytest.fixture
+def outside_file(tmp_path) -> Path:
+    """A file outside the project whose text must never reach a PDF."""
+    return write(tmp_path, "elsewhere/secret.txt", "title: Secret words from another folder\n")
+
+
+@pytest.mark.parametrize(
+    "link, message",
+    [
+        ("content/en/pain-diary.yaml", "Error: content/en/pain-diary.yaml: a link to a file outside the project"),
+        ("templates/handout.html", "Error: templates/handout.html: a link to a file outside the project"),
+    ],
+)
+def test_a_link_out_of_the_project_is_refused(clinic_project, outside_file, link, message):
+    """A linked template printed /etc/passwd into the PDF; a linked content file was read as the handout."""
+    (clinic_project / link).parent.mkdir(parents=True)
+    (clinic_project / link).symlink_to(outside_file)
+    output = clinic_project / "x.pdf"
+    result = CliRunner().invoke(cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(message)
+    assert not output.exists()
+
+
+@pytest.mark.warnings_expected  # the linked file is named in the log
+def test_a_content_link_out_of_the_project_is_left_off_the_front_page(clinic_project, outside_file):
+    (clinic_project / "content/en").mkdir(parents=True)
+    (clinic_project / "content/en/pain-diary.yaml").symlink_to(outside_file)
+    client = create_app(open_project(clinic_project)).test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "<li>content/en/pain-diary.yaml: a link to a file outside the project" in page
+    assert "Epidural steroid injection" in page and "Secret words" not in page
