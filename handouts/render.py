@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
+from jinja2.sandbox import SandboxedEnvironment
 
 from handouts import __version__
 from handouts.approvals import ApprovalState, printed_fingerprint, read_approvals
@@ -135,7 +136,7 @@ class Renderer:
                 jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
             ]
         )
-        environment = jinja2.Environment(
+        environment = SandboxedEnvironment(  # a project's template cannot reach Python's internals
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,

@@ -651,3 +651,15 @@ def test_a_content_link_out_of_the_project_is_left_off_the_front_page(clinic_pro
     page = client.get("/").get_data(as_text=True)
     assert "<li>content/en/pain-diary.yaml: a link to a file outside the project" in page
     assert "Epidural steroid injection" in page and "Secret words" not in page
+
+
+def test_an_override_template_cannot_reach_python(clinic_project):
+    """A project's template could read Python's internals, and from there run any command."""
+    write(clinic_project, "templates/handout.html", '{{ cycler.__init__.__globals__.os.popen("id").read() }}')
+    output = clinic_project / "x.pdf"
+    result = CliRunner().invoke(cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: templates/handout.html:1: template error: access to attribute '__init__' of 'type' object is unsafe.\n"
+    )
+    assert not output.exists()
