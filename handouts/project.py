@@ -221,7 +221,11 @@ def open_project(directory: Path | None) -> Project:
     else the built-in example clinic."""
     if directory is None:
         directory = Path.cwd() if (Path.cwd() / CLINIC_FILE).is_file() else library_root()
-    if not (directory / CLINIC_FILE).is_file():
+    try:
+        found = (directory / CLINIC_FILE).is_file()
+    except OSError as error:  # a name too long for the file system
+        raise ProjectError(f"{directory}: cannot open this folder ({error.strerror or error})") from None
+    if not found:
         raise ProjectError(f"{directory}: no {CLINIC_FILE} here (make one with `handouts init {directory}`)")
     project = Project(directory.resolve())
     project.clinic  # noqa: B018 - validate clinic.yaml up front

@@ -663,3 +663,12 @@ def test_an_override_template_cannot_reach_python(clinic_project):
         "Error: templates/handout.html:1: template error: access to attribute '__init__' of 'type' object is unsafe.\n"
     )
     assert not output.exists()
+
+
+@pytest.mark.parametrize("command", [["list", "--project"], ["build", "--all", "--project"], ["init"]])
+def test_a_folder_name_too_long_is_an_error_line(tmp_path, command):
+    """A name longer than the file system allows gave an OSError traceback."""
+    folder = tmp_path / ("b" * 1000)
+    result = CliRunner().invoke(cli, [*command, str(folder)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {folder}: cannot ") and "(File name too long)" in result.output
