@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -672,3 +673,14 @@ def test_a_folder_name_too_long_is_an_error_line(tmp_path, command):
     result = CliRunner().invoke(cli, [*command, str(folder)])
     assert result.exit_code == 1, result.output
     assert result.output.startswith(f"Error: {folder}: cannot ") and "(File name too long)" in result.output
+
+
+@pytest.mark.parametrize("value", ["true", '"8"', "8.0"])
+def test_a_policy_number_must_be_written_as_a_number(clinic_project, value):
+    """`arrive_minutes_before: true` printed "arrive 1 minute before"."""
+    clinic = clinic_project / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    clinic.write_text(re.sub(r"(?m)^  arrive_minutes_before: 30", f"  arrive_minutes_before: {value}", text, count=1))
+    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    assert result.exit_code == 1, result.output
+    assert "policies.arrive_minutes_before: expected a whole number" in result.output
