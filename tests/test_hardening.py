@@ -684,3 +684,31 @@ def test_a_policy_number_must_be_written_as_a_number(clinic_project, value):
     result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
     assert result.exit_code == 1, result.output
     assert "policies.arrive_minutes_before: expected a whole number" in result.output
+
+
+@pytest.mark.slow
+def test_a_huge_content_file_is_refused_in_bounded_memory(clinic_project):
+    """The manifest hashed a content file in one read: a 2 GB file took 2 GB of memory in `build --all`."""
+    huge = clinic_project / "content/en/huge.yaml"
+    huge.parent.mkdir(parents=True)
+    with huge.open("wb") as file:
+        file.truncate(1536 * 1024 * 1024)  # sparse: no disk space used
+    (clinic_project / "clinic.yaml").write_text(
+        (clinic_project / "clinic.yaml").read_text(encoding="utf-8").replace("logo: assets/logo.svg\n", ""),
+        encoding="utf-8",
+    )
+    result = run_limited(
+        f"""
+        import sys
+        from click.testing import CliRunner
+        from handouts.cli import cli
+        result = CliRunner().invoke(cli, ["build", "--all", "--jobs", "1", "--project", {str(clinic_project)!r}])
+        sys.stdout.write(result.output)
+        sys.exit(result.exit_code)
+        """,
+        memory_mb=1024,
+        seconds=300,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Error: en/huge: content/en/huge.yaml: file too large (over 256 KB)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
