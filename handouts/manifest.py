@@ -53,6 +53,8 @@ class Manifest:
 
     def _read(self) -> dict[str, Entry]:
         try:
+            if self.path.exists() and not self.path.is_file():  # a pipe would block the build forever
+                raise ValueError("not a file")
             with self.path.open("rb") as file:
                 raw = file.read(MAX_MANIFEST_BYTES + 1)
             if len(raw) > MAX_MANIFEST_BYTES:

@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -712,3 +713,23 @@ def test_a_huge_content_file_is_refused_in_bounded_memory(clinic_project):
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Error: en/huge: content/en/huge.yaml: file too large (over 256 KB)" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.warnings_expected
+def test_a_pipe_in_place_of_the_manifest_does_not_block_the_build(tmp_path, caplog):
+    """A FIFO named .handouts-manifest.json made every build wait forever for a writer."""
+    out = tmp_path / "output"
+    out.mkdir()
+    os.mkfifo(out / MANIFEST_FILE)
+    caplog.set_level(logging.WARNING, logger="handouts")
+    found: list[dict] = []
+    reader = threading.Thread(target=lambda: found.append(Manifest(out).entries), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    blocked = reader.is_alive()
+    if blocked:  # release the reader, so that the test itself ends
+        os.close(os.open(out / MANIFEST_FILE, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=10)
+    assert not blocked
+    assert found == [{}]
+    assert warnings_of(caplog) == [f"{out / MANIFEST_FILE} is unreadable: rebuilding everything"]
