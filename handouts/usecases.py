@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
+from handouts.visit import cleaned
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
@@ -193,7 +194,8 @@ def approve_handouts(
     refuse_library(project.root, project.library)
     if not slugs:
         raise UnknownHandoutError("name at least one handout to approve")
-    if not approved_by.strip():
+    approved_by = cleaned(approved_by)  # printed in every footer: no control or direction-changing characters
+    if not approved_by:
         raise UnknownHandoutError('--by: say who approves, e.g. "A. Lee, MD"')
     if approved_on.year not in APPROVAL_YEARS:
         raise UnknownHandoutError(f"--date: not a year from {APPROVAL_YEARS[0]} to {APPROVAL_YEARS[-1]}")
@@ -209,7 +211,7 @@ def approve_handouts(
             version = page.handout.review.version
             records.setdefault(slug, {})[language] = Approval(
                 version=version,
-                approved_by=approved_by.strip(),
+                approved_by=approved_by,
                 approved_on=approved_on,
                 next_review=next_review_after(approved_on),
                 fingerprint=page.approval.fingerprint,

@@ -733,3 +733,13 @@ def test_a_pipe_in_place_of_the_manifest_does_not_block_the_build(tmp_path, capl
     assert not blocked
     assert found == [{}]
     assert warnings_of(caplog) == [f"{out / MANIFEST_FILE} is unreadable: rebuilding everything"]
+
+
+def test_the_approver_name_prints_without_control_or_direction_characters(clinic_project):
+    """`--by` prints in every footer: a right-to-left override reversed it on paper."""
+    by = "\u202eA. Lee,\x07 MD"
+    arguments = ["pain-diary", "--lang", "en", "--by", by, "--date", "2026-03-02", "--project", str(clinic_project)]
+    result = CliRunner().invoke(cli, ["approve", *arguments])
+    assert result.exit_code == 0, result.output
+    approvals = yaml.safe_load((clinic_project / "approvals.yaml").read_text(encoding="utf-8"))
+    assert approvals["approvals"]["pain-diary"]["en"]["approved_by"] == "A. Lee, MD"
