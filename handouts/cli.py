@@ -264,7 +264,7 @@ def write_packet(
     visit_fields: dict[str, str | None],
 ) -> None:
     """`build -o FILE`: one PDF of the named handouts, for one visit when visit details are given."""
-    from handouts.files import write_atomically
+    from handouts.files import write_output
     from handouts.maker import Maker
     from handouts.usecases import make_packet
 
@@ -277,11 +277,7 @@ def write_packet(
         fallback=fallback,
         visit_fields=visit_fields if any(visit_fields.values()) else None,
     )
-    if str(output_file) == "-":
-        with click.open_file("-", "wb") as stdout:
-            stdout.write(pdf)
-    else:
-        write_atomically(output_file, pdf)
+    write_output(output_file, pdf)
 
 
 def build_into_folder(
@@ -483,8 +479,8 @@ def approve(
 @click.option(
     "-o",
     "output_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write a printable HTML page to this file.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write a printable HTML page to this file (- for standard output).",
 )
 @out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @project_option
@@ -498,10 +494,11 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
     project = open_from(project_dir)
     rows = report_rows(project, out_dir, date.today())
     if output_file is not None:
-        from handouts.files import write_atomically
+        from handouts.files import write_output
 
-        write_atomically(output_file, as_html(rows, project, date.today()).encode("utf-8"))
-        click.echo(f"Wrote {output_file}", err=True)
+        write_output(output_file, as_html(rows, project, date.today()).encode("utf-8"))
+        if str(output_file) != "-":
+            click.echo(f"Wrote {output_file}", err=True)
     elif as_json:
         click.echo(as_json_text(rows))
     else:

@@ -53,6 +53,8 @@ class Manifest:
 
     def _read(self) -> dict[str, Entry]:
         try:
+            if self.path.exists() and not self.path.is_file():  # a pipe would block the build forever
+                raise ValueError("not a file")
             with self.path.open("rb") as file:
                 raw = file.read(MAX_MANIFEST_BYTES + 1)
             if len(raw) > MAX_MANIFEST_BYTES:
@@ -160,7 +162,9 @@ class Fingerprints:
 
 
 def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The sha256 of the file, read a block at a time: a 2 GB content file took 2 GB of memory."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def folder_digest(folder: Path) -> str:

@@ -78,6 +78,8 @@ EXTERNAL_REFERENCE = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\(|javas
 LIST_FIELDS = ("how_it_is_done", "before", "after", "call_us", "call_911", "questions")
 HEADING_ICONS = {"call_us": "phone", "call_911": "emergency"}
 OUTLINE_COLOR = "#2b3a4a"
+MAX_SVG_BYTES = 512 * 1024  # the library's largest drawing is under 16 KB
+MAX_SVG_DEPTH = 32  # nested groups; the library's drawings use 4
 
 
 def svg_text(root: ElementTree.Element) -> str:
@@ -94,9 +96,13 @@ def svg_text(root: ElementTree.Element) -> str:
 def read_svg(path: Path, shown: str) -> ElementTree.Element:
     """The drawing in an SVG file, refused unless it holds only plain, self-contained drawing."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_SVG_BYTES + 1)  # never more: the file may be huge
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         raise ContentError([f"{shown}: cannot read the file as UTF-8 SVG"]) from None
+    if len(raw) > MAX_SVG_BYTES:
+        raise ContentError([f"{shown}: picture too large (over {MAX_SVG_BYTES // 1024} KB)"])
     if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
         raise ContentError([f"{shown}: SVG with a DOCTYPE or entities is refused"])
     try:
@@ -116,7 +122,19 @@ def read_svg(path: Path, shown: str) -> ElementTree.Element:
             raise ContentError([f"{shown}: <style> may hold only plain rules, no imports or outside links"])
     if root.tag != f"{{{SVG_NAMESPACE}}}svg":
         raise ContentError([f"{shown}: not an SVG drawing"])
+    if depth(root) > MAX_SVG_DEPTH:
+        raise ContentError([f"{shown}: elements nested more than {MAX_SVG_DEPTH} levels deep"])
     return root
+
+
+def depth(root: ElementTree.Element) -> int:
+    """How deep the elements nest, counted without recursion (the file may nest thousands deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in element)
+    return deepest
 
 
 def tones(clinic: Clinic) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from handouts.content import BlockItems, Blocks, Handout, Language, Strict, Text
 from handouts.errors import ContentError, Problem, ProjectError
@@ -23,7 +23,10 @@ MedicinePolicy = Literal["ask_us"] | dict[Language, Text]
 
 
 class Policies(Strict):
-    """`policies:` in clinic.yaml: the clinic's own rules, printed by the shared blocks."""
+    """`policies:` in clinic.yaml: the clinic's own rules, printed by the shared blocks. Numbers
+    must be written as numbers: `true` is not 1 hour, `"8"` is not 8."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     fasting_food_hours: int = Field(8, ge=0, le=48, description="Hours without food before sedation.")
     clear_liquids_until_hours: int = Field(

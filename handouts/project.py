@@ -29,6 +29,8 @@ def stamp(paths: list[Path]) -> Stamp:
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 PrintSize = Literal["standard", "large"]
 PRINT_SIZES: tuple[PrintSize, ...] = ("standard", "large")
+MAX_LOGO_BYTES = {".svg": 512 * 1024}  # an 8 MB SVG logo takes WeasyPrint 40 s and 1.2 GB
+MAX_PICTURE_LOGO_BYTES = 5 * 1024 * 1024
 
 
 class Colors(Strict):
@@ -144,7 +146,11 @@ class Project:
         """The clinic's own logo: never the example clinic's, even when the file is missing."""
         if clinic.logo is None:
             raise ProjectError(f"{CLINIC_FILE}: logo: no logo is set")
-        return self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
+        path = self.asset(clinic.logo, shown_in=CLINIC_FILE, roots=[self.root])
+        limit = MAX_LOGO_BYTES.get(path.suffix.lower(), MAX_PICTURE_LOGO_BYTES)
+        if path.stat().st_size > limit:
+            raise ProjectError(f"{CLINIC_FILE}: {clinic.logo}: logo too large (over {limit // 1024} KB)")
+        return path
 
     def shown(self, path: Path) -> str:
         """A file's name as messages print it: relative to the project, or marked built-in."""
@@ -153,12 +159,20 @@ class Project:
         return f"(built-in) {path.relative_to(self.library)}"
 
     def find(self, relative: str) -> Path | None:
-        return next((root / relative for root in self.roots if (root / relative).is_file()), None)
+        return next((self._inside(root, relative) for root in self.roots if (root / relative).is_file()), None)
 
     def layers(self, relative: str) -> list[tuple[Path, str]]:
         """Every copy of a file, built-in first, each with its shown name."""
-        paths = [root / relative for root in reversed(self.roots) if (root / relative).is_file()]
+        paths = [self._inside(root, relative) for root in reversed(self.roots) if (root / relative).is_file()]
         return [(path, self.shown(path)) for path in paths]
+
+    def _inside(self, root: Path, relative: str) -> Path:
+        """The file, refused if it is a link to somewhere outside its project (or the library):
+        content and templates print what they hold, so a link must not bring in another file."""
+        path = root / relative
+        if not path.resolve().is_relative_to(root):
+            raise ProjectError(f"{self.shown(path)}: a link to a file outside the project is not used")
+        return path
 
     @cached_property
     def asset_roots(self) -> list[Path]:
@@ -248,7 +262,11 @@ def open_project(directory: Path | None) -> Project:
     else the built-in example clinic."""
     if directory is None:
         directory = Path.cwd() if (Path.cwd() / CLINIC_FILE).is_file() else library_root()
-    if not (directory / CLINIC_FILE).is_file():
+    try:
+        found = (directory / CLINIC_FILE).is_file()
+    except OSError as error:  # a name too long for the file system
+        raise ProjectError(f"{directory}: cannot open this folder ({error.strerror or error})") from None
+    if not found:
         raise ProjectError(f"{directory}: no {CLINIC_FILE} here (make one with `handouts init {directory}`)")
     project = Project(directory.resolve())
     project.clinic  # noqa: B018 - validate clinic.yaml up front

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
+from jinja2.sandbox import SandboxedEnvironment
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
@@ -27,6 +28,21 @@ FONT_FILES = {
     ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
     ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
 }
+
+
+class TemplatesInside(jinja2.FileSystemLoader):
+    """Templates from the project's and the library's templates/ folders; a link to a file
+    outside the project is refused, as for content files and assets (a template prints what it holds)."""
+
+    def __init__(self, folders: list[str], roots: list[Path]):
+        super().__init__(folders)
+        self.roots = roots
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(Path(filename).resolve().is_relative_to(root) for root in self.roots):
+            raise RenderError(f"templates/{template}: a link to a file outside the project is not used")
+        return source, filename, uptodate
 
 
 @dataclass(frozen=True)
@@ -127,12 +143,12 @@ class Renderer:
         folders = [str(root / "templates") for root in self.project.roots]
         loader = jinja2.ChoiceLoader(
             [
-                jinja2.FileSystemLoader(folders),
+                TemplatesInside(folders, roots=self.project.roots),
                 # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
                 jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
             ]
         )
-        environment = jinja2.Environment(
+        environment = SandboxedEnvironment(  # a project's template cannot reach Python's internals
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -251,6 +267,8 @@ class Renderer:
             ) from None
         except jinja2.TemplateError as error:
             raise RenderError(f"{self._template_line()}template error: {error.message}") from None
+        except RecursionError:  # thousands of nested blocks overflow Jinja's compiler
+            raise RenderError(f"{self._template_line() or name + ': '}template error: nested too deeply") from None
 
     def _shown(self, filename: str | None, name: str | None) -> str:
         if filename and Path(filename).is_absolute():

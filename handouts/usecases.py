@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
+from handouts.visit import cleaned
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
@@ -178,6 +179,9 @@ class Approved:
     fingerprint: str
 
 
+APPROVAL_YEARS = range(2000, 2100)  # the review a year later must still be a date Python can hold
+
+
 def approve_handouts(
     project: Project, slugs: list[str], approved_by: str, languages: list[str], approved_on: date
 ) -> list[Approved]:
@@ -190,8 +194,11 @@ def approve_handouts(
     refuse_library(project.root, project.library)
     if not slugs:
         raise UnknownHandoutError("name at least one handout to approve")
-    if not approved_by.strip():
+    approved_by = cleaned(approved_by)  # printed in every footer: no control or direction-changing characters
+    if not approved_by:
         raise UnknownHandoutError('--by: say who approves, e.g. "A. Lee, MD"')
+    if approved_on.year not in APPROVAL_YEARS:
+        raise UnknownHandoutError(f"--date: not a year from {APPROVAL_YEARS[0]} to {APPROVAL_YEARS[-1]}")
     catalog = project.catalog()
     renderer = Renderer(project)
     approvals = read_approvals(project.root)
@@ -204,7 +211,7 @@ def approve_handouts(
             version = page.handout.review.version
             records.setdefault(slug, {})[language] = Approval(
                 version=version,
-                approved_by=approved_by.strip(),
+                approved_by=approved_by,
                 approved_on=approved_on,
                 next_review=next_review_after(approved_on),
                 fingerprint=page.approval.fingerprint,

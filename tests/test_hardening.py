@@ -6,9 +6,13 @@ import datetime
 import io
 import json
 import logging
+import os
+import re
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from handouts.cli import cli
 from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
 from handouts.markup import markdown_block
+from handouts.project import open_project
 from handouts.render import RenderRequest
 from handouts.server import create_app
 from handouts.visit import Visit, VisitError
@@ -528,3 +533,213 @@ def test_an_encoded_newline_in_the_path_cannot_forge_a_log_line(library_project,
     [line] = [record.getMessage() for record in caplog.records if record.name == "handouts.serve"]
     assert line == "GET /x\\r\\n2026-01-01 handouts.serve POST /pdf 200\\x1b[2J\\u202e 404"
     assert line.isprintable()
+
+
+def test_output_to_a_pipe_is_written_in_place_not_replaced(run, tmp_path):
+    """`-o` naming a FIFO (or /dev/stdout) writes into it; an atomic rename would put a regular
+    file in its place (as root, even over /dev/full or /dev/stdout)."""
+    fifo = tmp_path / "printer"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        run("build", "pain-diary", "-o", fifo)
+        received = b""
+        while chunk := os.read(reader, 1 << 16):
+            received += chunk
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert received.startswith(b"%PDF") and b"%%EOF" in received[-1024:]
+
+
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["build", "pain-diary", "-o", "-"], ["review-report", "-o", "-"]])
+def test_a_full_disk_on_standard_output_is_an_error_line(command):
+    with open("/dev/full", "wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "handouts", *command], cwd=REPO, stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip() == "Error: -: cannot write it (No space left on device)"
+    assert not (REPO / "-").exists()
+
+
+SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+
+
+@pytest.mark.parametrize(
+    "drawing, message",
+    [
+        pytest.param(SVG_OPEN + "<g>" * 5000 + "</g>" * 5000 + "</svg>", "nested more than 32 levels deep", id="deep"),
+        pytest.param(SVG_OPEN + '<rect width="1" height="1"/>' * 40_000 + "</svg>", "too large", id="huge"),
+    ],
+)
+def test_a_deep_or_huge_picture_is_one_clear_error(clinic_project, drawing, message):
+    """Nesting thousands deep crashed the SVG writer (RecursionError); a 56 MB icon took 5 GB."""
+    write(clinic_project, "assets/icons/shower.svg", drawing)
+    result = CliRunner().invoke(
+        cli,
+        ["build", "epidural-steroid-injection", "--project", str(clinic_project), "-o", str(clinic_project / "x.pdf")],
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: assets/icons/shower.svg: ") and message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (clinic_project / "x.pdf").exists()
+
+
+def test_a_huge_logo_is_refused_before_weasyprint_reads_it(clinic_project):
+    """An 8 MB SVG logo made every build take 40 s and 1.2 GB."""
+    write(clinic_project, "assets/logo.svg", SVG_OPEN + '<rect width="1" height="1"/>' * 20_000 + "</svg>")
+    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    assert result.exit_code == 1
+    assert result.output == "Error: clinic.yaml: assets/logo.svg: logo too large (over 512 KB)\n"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_an_approval_date_out_of_range_is_an_error_line(clinic_project, day):
+    """9999-12-31 crashed computing the next review (year 10000); year 1 made a sign-off due for
+    review since year 2."""
+    result = CliRunner().invoke(
+        cli, ["approve", "pain-diary", "--by", "A. Lee, MD", "--date", day, "--project", str(clinic_project)]
+    )
+    assert result.exit_code == 1
+    assert result.output == "Error: --date: not a year from 2000 to 2099\n"
+    assert not (clinic_project / "approvals.yaml").exists()
+
+
+def test_a_template_nested_thousands_deep_is_one_error_line(clinic_project):
+    """3,000 nested `{% if %}` in an override template gave a RecursionError traceback."""
+    nested = "{% if 1 %}" * 3000 + "{% endif %}" * 3000
+    write(clinic_project, "templates/handout.html", '{% extends "builtin/handout.html" %}' + nested)
+    result = CliRunner().invoke(
+        cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(clinic_project / "x.pdf")]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: ") and "nested too deeply" in result.output
+    assert not (clinic_project / "x.pdf").exists()
+
+
+@pytest.fixture
+def outside_file(tmp_path) -> Path:
+    """A file outside the project whose text must never reach a PDF."""
+    return write(tmp_path, "elsewhere/secret.txt", "title: Secret words from another folder\n")
+
+
+@pytest.mark.parametrize(
+    "link, message",
+    [
+        ("content/en/pain-diary.yaml", "Error: content/en/pain-diary.yaml: a link to a file outside the project"),
+        ("templates/handout.html", "Error: templates/handout.html: a link to a file outside the project"),
+    ],
+)
+def test_a_link_out_of_the_project_is_refused(clinic_project, outside_file, link, message):
+    """A linked template printed /etc/passwd into the PDF; a linked content file was read as the handout."""
+    (clinic_project / link).parent.mkdir(parents=True)
+    (clinic_project / link).symlink_to(outside_file)
+    output = clinic_project / "x.pdf"
+    result = CliRunner().invoke(cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(message)
+    assert not output.exists()
+
+
+@pytest.mark.warnings_expected  # the linked file is named in the log
+def test_a_content_link_out_of_the_project_is_left_off_the_front_page(clinic_project, outside_file):
+    (clinic_project / "content/en").mkdir(parents=True)
+    (clinic_project / "content/en/pain-diary.yaml").symlink_to(outside_file)
+    client = create_app(open_project(clinic_project)).test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "<li>content/en/pain-diary.yaml: a link to a file outside the project" in page
+    assert "Epidural steroid injection" in page and "Secret words" not in page
+
+
+def test_an_override_template_cannot_reach_python(clinic_project):
+    """A project's template could read Python's internals, and from there run any command."""
+    write(clinic_project, "templates/handout.html", '{{ cycler.__init__.__globals__.os.popen("id").read() }}')
+    output = clinic_project / "x.pdf"
+    result = CliRunner().invoke(cli, ["build", "pain-diary", "--project", str(clinic_project), "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        "Error: templates/handout.html:1: template error: access to attribute '__init__' of 'type' object is unsafe.\n"
+    )
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("command", [["list", "--project"], ["build", "--all", "--project"], ["init"]])
+def test_a_folder_name_too_long_is_an_error_line(tmp_path, command):
+    """A name longer than the file system allows gave an OSError traceback."""
+    folder = tmp_path / ("b" * 1000)
+    result = CliRunner().invoke(cli, [*command, str(folder)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {folder}: cannot ") and "(File name too long)" in result.output
+
+
+@pytest.mark.parametrize("value", ["true", '"8"', "8.0"])
+def test_a_policy_number_must_be_written_as_a_number(clinic_project, value):
+    """`arrive_minutes_before: true` printed "arrive 1 minute before"."""
+    clinic = clinic_project / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    clinic.write_text(re.sub(r"(?m)^  arrive_minutes_before: 30", f"  arrive_minutes_before: {value}", text, count=1))
+    result = CliRunner().invoke(cli, ["list", "--project", str(clinic_project)])
+    assert result.exit_code == 1, result.output
+    assert "policies.arrive_minutes_before: expected a whole number" in result.output
+
+
+@pytest.mark.slow
+def test_a_huge_content_file_is_refused_in_bounded_memory(clinic_project):
+    """The manifest hashed a content file in one read: a 2 GB file took 2 GB of memory in `build --all`."""
+    huge = clinic_project / "content/en/huge.yaml"
+    huge.parent.mkdir(parents=True)
+    with huge.open("wb") as file:
+        file.truncate(1536 * 1024 * 1024)  # sparse: no disk space used
+    (clinic_project / "clinic.yaml").write_text(
+        (clinic_project / "clinic.yaml").read_text(encoding="utf-8").replace("logo: assets/logo.svg\n", ""),
+        encoding="utf-8",
+    )
+    result = run_limited(
+        f"""
+        import sys
+        from click.testing import CliRunner
+        from handouts.cli import cli
+        result = CliRunner().invoke(cli, ["build", "--all", "--jobs", "1", "--project", {str(clinic_project)!r}])
+        sys.stdout.write(result.output)
+        sys.exit(result.exit_code)
+        """,
+        memory_mb=1024,
+        seconds=300,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Error: en/huge: content/en/huge.yaml: file too large (over 256 KB)" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.warnings_expected
+def test_a_pipe_in_place_of_the_manifest_does_not_block_the_build(tmp_path, caplog):
+    """A FIFO named .handouts-manifest.json made every build wait forever for a writer."""
+    out = tmp_path / "output"
+    out.mkdir()
+    os.mkfifo(out / MANIFEST_FILE)
+    caplog.set_level(logging.WARNING, logger="handouts")
+    found: list[dict] = []
+    reader = threading.Thread(target=lambda: found.append(Manifest(out).entries), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    blocked = reader.is_alive()
+    if blocked:  # release the reader, so that the test itself ends
+        os.close(os.open(out / MANIFEST_FILE, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=10)
+    assert not blocked
+    assert found == [{}]
+    assert warnings_of(caplog) == [f"{out / MANIFEST_FILE} is unreadable: rebuilding everything"]
+
+
+def test_the_approver_name_prints_without_control_or_direction_characters(clinic_project):
+    """`--by` prints in every footer: a right-to-left override reversed it on paper."""
+    by = "\u202eA. Lee,\x07 MD"
+    arguments = ["pain-diary", "--lang", "en", "--by", by, "--date", "2026-03-02", "--project", str(clinic_project)]
+    result = CliRunner().invoke(cli, ["approve", *arguments])
+    assert result.exit_code == 0, result.output
+    approvals = yaml.safe_load((clinic_project / "approvals.yaml").read_text(encoding="utf-8"))
+    assert approvals["approvals"]["pain-diary"]["en"]["approved_by"] == "A. Lee, MD"

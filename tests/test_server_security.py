@@ -210,3 +210,36 @@ def test_a_language_babel_does_not_know_keeps_the_front_page_up(tmp_path):
     response = create_app(open_project(project)).test_client().get("/")
     assert response.status_code == 200
     assert '<option value="hmn">hmn</option>' in response.get_data(as_text=True)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_passcode_file_without_end_is_refused_in_bounded_memory():
+    """`--passcode-file /dev/zero` read the whole "file": 12 GB in 10 seconds."""
+    limit = 512 * 1024 * 1024
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n"
+        "from pathlib import Path\n"
+        "from handouts.web.security import PasscodeError, read_passcode\n"
+        "try:\n"
+        "    read_passcode(None, Path('/dev/zero'))\n"
+        "except PasscodeError as error:\n"
+        "    print(error)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO)},
+    )
+    assert result.stdout == "/dev/zero: the first line is too long for a passcode\n", result.stderr[-500:]
+
+
+def test_a_passcode_over_1024_characters_is_refused(tmp_path):
+    (tmp_path / "passcode").write_text("x" * 1025 + "\n")
+    with pytest.raises(PasscodeError, match="too long"):
+        read_passcode(None, tmp_path / "passcode")
+    with pytest.raises(PasscodeError, match="too long: use at most 1024 characters"):
+        read_passcode("y" * 1025, None)
+    assert read_passcode(None, None) is None and read_passcode("z" * 1024, None) == "z" * 1024

@@ -15,7 +15,10 @@ FILES = {
 def create_project(directory: Path) -> list[Path]:
     """Write the starter files; refuse (writing nothing) if any of them already exists."""
     targets = {directory / relative: source for relative, source in FILES.items()}
-    existing = [str(path) for path in targets if path.exists()]
+    try:
+        existing = [str(path) for path in targets if path.exists()]
+    except OSError as error:  # a name too long, a file where a folder should be
+        raise ProjectError(f"{directory}: cannot make a project here ({error.strerror or error})") from None
     if existing:
         raise ProjectError(f"{', '.join(existing)}: already exists; nothing was written")
     for path, source in targets.items():

@@ -14,6 +14,8 @@ from handouts.errors import HandoutsError
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARD_ADDRESSES = frozenset({"0.0.0.0", "::", ""})
 MIN_PASSCODE_LENGTH = 8
+MAX_PASSCODE_LENGTH = 1024
+MAX_PASSCODE_BYTES = 4 * MAX_PASSCODE_LENGTH  # UTF-8
 PASSCODE_ENVIRONMENT = "HANDOUTS_PASSCODE"
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed in the address bar, a bookmark
 
@@ -90,7 +92,11 @@ def read_passcode(environment_value: str | None, passcode_file: Path | None) -> 
     passcode: str | None
     if passcode_file is not None:
         try:
-            lines = passcode_file.read_text(encoding="utf-8").splitlines()
+            with passcode_file.open("rb") as file:
+                first_line = file.readline(MAX_PASSCODE_BYTES + 1)  # never more: the file may be /dev/zero
+            if len(first_line.rstrip(b"\r\n")) > MAX_PASSCODE_BYTES:
+                raise PasscodeError(f"{passcode_file}: the first line is too long for a passcode")
+            lines = first_line.decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
             raise PasscodeError(
                 f"{passcode_file}: cannot read the passcode file ({getattr(error, 'strerror', None) or error})"
@@ -102,4 +108,6 @@ def read_passcode(environment_value: str | None, passcode_file: Path | None) -> 
         passcode = environment_value or None
     if passcode is not None and len(passcode) < MIN_PASSCODE_LENGTH:
         raise PasscodeError(f"the passcode is too short: use at least {MIN_PASSCODE_LENGTH} characters")
+    if passcode is not None and len(passcode) > MAX_PASSCODE_LENGTH:
+        raise PasscodeError(f"the passcode is too long: use at most {MAX_PASSCODE_LENGTH} characters")
     return passcode
