@@ -191,10 +191,9 @@ def test_parallel_and_sequential_builds_give_the_same_bytes(clinic_project, tmp_
     assert folders[0] == folders[1] and len(folders[0]) == 2
 
 
-@pytest.mark.slow
-def test_interrupted_build_leaves_whole_files_and_the_next_build_finishes(clinic_project, library_project):
-    out = clinic_project / "output"
-    command = [
+def pool_build_command(project: Path, out: Path) -> list[str]:
+    """`handouts build --all` on a pool of 2, in a process of its own (to interrupt or kill)."""
+    return [
         sys.executable,
         "-m",
         "handouts",
@@ -203,11 +202,16 @@ def test_interrupted_build_leaves_whole_files_and_the_next_build_finishes(clinic
         "--jobs",
         "2",
         "--project",
-        str(clinic_project),
+        str(project),
         "--out",
         str(out),
     ]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_interrupted_build_leaves_whole_files_and_the_next_build_finishes(clinic_project, library_project):
+    out = clinic_project / "output"
+    process = subprocess.Popen(pool_build_command(clinic_project, out), stderr=subprocess.PIPE, text=True)
     manifest = out / MANIFEST_FILE
     deadline = time.monotonic() + 120
     while not manifest.exists() and time.monotonic() < deadline:
@@ -327,22 +331,7 @@ def test_pool_workers_exit_when_the_parent_is_killed(clinic_project):
     import psutil
 
     out = clinic_project / "output"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "handouts",
-            "build",
-            "--all",
-            "--jobs",
-            "2",
-            "--project",
-            str(clinic_project),
-            "--out",
-            str(out),
-        ],
-        stderr=subprocess.DEVNULL,
-    )
+    process = subprocess.Popen(pool_build_command(clinic_project, out), stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (out / MANIFEST_FILE).exists() and time.monotonic() < deadline:  # the workers are rendering
         time.sleep(0.05)
