@@ -229,15 +229,15 @@ class ReviewRow:
     language: str
     title: str
     status: str  # approved, changed (since approval), draft, or broken
-    version: int | None
-    reviewer: str | None
-    reviewed_on: date | None
-    next_review: date | None
-    overdue: bool
-    changed_since_approval: bool
-    reading_formula: str | None
-    reading_score: float | None
-    pages: int | None  # from the build manifest when the PDF is current, else None
+    version: int | None = None
+    reviewer: str | None = None
+    reviewed_on: date | None = None
+    next_review: date | None = None
+    overdue: bool = False
+    changed_since_approval: bool = False
+    reading_formula: str | None = None
+    reading_score: float | None = None
+    pages: int | None = None  # from the build manifest when the PDF is current, else None
     problem: str | None = None
 
 
@@ -258,24 +258,7 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
             try:
                 page = renderer.page(request)
             except HandoutsError as error:
-                rows.append(
-                    ReviewRow(
-                        slug,
-                        language,
-                        "",
-                        "broken",
-                        None,
-                        None,
-                        None,
-                        None,
-                        False,
-                        False,
-                        None,
-                        None,
-                        None,
-                        str(error).splitlines()[0],
-                    )
-                )
+                rows.append(ReviewRow(slug, language, "", "broken", problem=str(error).splitlines()[0]))
                 continue
             review, approval = page.handout.review, page.approval
             record = approval.record
