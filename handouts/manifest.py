@@ -132,10 +132,11 @@ class Manifest:
 
 def index_record_of(data: object) -> IndexRecord | None:
     """The index record as read; anything but two hex digests counts as none (the page is made again)."""
-    if isinstance(data, dict) and set(data) == {"inputs", "page"}:
-        if all(isinstance(value, str) and HEX_DIGEST.match(value) for value in data.values()):
-            return IndexRecord(data["inputs"], data["page"])
-    return None
+    if not isinstance(data, dict) or set(data) != {"inputs", "page"}:
+        return None
+    if not all(isinstance(value, str) and HEX_DIGEST.match(value) for value in data.values()):
+        return None
+    return IndexRecord(data["inputs"], data["page"])
 
 
 class Fingerprints:

@@ -5,9 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
