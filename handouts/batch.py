@@ -89,7 +89,7 @@ def update_folder(
     for language, path in booklets.items():
         parts = [target for target in targets if not target.request.large_print and target.language == language]
         update_booklet(maker, manifest, fingerprints, summary, language, path, parts, how.force)
-    write_index(out_dir, manifest, maker.renderer)
+    write_index(out_dir, manifest, fingerprints.shared, lambda: maker.renderer)
     return summary
 
 

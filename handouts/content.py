@@ -44,7 +44,10 @@ Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; values never change once loaded. A model builds its validator the
+    first time it validates (`defer_build`): a command pays only for the file kinds it reads."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Item(Strict):

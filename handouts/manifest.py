@@ -11,12 +11,15 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE
 from handouts.files import write_atomically
-from handouts.maker import Target
 from handouts.project import CLINIC_FILE, Project
+
+if TYPE_CHECKING:
+    from handouts.maker import Target
 
 MANIFEST_FILE = ".handouts-manifest.json"
 PACKAGE = Path(__file__).parent  # the code that renders is an input too
@@ -24,6 +27,8 @@ FORMAT = 1
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 OUTPUT_NAME = re.compile(r"^[a-z]{2,3}/(?:large-print/)?[a-z0-9]+(?:-[a-z0-9]+)*\.pdf$")
 """The only names this tool writes: `<lang>/<slug>.pdf`, `<lang>/large-print/<slug>.pdf`, `<lang>/booklet.pdf`."""
+
+HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 log = logging.getLogger("handouts")
 
@@ -41,14 +46,24 @@ class Entry:
     pages: int
 
 
+@dataclass(frozen=True)
+class IndexRecord:
+    """The folder's index page as last written: a fingerprint of its inputs and the sha256 of the page."""
+
+    inputs: str
+    page: str
+
+
 class Manifest:
-    """`<out_dir>/.handouts-manifest.json`: output path (relative to out_dir) -> Entry.
+    """`<out_dir>/.handouts-manifest.json`: output path (relative to out_dir) -> Entry, and the
+    record of the folder's index page.
     A missing or unreadable manifest counts as empty, so everything is built again; entries that
     do not name a file this tool writes are dropped."""
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
         self.path = out_dir / MANIFEST_FILE
+        self.index: IndexRecord | None = None
         self.entries = {name: entry for name, entry in self._read().items() if self._ours(name)}
 
     def _read(self) -> dict[str, Entry]:
@@ -62,7 +77,9 @@ class Manifest:
             data = json.loads(raw)
             if data.get("format") != FORMAT:
                 raise ValueError("another format")
-            return {name: Entry(**entry) for name, entry in data["outputs"].items()}
+            entries = {name: Entry(**entry) for name, entry in data["outputs"].items()}
+            self.index = index_record_of(data.get("index"))
+            return entries
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -106,8 +123,20 @@ class Manifest:
 
     def save(self) -> None:
         outputs = {name: asdict(entry) for name, entry in sorted(self.entries.items())}
-        data = json.dumps({"format": FORMAT, "outputs": outputs}, indent=1, ensure_ascii=False)
+        content: dict = {"format": FORMAT, "outputs": outputs}
+        if self.index is not None:
+            content["index"] = asdict(self.index)
+        data = json.dumps(content, indent=1, ensure_ascii=False)
         write_atomically(self.path, data.encode("utf-8"))
+
+
+def index_record_of(data: object) -> IndexRecord | None:
+    """The index record as read; anything but two hex digests counts as none (the page is made again)."""
+    if not isinstance(data, dict) or set(data) != {"inputs", "page"}:
+        return None
+    if not all(isinstance(value, str) and HEX_DIGEST.match(value) for value in data.values()):
+        return None
+    return IndexRecord(data["inputs"], data["page"])
 
 
 class Fingerprints:
@@ -117,6 +146,7 @@ class Fingerprints:
     def __init__(self, project: Project):
         self.project = project
         self._languages: dict[str, str] = {}
+        self._sources: dict[tuple[str, str], tuple[Path | None, str]] = {}
 
     @cached_property
     def shared(self) -> str:
@@ -140,20 +170,22 @@ class Fingerprints:
             self._languages[language] = digest.hexdigest()
         return self._languages[language]
 
-    def source(self, target: Target) -> Path | None:
+    def source(self, target: "Target") -> Path | None:
         request = target.request
-        return self.project.find(f"content/{request.content_language}/{request.slug}.yaml")
+        return self._source(request.content_language, request.slug)[0]
 
-    def of(self, target: Target) -> str:
+    def _source(self, language: str, slug: str) -> tuple[Path | None, str]:
+        """The content file and its digest, found and read once for every print size and folder."""
+        key = (language, slug)
+        if key not in self._sources:
+            source = self.project.find(f"content/{language}/{slug}.yaml")
+            self._sources[key] = (source, file_digest(source) if source else "")
+        return self._sources[key]
+
+    def of(self, target: "Target") -> str:
         request = target.request
-        source = self.source(target)
-        parts = [
-            self.shared,
-            self.language(request.content_language),
-            repr(request),
-            str(source),
-            file_digest(source) if source else "",
-        ]
+        source, digest = self._source(request.content_language, request.slug)
+        parts = [self.shared, self.language(request.content_language), repr(request), str(source), digest]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:

@@ -26,7 +26,7 @@ class Policies(Strict):
     """`policies:` in clinic.yaml: the clinic's own rules, printed by the shared blocks. Numbers
     must be written as numbers: `true` is not 1 hour, `"8"` is not 8."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     fasting_food_hours: int = Field(8, ge=0, le=48, description="Hours without food before sedation.")
     clear_liquids_until_hours: int = Field(

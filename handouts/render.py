@@ -5,12 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
@@ -21,6 +16,10 @@ from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, 
 from handouts.project import Project
 from handouts.visit import Visit
 
+if TYPE_CHECKING:  # Jinja and Babel load when a page is rendered or a date written, not when this is imported
+    import jinja2
+    from babel import Locale
+
 TEMPLATE = "handout.html"
 FONT_FILES = {
     ("normal", 400): "AtkinsonHyperlegible-Regular.ttf",
@@ -28,21 +27,6 @@ FONT_FILES = {
     ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
     ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
 }
-
-
-class TemplatesInside(jinja2.FileSystemLoader):
-    """Templates from the project's and the library's templates/ folders; a link to a file
-    outside the project is refused, as for content files and assets (a template prints what it holds)."""
-
-    def __init__(self, folders: list[str], roots: list[Path]):
-        super().__init__(folders)
-        self.roots = roots
-
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
-        source, filename, uptodate = super().get_source(environment, template)
-        if not any(Path(filename).resolve().is_relative_to(root) for root in self.roots):
-            raise RenderError(f"templates/{template}: a link to a file outside the project is not used")
-        return source, filename, uptodate
 
 
 @dataclass(frozen=True)
@@ -74,8 +58,10 @@ class Page:
     approval: ApprovalState
 
 
-def babel_locale(language: str) -> Locale:
+def babel_locale(language: str) -> "Locale":
     """The language's rules for dates, times and names; a code Babel does not know is an error."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(language)
     except (UnknownLocaleError, ValueError):
@@ -91,6 +77,8 @@ def language_name(language: str) -> str:
 
 def long_date(day: date, language: str) -> str:
     """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
+    from babel.dates import format_date
+
     return format_date(day, format="long", locale=babel_locale(language))
 
 
@@ -102,6 +90,8 @@ SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
 
 def clock_time(moment: time, language: str) -> str:
     """A time as the language's readers expect it: "8:30 AM", "8:30 a. m."."""
+    from babel.dates import format_time
+
     text = format_time(moment, format="short", locale=babel_locale(CLOCK_LOCALES.get(language, language)))
     if language == "es":
         for period, spaced in SPANISH_PERIODS.items():
@@ -137,32 +127,18 @@ class Renderer:
         self._policies: dict[str, tuple[tuple[Labels, Blocks], dict[str, str], Blocks]] = {}
 
     @cached_property
-    def environment(self) -> jinja2.Environment:
+    def environment(self) -> "jinja2.Environment":
         from handouts.markup import css_string, markdown_block, markdown_inline  # only a render needs Markdown
+        from handouts.templating import template_environment
 
-        folders = [str(root / "templates") for root in self.project.roots]
-        loader = jinja2.ChoiceLoader(
-            [
-                TemplatesInside(folders, roots=self.project.roots),
-                # `{% extends "builtin/handout.html" %}` reaches the built-in template from an override.
-                jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(self.project.library / "templates"))}),
-            ]
-        )
-        environment = SandboxedEnvironment(  # a project's template cannot reach Python's internals
-            loader=loader,
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        environment.filters.update(
-            md=markdown_block,
-            md_inline=markdown_inline,
-            css_string=css_string,
-            long_date=long_date,
-            clock_time=clock_time,
-        )
-        return environment
+        filters = {
+            "md": markdown_block,
+            "md_inline": markdown_inline,
+            "css_string": css_string,
+            "long_date": long_date,
+            "clock_time": clock_time,
+        }
+        return template_environment(self.project.roots, self.project.library, filters)
 
     def brand(self, language: str, page_size: str) -> dict[str, Any]:
         """What every page of the project shares: clinic, labels, logo and fonts."""
@@ -259,6 +235,8 @@ class Renderer:
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
         """The template filled in; a template problem is a RenderError at the template's file:line."""
+        import jinja2
+
         try:
             return self.environment.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as error:

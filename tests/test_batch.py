@@ -75,11 +75,46 @@ def test_no_op_rebuild_does_not_import_weasyprint(clinic_project):
     probe = (
         "import sys; from handouts.cli import cli; sys.argv = ['handouts', 'build', *" + repr(SET) + ", '--project', "
         f"{str(clinic_project)!r}, '--out', {str(clinic_project / 'output')!r}]\n"
-        "try:\n    cli()\nexcept SystemExit as exit:\n    print(exit.code, 'weasyprint' in sys.modules)"
+        "try:\n    cli()\nexcept SystemExit as exit:\n"
+        "    print(exit.code, *(name in sys.modules for name in ('weasyprint', 'jinja2', 'markdown_it', 'coloraide')))"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout == "0 False\n"
+    assert result.stdout == "0 False False False False\n"  # nothing to render: no PDF, template or Markdown code
     assert_no_warning_lines(result.stderr)
+
+
+def test_unchanged_index_page_is_left_alone_and_a_changed_one_made_again(clinic_project):
+    build_set(clinic_project)
+    index = clinic_project / "output/index.html"
+    made, inode = index.read_bytes(), index.stat().st_ino
+    build_set(clinic_project)
+    assert index.stat().st_ino == inode
+    index.write_text("edited by hand", encoding="utf-8")
+    build_set(clinic_project)
+    assert index.read_bytes() == made
+    index.unlink()
+    build_set(clinic_project)
+    assert index.read_bytes() == made
+
+
+def test_index_page_follows_its_template_and_the_clinic(clinic_project):
+    build_set(clinic_project)
+    override(clinic_project, "templates/index.html", "<h1>", "<h1>Front desk copy: ")
+    build_set(clinic_project)
+    write(
+        clinic_project / "clinic.yaml", (clinic_project / "clinic.yaml").read_text().replace("name: ", "name: New ", 1)
+    )
+    build_set(clinic_project)
+    index = (clinic_project / "output/index.html").read_text(encoding="utf-8")
+    assert "<h1>Front desk copy: " in index
+    assert "<title>New " in index
+
+
+def test_index_page_follows_a_title_when_only_a_handout_changed(clinic_project):
+    build_set(clinic_project)
+    override(clinic_project, "content/en/pain-diary.yaml", "title: Pain diary", "title: My pain log")
+    build_set(clinic_project)
+    assert '<a href="en/pain-diary.pdf">My pain log</a>' in (clinic_project / "output/index.html").read_text()
 
 
 def test_edited_content_file_rebuilds_only_that_handout_in_every_size(clinic_project):
