@@ -19,7 +19,7 @@ from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
-from handouts.render import FONT_FILES, RenderRequest
+from handouts.render import FONT_FILES, Page, RenderRequest
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
@@ -78,10 +78,12 @@ class Report:
 
 @dataclass
 class Draft:
-    """A report whose text is checked; with the HTML to lay out when the page count is not known."""
+    """A handout's report, with what its checks need: the page as rendered (none when the handout
+    did not load), its file, and its page count when an unchanged build gives it."""
 
     report: Report
-    html: str | None = None
+    page: Page | None = None
+    path: Path | None = None
     pages: int | None = None
     needs_layout: bool = False
 
@@ -153,32 +155,36 @@ class Checker:
         jobs: int = 1,
         track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
     ) -> list[Report]:
-        """One report per (language, slug): texts are checked here, then the handouts without a
-        page count from an unchanged build are laid out on `jobs` processes. `track` wraps the pairs
-        as their reports are finished, e.g. in a progress bar."""
-        drafts = [self._check_text(language, slug) for language, slug in pairs]
-        to_lay_out = [draft.html for draft in drafts if draft.html is not None and draft.needs_layout]
-        counts = self.maker.page_counts(to_lay_out, jobs)
-        for _, draft in zip(track(pairs), drafts, strict=True):
-            if draft.html is None:
-                continue
-            pages = next(counts) if draft.needs_layout else draft.pages
-            if isinstance(pages, str):
-                for line in pages.splitlines():
-                    draft.report.add("error", draft.report.file, line)
-                continue
-            self._print(draft.report, pages, draft.html, draft.report.file)
+        """One report per (language, slug). The handouts without a page count from an unchanged
+        build start laying out on `jobs` processes, and the texts are checked here meanwhile (on
+        one process, each is laid out after every text is checked). `track` wraps the pairs as
+        their reports are finished, e.g. in a progress bar."""
+        drafts = [self._draft(language, slug) for language, slug in pairs]
+        to_lay_out = [draft.page.html for draft in drafts if draft.page is not None and draft.needs_layout]
+        with self.maker.page_counts(to_lay_out, jobs) as counts:
+            for draft in drafts:
+                if draft.page is not None and draft.path is not None:
+                    self._check_text(draft.report, draft.page, draft.path)
+            for _, draft in zip(track(pairs), drafts, strict=True):
+                if draft.page is None:
+                    continue
+                pages = next(counts) if draft.needs_layout else draft.pages
+                if isinstance(pages, str):
+                    for line in pages.splitlines():
+                        draft.report.add("error", draft.report.file, line)
+                    continue
+                self._print(draft.report, pages, draft.page.html, draft.report.file)
         return [draft.report for draft in drafts]
 
-    def _check_text(self, language: str, slug: str) -> "Draft":
-        """Every finding but those about print, which need the page count."""
+    def _draft(self, language: str, slug: str) -> Draft:
+        """The handout rendered to HTML (or the errors that stopped it), and its page count from an
+        unchanged build."""
         path = self.project.find(f"content/{language}/{slug}.yaml")
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
         try:
             request = RenderRequest(slug, language, self.project.clinic.page_size)
             page = self.maker.renderer.page(request)
-            handout, html, approval = page.handout, page.html, page.approval
         except ContentError as error:
             for problem in error.problems:
                 report.add("error", problem.where or shown, problem.message)
@@ -188,22 +194,26 @@ class Checker:
                 report.add("error", shown, line)
             return Draft(report)
         assert path is not None, "a handout that loaded has a file"
-        _, node = load_yaml(path, shown)
+        if not self.count_pages:
+            return Draft(report, page, path)
+        pages = self._pages_already_built(request)
+        return Draft(report, page, path, pages, needs_layout=pages is None)
+
+    def _check_text(self, report: Report, page: Page, path: Path) -> None:
+        """Every finding but those about print, which need the page count."""
+        handout, html, language = page.handout, page.html, report.language
+        _, node = load_yaml(path, report.file)
 
         def locate(location: tuple[str | int, ...]) -> str:
-            return f"{shown}:{line_of(node, location)}"
+            return f"{report.file}:{line_of(node, location)}"
 
         self._readability(report, html, language)
         self._wording(report, handout, language, locate)
         self._sections(report, handout, language, locate)
         self._vocabulary(report, handout, language, locate)
-        self._structure(report, handout, html, shown)
+        self._structure(report, handout, html, report.file)
         self._pictures(report, handout, locate)
-        self._governance(report, handout, approval, locate)
-        if not self.count_pages:
-            return Draft(report, html)
-        pages = self._pages_already_built(request)
-        return Draft(report, html, pages, needs_layout=pages is None)
+        self._governance(report, handout, page.approval, locate)
 
     def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
