@@ -106,6 +106,10 @@ class Checker:
         self.manifest = Manifest(manifest_dir) if manifest_dir else None
         self.fingerprints = Fingerprints(self.project)
         self.count_pages = count_pages
+        # read once per language for the whole run
+        self._glossaries: dict[str, Glossary | None] = {}
+        self._jargons: dict[str, dict[str, str]] = {}
+        self._jargon_searches: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
 
     @cached_property
     def font_coverage(self) -> set[int]:
@@ -207,11 +211,13 @@ class Checker:
         def locate(location: tuple[str | int, ...]) -> str:
             return f"{report.file}:{line_of(node, location)}"
 
-        self._readability(report, html, language)
-        self._wording(report, handout, language, locate)
-        self._sections(report, handout, language, locate)
-        self._vocabulary(report, handout, language, locate)
-        self._structure(report, handout, html, report.file)
+        fields = text_fields(handout)
+        blocks = patient_text(html)
+        self._readability(report, blocks, language)
+        self._wording(report, fields, language, locate)
+        self._sections(report, handout, fields, language, locate)
+        self._vocabulary(report, fields, language, locate)
+        self._structure(report, handout, html, blocks)
         self._pictures(report, handout, locate)
         self._governance(report, handout, page.approval, locate)
 
@@ -224,9 +230,9 @@ class Checker:
             return None
         return self.manifest.entries[target.name].pages
 
-    def _readability(self, report: Report, html: str, language: str) -> None:
+    def _readability(self, report: Report, blocks: list[str], language: str) -> None:
         thresholds = self.project.clinic.reading
-        reading = measure(patient_text(html), language)
+        reading = measure(blocks, language)
         formula, score = reading.formula, reading.score
         if formula is None or score is None:
             report.add("note", report.file, f"no readability formula for language {language!r}")
@@ -239,15 +245,15 @@ class Checker:
         elif formula.fails(score, target):
             report.add("warning", report.file, formula.describe(score, target, "the target "))
 
-    def _wording(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _wording(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
-        jargon = self._jargon(language)
-        explained = set().union(*(defined_terms(text) for _, text in text_fields(handout)))
+        jargon = self._jargon_patterns(language)
+        explained = set().union(*(text_field.bold for text_field in fields))
         passive = []
-        for location, text in text_fields(handout):
-            plain = plain_text(text)
-            where, field_name = locate(location), dotted(location)
-            for sentence in sentences(plain_pieces(text)):
+        for text_field in fields:
+            text, plain = text_field.text, text_field.plain
+            where, field_name = locate(text_field.location), dotted(text_field.location)
+            for sentence in sentences(text_field.pieces):
                 words = len(sentence.split())
                 if words > thresholds.max_sentence_words:
                     report.add(
@@ -259,8 +265,7 @@ class Checker:
                 count = len(sentences([paragraph]))
                 if count > thresholds.max_paragraph_sentences:
                     report.add("warning", where, f"{field_name}: paragraph of {count} sentences")
-            for word, plainer in jargon.items():
-                pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+            for word, plainer, pattern in jargon:
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
                     report.add("warning", where, f'{field_name}: "{word}": try "{plainer}", or explain it in bold')
             if language in PASSIVE:
@@ -270,7 +275,9 @@ class Checker:
                 "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
             )
 
-    def _sections(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _sections(
+        self, report: Report, handout: Handout, fields: list["TextField"], language: str, locate: Locator
+    ) -> None:
         """Each section on its own: the summary above the target, another section far past it, or
         unexplained long words piling up."""
         formula = FORMULAS.get(language)
@@ -279,7 +286,7 @@ class Checker:
         thresholds = self.project.clinic.reading
         target = getattr(thresholds, formula.target_key)
         far = formula.beyond(target, getattr(thresholds, formula.section_margin_key))
-        bolded = [term for _, text in text_fields(handout) for term in defined_terms(text)]
+        bolded = [term for text_field in fields for term in text_field.bold]
         explained = words_of(bolded) | words_of(list(self._jargon(language).values()))
         per_100 = thresholds.max_long_words_per_100
         for section in sections(handout):
@@ -301,19 +308,18 @@ class Checker:
                     f"{per_100:g}), e.g. {examples}: use shorter words, or explain them in bold",
                 )
 
-    def _vocabulary(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _vocabulary(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         """The glossary's wording: no avoided variant, and each term the English original explains in
         bold is explained in bold here too."""
         glossary = self._glossary(language)
         if glossary is None:
             return
-        fields = list(text_fields(handout))
-        for location, text in fields:
-            for variant, key, concept in avoided_in(plain_text(text), glossary):
+        for text_field in fields:
+            for variant, key, concept in avoided_in(text_field.plain, glossary):
                 report.add(
                     "warning",
-                    locate(location),
-                    f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                    locate(text_field.location),
+                    f'{dotted(text_field.location)}: "{variant}": say "{concept.use}" (glossary: {key})',
                 )
         if language == SOURCE_LANGUAGE:
             return
@@ -321,8 +327,8 @@ class Checker:
             original = self.project.handout(SOURCE_LANGUAGE, report.slug)
         except HandoutsError:
             return
-        bold_here = {term for _, text in fields for term in defined_terms(text)}
-        bold_there = [(location, defined_terms(text)) for location, text in text_fields(original)]
+        bold_here = {term for text_field in fields for term in text_field.bold}
+        bold_there = [(text_field.location, text_field.bold) for text_field in text_fields(original)]
         for key, concept in glossary.root.items():
             where_bold = next((location for location, terms in bold_there if in_bold(concept.en, terms)), None)
             if where_bold is not None and not in_bold(concept.bold_term, bold_here):
@@ -355,12 +361,14 @@ class Checker:
         return findings
 
     def _glossary(self, language: str) -> Glossary | None:
-        layers = self.project.layers(f"content/{language}/_glossary.yaml")
-        return load_layered(Glossary, layers) if layers else None
+        if language not in self._glossaries:
+            layers = self.project.layers(f"content/{language}/_glossary.yaml")
+            self._glossaries[language] = load_layered(Glossary, layers) if layers else None
+        return self._glossaries[language]
 
-    def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
+    def _structure(self, report: Report, handout: Handout, html: str, blocks: list[str]) -> None:
+        shown = report.file
         labels = self.project.labels(report.language)
-        blocks = patient_text(html)
         after_title = [block for block in blocks if block != handout.title]
         if not after_title or after_title[0] != labels.summary:
             report.add("error", shown, "summary: must be printed first")
@@ -447,8 +455,19 @@ class Checker:
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")
 
     def _jargon(self, language: str) -> dict[str, str]:
-        layers = self.project.layers(f"content/{language}/_jargon.yaml")
-        return load_layered(Jargon, layers).root if layers else {}
+        if language not in self._jargons:
+            layers = self.project.layers(f"content/{language}/_jargon.yaml")
+            self._jargons[language] = load_layered(Jargon, layers).root if layers else {}
+        return self._jargons[language]
+
+    def _jargon_patterns(self, language: str) -> list[tuple[str, str, re.Pattern[str]]]:
+        """(hard word, plain word, the hard word as a whole word) for each entry of the jargon list."""
+        if language not in self._jargon_searches:
+            self._jargon_searches[language] = [
+                (word, plainer, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
+                for word, plainer in self._jargon(language).items()
+            ]
+        return self._jargon_searches[language]
 
     def _clinic_line(self, keys: list[str]) -> int | None:
         path = self.project.root / "clinic.yaml"
@@ -456,8 +475,32 @@ class Checker:
         return line_of(node, tuple(keys))
 
 
-def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every patient-facing text of the handout with its location, like ("after", 2)."""
+@dataclass(frozen=True)
+class TextField:
+    """One patient-facing text of a handout, at its location (like ("after", 2)); what the checks
+    read of it is worked out once."""
+
+    location: tuple[str | int, ...]
+    text: str
+
+    @cached_property
+    def pieces(self) -> list[str]:
+        """The plain text of each paragraph and list item."""
+        return plain_pieces(self.text)
+
+    @cached_property
+    def plain(self) -> str:
+        """The words as a reader sees them, without markup (`plain_text`)."""
+        return " ".join(self.pieces)
+
+    @cached_property
+    def bold(self) -> set[str]:
+        """The terms it explains in bold."""
+        return defined_terms(self.text)
+
+
+def text_fields(handout: Handout) -> list[TextField]:
+    """Every patient-facing text of the handout with its location."""
 
     def walk(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
         if isinstance(value, str):
@@ -471,7 +514,7 @@ def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]
                 yield from walk(item, (*location, index))
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
-    yield from walk(data, ())
+    return [TextField(location, text) for location, text in walk(data, ())]
 
 
 def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
