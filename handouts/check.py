@@ -18,7 +18,7 @@ from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
-from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
+from handouts.readability import FORMULAS, measure, page_text, sentences
 from handouts.render import FONT_FILES, Page, RenderRequest
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
@@ -86,6 +86,7 @@ class Draft:
     path: Path | None = None
     pages: int | None = None
     needs_layout: bool = False
+    printed_text: str = ""  # every character the page prints, once its text is checked
 
 
 class Checker:
@@ -109,7 +110,7 @@ class Checker:
         # read once per language for the whole run
         self._glossaries: dict[str, Glossary | None] = {}
         self._jargons: dict[str, dict[str, str]] = {}
-        self._jargon_searches: dict[str, list[tuple[str, str, re.Pattern[str]]]] = {}
+        self._jargon_searches: dict[str, tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]] = {}
 
     @cached_property
     def font_coverage(self) -> set[int]:
@@ -168,7 +169,7 @@ class Checker:
         with self.maker.page_counts(to_lay_out, jobs) as counts:
             for draft in drafts:
                 if draft.page is not None and draft.path is not None:
-                    self._check_text(draft.report, draft.page, draft.path)
+                    draft.printed_text = self._check_text(draft.report, draft.page, draft.path)
             for _, draft in zip(track(pairs), drafts, strict=True):
                 if draft.page is None:
                     continue
@@ -177,7 +178,7 @@ class Checker:
                     for line in pages.splitlines():
                         draft.report.add("error", draft.report.file, line)
                     continue
-                self._print(draft.report, pages, draft.page.html, draft.report.file)
+                self._print(draft.report, pages, draft.printed_text)
         return [draft.report for draft in drafts]
 
     def _draft(self, language: str, slug: str) -> Draft:
@@ -203,8 +204,9 @@ class Checker:
         pages = self._pages_already_built(request)
         return Draft(report, page, path, pages, needs_layout=pages is None)
 
-    def _check_text(self, report: Report, page: Page, path: Path) -> None:
-        """Every finding but those about print, which need the page count."""
+    def _check_text(self, report: Report, page: Page, path: Path) -> str:
+        """Every finding but those about print, which need the page count; returns every character
+        the page prints, for those."""
         handout, html, language = page.handout, page.html, report.language
         _, node = load_yaml(path, report.file)
 
@@ -212,7 +214,8 @@ class Checker:
             return f"{report.file}:{line_of(node, location)}"
 
         fields = text_fields(handout)
-        blocks = patient_text(html)
+        text = page_text(html)
+        blocks = text.blocks
         self._readability(report, blocks, language)
         self._wording(report, fields, language, locate)
         self._sections(report, handout, fields, language, locate)
@@ -220,6 +223,7 @@ class Checker:
         self._structure(report, handout, html, blocks)
         self._pictures(report, handout, locate)
         self._governance(report, handout, page.approval, locate)
+        return text.visible
 
     def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
@@ -247,7 +251,7 @@ class Checker:
 
     def _wording(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
-        jargon = self._jargon_patterns(language)
+        jargon, any_jargon = self._jargon_patterns(language)
         explained = set().union(*(text_field.bold for text_field in fields))
         passive = []
         for text_field in fields:
@@ -265,7 +269,8 @@ class Checker:
                 count = len(sentences([paragraph]))
                 if count > thresholds.max_paragraph_sentences:
                     report.add("warning", where, f"{field_name}: paragraph of {count} sentences")
-            for word, plainer, pattern in jargon:
+            hard_words = jargon if any_jargon.search(plain) else []
+            for word, plainer, pattern in hard_words:
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
                     report.add("warning", where, f'{field_name}: "{word}": try "{plainer}", or explain it in bold')
             if language in PASSIVE:
@@ -438,7 +443,8 @@ class Checker:
                 f"{source.version}, which is now version {original}: update the translation",
             )
 
-    def _print(self, report: Report, pages: int | None, html: str, shown: str) -> None:
+    def _print(self, report: Report, pages: int | None, printed_text: str) -> None:
+        shown = report.file
         report.pages = pages
         if pages is not None and pages > 2:
             report.add(
@@ -448,7 +454,7 @@ class Checker:
                 "standard print must fit one double-sided sheet (2 pages)",
             )
         missing = sorted(
-            {char for char in visible_text(html) if not char.isspace() and ord(char) not in self.font_coverage}
+            {char for char in set(printed_text) if not char.isspace() and ord(char) not in self.font_coverage}
         )
         if missing:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
@@ -460,13 +466,16 @@ class Checker:
             self._jargons[language] = load_layered(Jargon, layers).root if layers else {}
         return self._jargons[language]
 
-    def _jargon_patterns(self, language: str) -> list[tuple[str, str, re.Pattern[str]]]:
-        """(hard word, plain word, the hard word as a whole word) for each entry of the jargon list."""
+    def _jargon_patterns(self, language: str) -> tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]:
+        """(hard word, plain word, the hard word as a whole word) for each entry of the jargon list,
+        and one pattern of them all: a text it finds nothing in uses none."""
         if language not in self._jargon_searches:
-            self._jargon_searches[language] = [
+            entries = [
                 (word, plainer, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
                 for word, plainer in self._jargon(language).items()
             ]
+            any_entry = re.compile("|".join(pattern.pattern for _, _, pattern in entries), re.IGNORECASE)
+            self._jargon_searches[language] = (entries, any_entry)
         return self._jargon_searches[language]
 
     def _clinic_line(self, keys: list[str]) -> int | None:
