@@ -18,8 +18,8 @@ from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Maker, Target
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
-from handouts.readability import FORMULAS, measure, patient_text, sentences, visible_text
-from handouts.render import FONT_FILES, RenderRequest
+from handouts.readability import FORMULAS, measure, page_text, sentences
+from handouts.render import FONT_FILES, Page, RenderRequest
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
@@ -78,12 +78,15 @@ class Report:
 
 @dataclass
 class Draft:
-    """A report whose text is checked; with the HTML to lay out when the page count is not known."""
+    """A handout's report, with what its checks need: the page as rendered (none when the handout
+    did not load), its file, and its page count when an unchanged build gives it."""
 
     report: Report
-    html: str | None = None
+    page: Page | None = None
+    path: Path | None = None
     pages: int | None = None
     needs_layout: bool = False
+    printed_text: str = ""  # every character the page prints, once its text is checked
 
 
 class Checker:
@@ -104,6 +107,10 @@ class Checker:
         self.manifest = Manifest(manifest_dir) if manifest_dir else None
         self.fingerprints = Fingerprints(self.project)
         self.count_pages = count_pages
+        # read once per language for the whole run
+        self._glossaries: dict[str, Glossary | None] = {}
+        self._jargons: dict[str, dict[str, str]] = {}
+        self._jargon_searches: dict[str, tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]] = {}
 
     @cached_property
     def font_coverage(self) -> set[int]:
@@ -153,32 +160,36 @@ class Checker:
         jobs: int = 1,
         track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
     ) -> list[Report]:
-        """One report per (language, slug): texts are checked here, then the handouts without a
-        page count from an unchanged build are laid out on `jobs` processes. `track` wraps the pairs
-        as their reports are finished, e.g. in a progress bar."""
-        drafts = [self._check_text(language, slug) for language, slug in pairs]
-        to_lay_out = [draft.html for draft in drafts if draft.html is not None and draft.needs_layout]
-        counts = self.maker.page_counts(to_lay_out, jobs)
-        for _, draft in zip(track(pairs), drafts, strict=True):
-            if draft.html is None:
-                continue
-            pages = next(counts) if draft.needs_layout else draft.pages
-            if isinstance(pages, str):
-                for line in pages.splitlines():
-                    draft.report.add("error", draft.report.file, line)
-                continue
-            self._print(draft.report, pages, draft.html, draft.report.file)
+        """One report per (language, slug). The handouts without a page count from an unchanged
+        build start laying out on `jobs` processes, and the texts are checked here meanwhile (on
+        one process, each is laid out after every text is checked). `track` wraps the pairs as
+        their reports are finished, e.g. in a progress bar."""
+        drafts = [self._draft(language, slug) for language, slug in pairs]
+        to_lay_out = [draft.page.html for draft in drafts if draft.page is not None and draft.needs_layout]
+        with self.maker.page_counts(to_lay_out, jobs) as counts:
+            for draft in drafts:
+                if draft.page is not None and draft.path is not None:
+                    draft.printed_text = self._check_text(draft.report, draft.page, draft.path)
+            for _, draft in zip(track(pairs), drafts, strict=True):
+                if draft.page is None:
+                    continue
+                pages = next(counts) if draft.needs_layout else draft.pages
+                if isinstance(pages, str):
+                    for line in pages.splitlines():
+                        draft.report.add("error", draft.report.file, line)
+                    continue
+                self._print(draft.report, pages, draft.printed_text)
         return [draft.report for draft in drafts]
 
-    def _check_text(self, language: str, slug: str) -> "Draft":
-        """Every finding but those about print, which need the page count."""
+    def _draft(self, language: str, slug: str) -> Draft:
+        """The handout rendered to HTML (or the errors that stopped it), and its page count from an
+        unchanged build."""
         path = self.project.find(f"content/{language}/{slug}.yaml")
         shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
         report = Report(slug, language, shown)
         try:
             request = RenderRequest(slug, language, self.project.clinic.page_size)
             page = self.maker.renderer.page(request)
-            handout, html, approval = page.handout, page.html, page.approval
         except ContentError as error:
             for problem in error.problems:
                 report.add("error", problem.where or shown, problem.message)
@@ -188,22 +199,31 @@ class Checker:
                 report.add("error", shown, line)
             return Draft(report)
         assert path is not None, "a handout that loaded has a file"
-        _, node = load_yaml(path, shown)
+        if not self.count_pages:
+            return Draft(report, page, path)
+        pages = self._pages_already_built(request)
+        return Draft(report, page, path, pages, needs_layout=pages is None)
+
+    def _check_text(self, report: Report, page: Page, path: Path) -> str:
+        """Every finding but those about print, which need the page count; returns every character
+        the page prints, for those."""
+        handout, html, language = page.handout, page.html, report.language
+        _, node = load_yaml(path, report.file)
 
         def locate(location: tuple[str | int, ...]) -> str:
-            return f"{shown}:{line_of(node, location)}"
+            return f"{report.file}:{line_of(node, location)}"
 
-        self._readability(report, html, language)
-        self._wording(report, handout, language, locate)
-        self._sections(report, handout, language, locate)
-        self._vocabulary(report, handout, language, locate)
-        self._structure(report, handout, html, shown)
+        fields = text_fields(handout)
+        text = page_text(html)
+        blocks = text.blocks
+        self._readability(report, blocks, language)
+        self._wording(report, fields, language, locate)
+        self._sections(report, handout, fields, language, locate)
+        self._vocabulary(report, fields, language, locate)
+        self._structure(report, handout, html, blocks)
         self._pictures(report, handout, locate)
-        self._governance(report, handout, approval, locate)
-        if not self.count_pages:
-            return Draft(report, html)
-        pages = self._pages_already_built(request)
-        return Draft(report, html, pages, needs_layout=pages is None)
+        self._governance(report, handout, page.approval, locate)
+        return text.visible
 
     def _pages_already_built(self, request: RenderRequest) -> int | None:
         """The page count of the same PDF in the output folder, when its inputs have not changed since."""
@@ -214,9 +234,9 @@ class Checker:
             return None
         return self.manifest.entries[target.name].pages
 
-    def _readability(self, report: Report, html: str, language: str) -> None:
+    def _readability(self, report: Report, blocks: list[str], language: str) -> None:
         thresholds = self.project.clinic.reading
-        reading = measure(patient_text(html), language)
+        reading = measure(blocks, language)
         formula, score = reading.formula, reading.score
         if formula is None or score is None:
             report.add("note", report.file, f"no readability formula for language {language!r}")
@@ -229,15 +249,15 @@ class Checker:
         elif formula.fails(score, target):
             report.add("warning", report.file, formula.describe(score, target, "the target "))
 
-    def _wording(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _wording(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
-        jargon = self._jargon(language)
-        explained = set().union(*(defined_terms(text) for _, text in text_fields(handout)))
+        jargon, any_jargon = self._jargon_patterns(language)
+        explained = set().union(*(text_field.bold for text_field in fields))
         passive = []
-        for location, text in text_fields(handout):
-            plain = plain_text(text)
-            where, field_name = locate(location), dotted(location)
-            for sentence in sentences(plain_pieces(text)):
+        for text_field in fields:
+            text, plain = text_field.text, text_field.plain
+            where, field_name = locate(text_field.location), dotted(text_field.location)
+            for sentence in sentences(text_field.pieces):
                 words = len(sentence.split())
                 if words > thresholds.max_sentence_words:
                     report.add(
@@ -249,8 +269,8 @@ class Checker:
                 count = len(sentences([paragraph]))
                 if count > thresholds.max_paragraph_sentences:
                     report.add("warning", where, f"{field_name}: paragraph of {count} sentences")
-            for word, plainer in jargon.items():
-                pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+            hard_words = jargon if any_jargon.search(plain) else []
+            for word, plainer, pattern in hard_words:
                 if pattern.search(plain) and not any(pattern.search(term) for term in explained):
                     report.add("warning", where, f'{field_name}: "{word}": try "{plainer}", or explain it in bold')
             if language in PASSIVE:
@@ -260,7 +280,9 @@ class Checker:
                 "warning", report.file, f'{len(passive)} passive phrase(s), e.g. "{passive[0]}": say who does it'
             )
 
-    def _sections(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _sections(
+        self, report: Report, handout: Handout, fields: list["TextField"], language: str, locate: Locator
+    ) -> None:
         """Each section on its own: the summary above the target, another section far past it, or
         unexplained long words piling up."""
         formula = FORMULAS.get(language)
@@ -269,7 +291,7 @@ class Checker:
         thresholds = self.project.clinic.reading
         target = getattr(thresholds, formula.target_key)
         far = formula.beyond(target, getattr(thresholds, formula.section_margin_key))
-        bolded = [term for _, text in text_fields(handout) for term in defined_terms(text)]
+        bolded = [term for text_field in fields for term in text_field.bold]
         explained = words_of(bolded) | words_of(list(self._jargon(language).values()))
         per_100 = thresholds.max_long_words_per_100
         for section in sections(handout):
@@ -291,19 +313,18 @@ class Checker:
                     f"{per_100:g}), e.g. {examples}: use shorter words, or explain them in bold",
                 )
 
-    def _vocabulary(self, report: Report, handout: Handout, language: str, locate: Locator) -> None:
+    def _vocabulary(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         """The glossary's wording: no avoided variant, and each term the English original explains in
         bold is explained in bold here too."""
         glossary = self._glossary(language)
         if glossary is None:
             return
-        fields = list(text_fields(handout))
-        for location, text in fields:
-            for variant, key, concept in avoided_in(plain_text(text), glossary):
+        for text_field in fields:
+            for variant, key, concept in avoided_in(text_field.plain, glossary):
                 report.add(
                     "warning",
-                    locate(location),
-                    f'{dotted(location)}: "{variant}": say "{concept.use}" (glossary: {key})',
+                    locate(text_field.location),
+                    f'{dotted(text_field.location)}: "{variant}": say "{concept.use}" (glossary: {key})',
                 )
         if language == SOURCE_LANGUAGE:
             return
@@ -311,8 +332,8 @@ class Checker:
             original = self.project.handout(SOURCE_LANGUAGE, report.slug)
         except HandoutsError:
             return
-        bold_here = {term for _, text in fields for term in defined_terms(text)}
-        bold_there = [(location, defined_terms(text)) for location, text in text_fields(original)]
+        bold_here = {term for text_field in fields for term in text_field.bold}
+        bold_there = [(text_field.location, text_field.bold) for text_field in text_fields(original)]
         for key, concept in glossary.root.items():
             where_bold = next((location for location, terms in bold_there if in_bold(concept.en, terms)), None)
             if where_bold is not None and not in_bold(concept.bold_term, bold_here):
@@ -345,12 +366,14 @@ class Checker:
         return findings
 
     def _glossary(self, language: str) -> Glossary | None:
-        layers = self.project.layers(f"content/{language}/_glossary.yaml")
-        return load_layered(Glossary, layers) if layers else None
+        if language not in self._glossaries:
+            layers = self.project.layers(f"content/{language}/_glossary.yaml")
+            self._glossaries[language] = load_layered(Glossary, layers) if layers else None
+        return self._glossaries[language]
 
-    def _structure(self, report: Report, handout: Handout, html: str, shown: str) -> None:
+    def _structure(self, report: Report, handout: Handout, html: str, blocks: list[str]) -> None:
+        shown = report.file
         labels = self.project.labels(report.language)
-        blocks = patient_text(html)
         after_title = [block for block in blocks if block != handout.title]
         if not after_title or after_title[0] != labels.summary:
             report.add("error", shown, "summary: must be printed first")
@@ -420,7 +443,8 @@ class Checker:
                 f"{source.version}, which is now version {original}: update the translation",
             )
 
-    def _print(self, report: Report, pages: int | None, html: str, shown: str) -> None:
+    def _print(self, report: Report, pages: int | None, printed_text: str) -> None:
+        shown = report.file
         report.pages = pages
         if pages is not None and pages > 2:
             report.add(
@@ -430,15 +454,29 @@ class Checker:
                 "standard print must fit one double-sided sheet (2 pages)",
             )
         missing = sorted(
-            {char for char in visible_text(html) if not char.isspace() and ord(char) not in self.font_coverage}
+            {char for char in set(printed_text) if not char.isspace() and ord(char) not in self.font_coverage}
         )
         if missing:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")
 
     def _jargon(self, language: str) -> dict[str, str]:
-        layers = self.project.layers(f"content/{language}/_jargon.yaml")
-        return load_layered(Jargon, layers).root if layers else {}
+        if language not in self._jargons:
+            layers = self.project.layers(f"content/{language}/_jargon.yaml")
+            self._jargons[language] = load_layered(Jargon, layers).root if layers else {}
+        return self._jargons[language]
+
+    def _jargon_patterns(self, language: str) -> tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]:
+        """(hard word, plain word, the hard word as a whole word) for each entry of the jargon list,
+        and one pattern of them all: a text it finds nothing in uses none."""
+        if language not in self._jargon_searches:
+            entries = [
+                (word, plainer, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
+                for word, plainer in self._jargon(language).items()
+            ]
+            any_entry = re.compile("|".join(pattern.pattern for _, _, pattern in entries), re.IGNORECASE)
+            self._jargon_searches[language] = (entries, any_entry)
+        return self._jargon_searches[language]
 
     def _clinic_line(self, keys: list[str]) -> int | None:
         path = self.project.root / "clinic.yaml"
@@ -446,8 +484,32 @@ class Checker:
         return line_of(node, tuple(keys))
 
 
-def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every patient-facing text of the handout with its location, like ("after", 2)."""
+@dataclass(frozen=True)
+class TextField:
+    """One patient-facing text of a handout, at its location (like ("after", 2)); what the checks
+    read of it is worked out once."""
+
+    location: tuple[str | int, ...]
+    text: str
+
+    @cached_property
+    def pieces(self) -> list[str]:
+        """The plain text of each paragraph and list item."""
+        return plain_pieces(self.text)
+
+    @cached_property
+    def plain(self) -> str:
+        """The words as a reader sees them, without markup (`plain_text`)."""
+        return " ".join(self.pieces)
+
+    @cached_property
+    def bold(self) -> set[str]:
+        """The terms it explains in bold."""
+        return defined_terms(self.text)
+
+
+def text_fields(handout: Handout) -> list[TextField]:
+    """Every patient-facing text of the handout with its location."""
 
     def walk(value: Any, location: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
         if isinstance(value, str):
@@ -461,7 +523,7 @@ def text_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]
                 yield from walk(item, (*location, index))
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
-    yield from walk(data, ())
+    return [TextField(location, text) for location, text in walk(data, ())]
 
 
 def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:

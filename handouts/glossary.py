@@ -2,7 +2,7 @@
 wording and the variants to avoid, so the same thing is called the same way in every handout."""
 
 import re
-from functools import cache
+from functools import cache, cached_property
 
 from pydantic import Field, RootModel
 
@@ -29,6 +29,12 @@ class Concept(Strict):
 class Glossary(RootModel[dict[str, Concept]]):
     """Concept key (like `blood_thinner`) -> its wording: `content/<lang>/_glossary.yaml`."""
 
+    @cached_property
+    def any_avoided(self) -> re.Pattern[str]:
+        """Every avoided variant as whole words in one pattern: a text it finds nothing in uses none."""
+        variants = [variant for concept in self.root.values() for variant in concept.avoid]
+        return re.compile("|".join(whole_words(variant).pattern for variant in variants), re.IGNORECASE)
+
 
 @cache
 def whole_words(phrase: str) -> re.Pattern[str]:
@@ -38,7 +44,9 @@ def whole_words(phrase: str) -> re.Pattern[str]:
 
 def avoided_in(text: str, glossary: Glossary) -> list[tuple[str, str, Concept]]:
     """(variant as found, concept key, concept) for each avoided variant the text uses."""
-    found = []
+    found: list[tuple[str, str, Concept]] = []
+    if not glossary.any_avoided.search(text):
+        return found
     for key, concept in glossary.root.items():
         for variant in concept.avoid:
             match = whole_words(variant).search(text)

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,17 +160,20 @@ class Maker:
                 pool.shutdown(wait=True, cancel_futures=True)
         return outcomes
 
-    def page_counts(self, htmls: list[str], jobs: int = 1) -> Iterator[int | str]:
-        """The page count of each HTML (or the problem that stopped its layout), in order, laid out
-        on `jobs` processes of the same pool as `write_all`; each is yielded as soon as it and those
-        before it are ready."""
+    @contextmanager
+    def page_counts(self, htmls: list[str], jobs: int = 1) -> Iterator[Iterator[int | str]]:
+        """The page count of each HTML (or the problem that stopped its layout), in order, each as
+        soon as it and those before it are ready. On `jobs` > 1 processes of the same pool as
+        `write_all` every layout starts on entering the block, so the caller can work meanwhile;
+        leaving the block (Ctrl-C included) drops what has not started. On one, each is laid out
+        when asked for."""
         if jobs <= 1 or len(htmls) <= 1:
-            yield from (pages_or_problem(self, html) for html in htmls)
+            yield (pages_or_problem(self, html) for html in htmls)
             return
         with self._pool(jobs, len(htmls)) as pool:
             try:
-                yield from pool.map(_count_in_worker, htmls)
-            finally:  # on Ctrl-C or an early stop: drop what has not started
+                yield pool.map(_count_in_worker, htmls)  # submits every layout now
+            finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def _pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:

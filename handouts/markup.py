@@ -3,9 +3,11 @@
 A link may only lead to a web page over https, an email address or a phone number: a relative
 or `file:` link would point into the machine that built the PDF."""
 
+from functools import lru_cache
 from itertools import pairwise
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 ALLOWED_LINKS = ("https://", "mailto:", "tel:")
@@ -43,11 +45,18 @@ def markdown_inline(text: str) -> Markup:
     return Markup(_markdown.renderInline(text))
 
 
+@lru_cache(maxsize=1024)
+def _tokens(text: str) -> list[Token]:
+    """The text parsed once for the readers of plain text below, which only read the tokens:
+    `handouts check` asks each of them about every text of a handout."""
+    return _markdown.parse(text)
+
+
 def plain_pieces(text: str) -> list[str]:
     """The words of each paragraph and list item of a Markdown text, without markup."""
     return [
         " ".join("".join(child.content for child in token.children if child.type == "text").split())
-        for token in _markdown.parse(text)
+        for token in _tokens(text)
         if token.children
     ]
 
@@ -59,7 +68,7 @@ def plain_text(text: str) -> str:
 
 def paragraphs(text: str) -> list[str]:
     """The plain text of each paragraph; list items are not paragraphs."""
-    tokens = _markdown.parse(text)
+    tokens = _tokens(text)
     return [
         "".join(child.content for child in inline.children or [] if child.type == "text")
         for opening, inline in pairwise(tokens)
@@ -70,7 +79,7 @@ def paragraphs(text: str) -> list[str]:
 def defined_terms(text: str) -> set[str]:
     """Words set in bold: the handout's way of marking a term it explains."""
     terms = set()
-    for token in _markdown.parse(text):
+    for token in _tokens(text):
         children = token.children or []
         for before, inside in pairwise(children):
             if before.type == "strong_open" and inside.type == "text":

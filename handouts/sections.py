@@ -4,6 +4,7 @@ hard passage, and the summary, read first and sometimes alone, must be easy by i
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import textstat
 
@@ -27,12 +28,12 @@ class Section:
     location: Location
     texts: list[str]
 
-    @property
+    @cached_property
     def blocks(self) -> list[str]:
         """The plain text of each paragraph and list item."""
         return [piece for text in self.texts for piece in plain_pieces(text) if piece]
 
-    @property
+    @cached_property
     def words(self) -> list[str]:
         return WORD.findall(" ".join(self.blocks))
 

