@@ -192,8 +192,12 @@ def test_large_print_scales_the_pictograms(library_project):
         widths = []
 
         def walk(box):
-            if "icon" in (box.element.get("class", "") if box.element is not None else "").split():
+            classes = (box.element.get("class", "") if box.element is not None else "").split()
+            if "icon" in classes:  # a heading's pictogram: a box of its own
                 widths.append(box.width)
+            layers = box.background.layers if box.background else []
+            if "with-icon" in classes and layers and layers[0].image is not None:  # a list item's: its background
+                widths.append(layers[0].size[0])
             for child in getattr(box, "children", []):
                 walk(child)
 
