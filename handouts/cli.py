@@ -15,8 +15,8 @@ from handouts import __version__
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:
-    from handouts.maker import Outcome
     from handouts.project import Project
+    from handouts.targets import Outcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 

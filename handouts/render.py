@@ -1,7 +1,7 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
@@ -14,7 +14,7 @@ from handouts.errors import RenderError
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
-from handouts.visit import Visit
+from handouts.targets import RenderRequest
 
 if TYPE_CHECKING:  # Jinja and Babel load when a page is rendered or a date written, not when this is imported
     import jinja2
@@ -27,18 +27,6 @@ FONT_FILES = {
     ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
     ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
 }
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """What to render: one handout, from the content file of one language (the one asked for, or
-    the fallback: see `Project.language_of`), at one page size, in standard or large print."""
-
-    slug: str
-    content_language: str
-    page_size: str
-    large_print: bool = False
-    visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
 
 
 @dataclass(frozen=True)
