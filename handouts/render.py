@@ -11,14 +11,14 @@ from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import RenderError
+from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
 
-if TYPE_CHECKING:  # Jinja and Babel load when a page is rendered or a date written, not when this is imported
+if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is imported
     import jinja2
-    from babel import Locale
 
 TEMPLATE = "handout.html"
 FONT_FILES = {
@@ -44,18 +44,6 @@ class Page:
     handout: Handout  # as written in its file
     html: str
     approval: ApprovalState
-
-
-def babel_locale(language: str) -> "Locale":
-    """The language's rules for dates, times and names; a code Babel does not know is an error."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        raise RenderError(
-            f"{language}: not a language code that dates and language names can be written in (Babel does not know it)"
-        ) from None
 
 
 def language_name(language: str) -> str:

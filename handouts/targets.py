@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from handouts.errors import HandoutsError, UnknownHandoutError
+from handouts.locales import babel_locale
 from handouts.project import Project
 
 if TYPE_CHECKING:
@@ -79,8 +80,6 @@ def plan_targets(
     """The PDFs to make: the given slugs (or every handout) in each language and print size. A
     handout missing in a language is an error (all of them listed at once), unless it exists in the
     fallback language; so is a language whose dates and names cannot be written."""
-    from handouts.render import babel_locale
-
     catalog = project.catalog()
     targets, problems = [], []
     for language in languages:

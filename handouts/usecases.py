@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
-from handouts.visit import cleaned
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
@@ -191,6 +190,7 @@ def approve_handouts(
     from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
     from handouts.render import Renderer
     from handouts.targets import RenderRequest
+    from handouts.visit import cleaned
 
     refuse_library(project.root, project.library)
     if not slugs:
