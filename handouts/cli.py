@@ -345,6 +345,8 @@ class Progress:
         self.failed = 0
 
     def start(self, total: int) -> None:
+        if not total:  # nothing to make: no empty bar, and click's terminal code stays unloaded
+            return
         self.bar = click.progressbar(
             length=total,
             label=self.label,
