@@ -3,15 +3,18 @@ the booklets and the folder's index page."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from handouts.booklet import BOOKLET_FILE, make_booklet
 from handouts.files import write_atomically
 from handouts.index import write_index
-from handouts.maker import Maker, Outcome, Target
 from handouts.manifest import Entry, Fingerprints, Manifest
-from handouts.pdfjoin import Part
 from handouts.project import CLINIC_FILE, Project
+from handouts.targets import Outcome, Target
+
+if TYPE_CHECKING:  # the rendering code loads only when something is to be rendered
+    from handouts.maker import Maker
 
 
 @dataclass(frozen=True)
@@ -84,23 +87,33 @@ def update_folder(
         how.on_done(outcome)
 
     how.on_start(len(todo))
-    maker = Maker(project)
-    summary.outcomes = maker.write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
+
+    @cache
+    def maker() -> "Maker":
+        """The one Maker of this update, made (and the rendering code loaded) when first needed."""
+        from handouts.maker import Maker
+
+        return Maker(project)
+
+    if todo:
+        summary.outcomes = maker().write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
     for language, path in booklets.items():
         parts = [target for target in targets if not target.request.large_print and target.language == language]
         update_booklet(maker, manifest, fingerprints, summary, language, path, parts, how.force)
-    write_index(out_dir, manifest, fingerprints.shared, lambda: maker.renderer)
+    write_index(out_dir, manifest, fingerprints.shared, lambda: maker().renderer)
     return summary
 
 
 def booklet_paths(targets: list[Target], out_dir: Path) -> dict[str, Path]:
     """One booklet per language that has standard-print targets."""
+    from handouts.booklet import BOOKLET_FILE
+
     languages = [target.language for target in targets if not target.request.large_print]
     return {language: out_dir / language / BOOKLET_FILE for language in dict.fromkeys(languages)}
 
 
 def update_booklet(
-    maker: Maker,
+    maker: Callable[[], "Maker"],
     manifest: Manifest,
     fingerprints: Fingerprints,
     summary: Summary,
@@ -109,7 +122,8 @@ def update_booklet(
     targets: list[Target],
     force: bool,
 ) -> None:
-    """Make the booklet again when any handout in it (or the brand) changed; never a partial one."""
+    """Make the booklet again when any handout in it (or the brand) changed; never a partial one.
+    `maker` gives the Maker, made only when the booklet is to be made again."""
     entries = [manifest.entries.get(target.name) for target in targets]
     if any(entry is None or not target.path.is_file() for entry, target in zip(entries, targets, strict=True)):
         summary.problems.append(f"{manifest.name(path)}: not made, because some handouts failed to build")
@@ -118,18 +132,23 @@ def update_booklet(
     fingerprint = fingerprints.of_booklet(language, page_size, [entry.fingerprint for entry in entries if entry])
     if not force and manifest.is_current(path, fingerprint):
         return
+    from handouts.booklet import make_booklet
+    from handouts.pdfjoin import Part
+
     parts = sorted(
         (Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
         key=lambda part: part.title.casefold(),
     )
-    pdf, pages = make_booklet(maker, language, page_size, parts)
+    booklet_maker = maker()
+    project = booklet_maker.project
+    pdf, pages = make_booklet(booklet_maker, language, page_size, parts)
     write_atomically(path, pdf)
     manifest.record(
         path,
         Entry(
             fingerprint,
-            str(maker.project.root / CLINIC_FILE),
-            maker.project.labels(language).booklet_title,
+            str(project.root / CLINIC_FILE),
+            project.labels(language).booklet_title,
             language,
             False,
             None,

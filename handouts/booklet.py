@@ -2,14 +2,18 @@
 each starting on a right-hand page, with a bookmark per handout. It is put together from the
 handout PDFs already built, so no handout is laid out twice."""
 
-from handouts.maker import Maker
+from typing import TYPE_CHECKING
+
 from handouts.pdfjoin import Part, first_pages, join_pdfs
+
+if TYPE_CHECKING:
+    from handouts.maker import Maker
 
 BOOKLET_FILE = "booklet.pdf"
 TEMPLATE = "booklet.html"
 
 
-def make_booklet(maker: Maker, language: str, page_size: str, parts: list[Part]) -> tuple[bytes, int]:
+def make_booklet(maker: "Maker", language: str, page_size: str, parts: list[Part]) -> tuple[bytes, int]:
     """The booklet's bytes and page count."""
     from handouts.logs import collected_warnings, report
     from handouts.pdf import render_document, write_pdf

@@ -15,12 +15,13 @@ from handouts.approvals import APPROVALS_FILE, ApprovalState
 from handouts.content import Handout, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
 from handouts.glossary import Glossary, avoided_in, in_bold
-from handouts.maker import Maker, Target
+from handouts.maker import Maker
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, page_text, sentences
-from handouts.render import FONT_FILES, Page, RenderRequest
+from handouts.render import FONT_FILES, Page
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
+from handouts.targets import RenderRequest, Target
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]

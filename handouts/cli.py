@@ -15,8 +15,8 @@ from handouts import __version__
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:
-    from handouts.maker import Outcome
     from handouts.project import Project
+    from handouts.targets import Outcome
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -345,6 +345,8 @@ class Progress:
         self.failed = 0
 
     def start(self, total: int) -> None:
+        if not total:  # nothing to make: no empty bar, and click's terminal code stays unloaded
+            return
         self.bar = click.progressbar(
             length=total,
             label=self.label,

@@ -8,58 +8,17 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.content import Handout
-from handouts.errors import HandoutsError, UnknownHandoutError
+from handouts.errors import HandoutsError
 from handouts.files import write_atomically
 from handouts.logs import collected_warnings, report
 from handouts.pdfjoin import Part, join_pdfs
 from handouts.project import Project
-from handouts.render import Renderer, RenderRequest, babel_locale
-
-LARGE_PRINT_FOLDER = "large-print"
-
-
-def output_name(language: str, slug: str, large_print: bool) -> str:
-    """Where a handout goes in an output folder: `en/<slug>.pdf` or `en/large-print/<slug>.pdf`."""
-    return f"{language}/{LARGE_PRINT_FOLDER + '/' if large_print else ''}{slug}.pdf"
-
-
-@dataclass(frozen=True)
-class Target:
-    """One PDF to make and where it goes; `language` is the folder's language, which the request's
-    content language differs from when a fallback stands in."""
-
-    request: RenderRequest
-    language: str
-    out_dir: Path
-
-    @property
-    def name(self) -> str:
-        return output_name(self.language, self.request.slug, self.request.large_print)
-
-    @property
-    def path(self) -> Path:
-        return self.out_dir / self.name
-
-    @property
-    def label(self) -> str:
-        """How messages name it: en/epidural-steroid-injection, es/large-print/pain-diary."""
-        return self.name.removesuffix(".pdf")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one target: written (with what the index and booklet need) or a problem."""
-
-    target: Target
-    problem: str | None = None
-    title: str = ""
-    version: int = 0
-    pages: int = 0
-    warnings: list[str] = field(default_factory=list)
+from handouts.render import Renderer
+from handouts.targets import Outcome, RenderRequest, Target
 
 
 @dataclass(frozen=True)
@@ -219,36 +178,3 @@ def pages_or_problem(maker: Maker, html: str) -> int | str:
 def _count_in_worker(html: str) -> int | str:
     assert _worker is not None, "the pool's initializer makes the worker's Maker"
     return pages_or_problem(_worker, html)
-
-
-def plan_targets(
-    project: Project,
-    slugs: list[str] | None,
-    languages: list[str],
-    page_size: str,
-    sizes: list[str],
-    out_dir: Path,
-    fallback: str | None = None,
-) -> list[Target]:
-    """The PDFs to make: the given slugs (or every handout) in each language and print size. A
-    handout missing in a language is an error (all of them listed at once), unless it exists in the
-    fallback language; so is a language whose dates and names cannot be written."""
-    catalog = project.catalog()
-    targets, problems = [], []
-    for language in languages:
-        for slug in slugs if slugs is not None else list(catalog):
-            try:
-                source = project.language_of(slug, language, fallback, catalog)
-            except HandoutsError as error:
-                problems.append(str(error))
-                continue
-            for size in sizes:
-                request = RenderRequest(slug, source, page_size, size == "large")
-                targets.append(Target(request, language, out_dir))
-    if problems:
-        raise UnknownHandoutError("\n".join(dict.fromkeys(problems)))
-    for language in dict.fromkeys(
-        code for target in targets for code in (target.language, target.request.content_language)
-    ):
-        babel_locale(language)
-    return targets

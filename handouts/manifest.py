@@ -19,7 +19,7 @@ from handouts.files import write_atomically
 from handouts.project import CLINIC_FILE, Project
 
 if TYPE_CHECKING:
-    from handouts.maker import Target
+    from handouts.targets import Target
 
 MANIFEST_FILE = ".handouts-manifest.json"
 PACKAGE = Path(__file__).parent  # the code that renders is an input too

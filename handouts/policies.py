@@ -67,7 +67,7 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
     the `ask_us` medicine policies (from its labels)."""
     from babel.units import format_unit
 
-    from handouts.render import babel_locale
+    from handouts.locales import babel_locale
 
     policies: Policies = clinic.policies
     locale = babel_locale(language)

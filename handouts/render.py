@@ -1,7 +1,7 @@
 """Turning a handout into HTML: Jinja with the project's templates over the built-in ones."""
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from functools import cached_property
 from pathlib import Path
@@ -11,14 +11,14 @@ from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import RenderError
+from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
-from handouts.visit import Visit
+from handouts.targets import RenderRequest
 
-if TYPE_CHECKING:  # Jinja and Babel load when a page is rendered or a date written, not when this is imported
+if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is imported
     import jinja2
-    from babel import Locale
 
 TEMPLATE = "handout.html"
 FONT_FILES = {
@@ -27,18 +27,6 @@ FONT_FILES = {
     ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
     ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
 }
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """What to render: one handout, from the content file of one language (the one asked for, or
-    the fallback: see `Project.language_of`), at one page size, in standard or large print."""
-
-    slug: str
-    content_language: str
-    page_size: str
-    large_print: bool = False
-    visit: Visit | None = field(default=None, repr=False)  # patient data: kept out of repr and logs
 
 
 @dataclass(frozen=True)
@@ -56,18 +44,6 @@ class Page:
     handout: Handout  # as written in its file
     html: str
     approval: ApprovalState
-
-
-def babel_locale(language: str) -> "Locale":
-    """The language's rules for dates, times and names; a code Babel does not know is an error."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        raise RenderError(
-            f"{language}: not a language code that dates and language names can be written in (Babel does not know it)"
-        ) from None
 
 
 def language_name(language: str) -> str:

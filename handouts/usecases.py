@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
-from handouts.visit import cleaned
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
@@ -85,7 +84,7 @@ def make_packet(
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
     where a field is given. Nothing is written anywhere."""
-    from handouts.render import RenderRequest
+    from handouts.targets import RenderRequest
     from handouts.visit import Visit
 
     project = maker.project
@@ -116,7 +115,7 @@ def build_folder(
     in each language and print size the clinic makes. Named handouts are read before anything is
     written, so a mistyped or broken one writes nothing; in a full set a broken handout fails alone."""
     from handouts.batch import Update, update_folder
-    from handouts.maker import plan_targets
+    from handouts.targets import plan_targets
 
     clinic = project.clinic
     size = (page_size or clinic.page_size).lower()
@@ -189,7 +188,9 @@ def approve_handouts(
     the languages given (else every language it exists in), as it prints today. Every handout is
     read before anything is written; the built-in library is refused."""
     from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
-    from handouts.render import Renderer, RenderRequest
+    from handouts.render import Renderer
+    from handouts.targets import RenderRequest
+    from handouts.visit import cleaned
 
     refuse_library(project.root, project.library)
     if not slugs:
@@ -244,10 +245,10 @@ class ReviewRow:
 def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRow]:
     """Every handout in every language it exists in: review status, dates, reading level, and
     pages from `out_dir`'s build manifest where that PDF is current (nothing is laid out)."""
-    from handouts.maker import Target
     from handouts.manifest import Fingerprints, Manifest
     from handouts.readability import measure, patient_text
-    from handouts.render import Renderer, RenderRequest
+    from handouts.render import Renderer
+    from handouts.targets import RenderRequest, Target
 
     renderer = Renderer(project)
     manifest, fingerprints = Manifest(out_dir), Fingerprints(project)

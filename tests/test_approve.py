@@ -5,7 +5,8 @@ import subprocess
 import sys
 
 from handouts.project import open_project
-from handouts.render import Renderer, RenderRequest
+from handouts.render import Renderer
+from handouts.targets import RenderRequest
 
 from conftest import REPO, invoke, pdf_text
 
@@ -80,7 +81,7 @@ def test_unknown_handout_writes_nothing(clinic_project):
 def test_fingerprint_is_stable_across_processes(clinic_project):
     code = (
         "import sys; from pathlib import Path; from handouts.project import open_project; "
-        "from handouts.render import Renderer, RenderRequest; "
+        "from handouts.render import Renderer; from handouts.targets import RenderRequest; "
         f"print(Renderer(open_project(Path(sys.argv[1]))).page(RenderRequest({ESI!r}, 'es', 'letter')).approval.fingerprint)"
     )
     here = Renderer(open_project(clinic_project)).page(RenderRequest(ESI, "es", "letter")).approval.fingerprint

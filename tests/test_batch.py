@@ -348,8 +348,8 @@ def test_the_package_code_is_in_the_fingerprint(clinic_project, tmp_path, monkey
 def fingerprint(project: Path, package: Path | None = None) -> str:
     """The fingerprint a build would record for pain-diary, in a fresh process' view of the project."""
     from handouts import manifest
-    from handouts.maker import plan_targets
     from handouts.project import open_project
+    from handouts.targets import plan_targets
 
     opened = open_project(project)
     [target] = plan_targets(opened, ["pain-diary"], ["en"], "letter", ["standard"], project / "output")

@@ -27,8 +27,8 @@ from handouts.errors import ContentError
 from handouts.manifest import MANIFEST_FILE, Manifest
 from handouts.markup import markdown_block
 from handouts.project import open_project
-from handouts.render import RenderRequest
 from handouts.server import create_app
+from handouts.targets import RenderRequest
 from handouts.visit import Visit, VisitError
 
 from conftest import REPO

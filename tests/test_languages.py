@@ -8,7 +8,8 @@ import yaml
 
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import RenderRequest, long_date
+from handouts.render import long_date
+from handouts.targets import RenderRequest
 
 from conftest import REPO, invoke, pdf_reader, pdf_text, sample
 

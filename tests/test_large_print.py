@@ -9,7 +9,7 @@ import pytest
 
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import RenderRequest
+from handouts.targets import RenderRequest
 
 from conftest import invoke, pdf_fonts, sample
 

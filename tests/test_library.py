@@ -6,7 +6,7 @@ import pytest
 from handouts.check import Checker
 from handouts.library import library_root
 from handouts.project import open_project
-from handouts.render import RenderRequest
+from handouts.targets import RenderRequest
 from handouts.visit import Visit
 
 from conftest import pdf_reader, sample

@@ -14,7 +14,7 @@ from handouts.maker import Maker
 from handouts.pdf import render_document
 from handouts.pictures import read_svg
 from handouts.project import open_project
-from handouts.render import RenderRequest as Request
+from handouts.targets import RenderRequest as Request
 
 from conftest import REPO, pdf_reader, pdf_text
 

@@ -5,7 +5,8 @@ import pytest
 from handouts.policies import Policies
 from handouts.project import open_project
 from handouts.readability import patient_text
-from handouts.render import Renderer, RenderRequest
+from handouts.render import Renderer
+from handouts.targets import RenderRequest
 
 from conftest import REPO, invoke, pdf_text
 

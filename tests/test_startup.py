@@ -8,12 +8,13 @@ import pytest
 HEAVY = ("weasyprint", "babel", "flask", "pydantic", "jinja2", "textstat")
 
 
-def modules_after(*args: str) -> set[str]:
-    """The top-level modules loaded by `handouts ARGS` in a fresh interpreter."""
+def modules_after(*args: str, full_names: bool = False) -> set[str]:
+    """The top-level modules (with `full_names`, every module) loaded by `handouts ARGS` in a fresh interpreter."""
+    name = "name" if full_names else "name.split('.')[0]"
     probe = (
         f"import sys; from handouts.cli import cli; sys.argv = ['handouts', *{args!r}]\n"
         "try:\n    cli()\nexcept SystemExit:\n    pass\n"
-        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)"
+        f"print(' '.join(sorted({{{name} for name in sys.modules}})), file=sys.stderr)"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return set(result.stderr.split())
@@ -50,5 +51,8 @@ def test_no_op_build_loads_no_template_markdown_or_pdf_code(clinic_project):
         check=True,
         capture_output=True,
     )
-    loaded = modules_after("build", "pain-diary", "--project", str(clinic_project), "--out", str(out))
-    assert loaded.isdisjoint({"weasyprint", "jinja2", "markdown_it", "coloraide", "flask", "textstat"})
+    loaded = modules_after("build", "pain-diary", "--project", str(clinic_project), "--out", str(out), full_names=True)
+    assert "handouts.batch" in loaded  # the probe did reach the build
+    top_level = {name.split(".")[0] for name in loaded}
+    assert top_level.isdisjoint({"weasyprint", "jinja2", "markdown_it", "coloraide", "flask", "textstat"})
+    assert loaded.isdisjoint({"handouts.maker", "handouts.render", "concurrent.futures.process"})

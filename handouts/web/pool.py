@@ -21,7 +21,7 @@ from pathlib import Path
 
 from handouts import maker as maker_module
 from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
-from handouts.render import RenderRequest
+from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
 from handouts.visit import VisitError
 
