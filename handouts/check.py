@@ -87,6 +87,7 @@ class Draft:
     path: Path | None = None
     pages: int | None = None
     needs_layout: bool = False
+    laid_out: Callable[[], int | str] | None = None  # its page count (or problem), once laid out
     printed_text: str = ""  # every character the page prints, once its text is checked
 
 
@@ -161,20 +162,24 @@ class Checker:
         jobs: int = 1,
         track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
     ) -> list[Report]:
-        """One report per (language, slug). The handouts without a page count from an unchanged
-        build start laying out on `jobs` processes, and the texts are checked here meanwhile (on
-        one process, each is laid out after every text is checked). `track` wraps the pairs as
-        their reports are finished, e.g. in a progress bar."""
-        drafts = [self._draft(language, slug) for language, slug in pairs]
-        to_lay_out = [draft.page.html for draft in drafts if draft.page is not None and draft.needs_layout]
-        with self.maker.page_counts(to_lay_out, jobs) as counts:
+        """One report per (language, slug). Each handout without a page count from an unchanged build
+        starts laying out on `jobs` processes as soon as its HTML is made, and the texts are checked
+        here meanwhile (on one process, each is laid out after every text is checked). `track` wraps
+        the pairs as their reports are finished, e.g. in a progress bar."""
+        drafts = []
+        with self.maker.page_counter(jobs if len(pairs) > 1 else 1) as lay_out:
+            for language, slug in pairs:
+                draft = self._draft(language, slug)
+                if draft.page is not None and draft.needs_layout:
+                    draft.laid_out = lay_out(draft.page.html)
+                drafts.append(draft)
             for draft in drafts:
                 if draft.page is not None and draft.path is not None:
                     draft.printed_text = self._check_text(draft.report, draft.page, draft.path)
             for _, draft in zip(track(pairs), drafts, strict=True):
                 if draft.page is None:
                     continue
-                pages = next(counts) if draft.needs_layout else draft.pages
+                pages = draft.laid_out() if draft.laid_out else draft.pages
                 if isinstance(pages, str):
                     for line in pages.splitlines():
                         draft.report.add("error", draft.report.file, line)

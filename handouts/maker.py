@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from handouts.content import Handout
@@ -120,18 +121,17 @@ class Maker:
         return outcomes
 
     @contextmanager
-    def page_counts(self, htmls: list[str], jobs: int = 1) -> Iterator[Iterator[int | str]]:
-        """The page count of each HTML (or the problem that stopped its layout), in order, each as
-        soon as it and those before it are ready. On `jobs` > 1 processes of the same pool as
-        `write_all` every layout starts on entering the block, so the caller can work meanwhile;
-        leaving the block (Ctrl-C included) drops what has not started. On one, each is laid out
-        when asked for."""
-        if jobs <= 1 or len(htmls) <= 1:
-            yield (pages_or_problem(self, html) for html in htmls)
+    def page_counter(self, jobs: int = 1) -> Iterator[Callable[[str], Callable[[], int | str]]]:
+        """A function that takes an HTML to lay out and gives back how to get its page count (or the
+        problem that stopped its layout). On `jobs` > 1 processes of the same pool as `write_all`,
+        each layout starts as soon as it is given, so the caller can work meanwhile; leaving the block
+        (Ctrl-C included) drops what has not started. On one, it is laid out when its count is asked for."""
+        if jobs <= 1:
+            yield lambda html: partial(pages_or_problem, self, html)
             return
-        with self._pool(jobs, len(htmls)) as pool:
+        with self._pool(jobs, jobs) as pool:
             try:
-                yield pool.map(_count_in_worker, htmls)  # submits every layout now
+                yield lambda html: pool.submit(_count_in_worker, html).result
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
