@@ -20,12 +20,7 @@ from pathlib import Path
 
 from handouts.maker import Maker
 from handouts.project import open_project
-
-try:
-    from handouts.targets import RenderRequest, plan_targets
-except ImportError:  # a checkout from before handouts/targets.py
-    from handouts.maker import plan_targets  # type: ignore[attr-defined,no-redef]
-    from handouts.render import RenderRequest
+from handouts.targets import RenderRequest, plan_targets
 
 FLOOR_BODY = "<body><p>One line.</p></body></html>"
 

@@ -86,7 +86,6 @@ class Draft:
     page: Page | None = None
     path: Path | None = None
     pages: int | None = None
-    needs_layout: bool = False
     laid_out: Callable[[], int | str] | None = None  # its page count (or problem), once laid out
     printed_text: str = ""  # every character the page prints, once its text is checked
 
@@ -170,7 +169,7 @@ class Checker:
         with self.maker.page_counter(jobs if len(pairs) > 1 else 1) as lay_out:
             for language, slug in pairs:
                 draft = self._draft(language, slug)
-                if draft.page is not None and draft.needs_layout:
+                if draft.page is not None and draft.pages is None and self.count_pages:
                     draft.laid_out = lay_out(draft.page.html)
                 drafts.append(draft)
             for draft in drafts:
@@ -205,10 +204,7 @@ class Checker:
                 report.add("error", shown, line)
             return Draft(report)
         assert path is not None, "a handout that loaded has a file"
-        if not self.count_pages:
-            return Draft(report, page, path)
-        pages = self._pages_already_built(request)
-        return Draft(report, page, path, pages, needs_layout=pages is None)
+        return Draft(report, page, path, self._pages_already_built(request) if self.count_pages else None)
 
     def _check_text(self, report: Report, page: Page, path: Path) -> str:
         """Every finding but those about print, which need the page count; returns every character
