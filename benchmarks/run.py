@@ -183,6 +183,12 @@ def peer_rows(options, slugs: list[str], work: Path, warm: dict, build_wall: flo
             ">= 10x",
             naive / ours >= 10,
         ),
+        Row(
+            "  the same, were pictures free",
+            f"pictures are {warm['pictures_share']:.0%} of a warm render: "
+            f"{naive / (ours * (1 - warm['pictures_share'])):.1f}x",
+            "(what the pictures cost the ratio)",
+        ),
     ]
     chromium = chromium_ms([html / name for name in warm["sample_ms"]])
     if isinstance(chromium, str):

@@ -9,11 +9,14 @@ build does, and measures the process's own CPU time. The floor is a page with th
 stylesheets, footer and @page rules) and a one-line body, rendered warm as many times as the set
 has pages. Every target's HTML is written to `--html-dir` for the `weasyprint` and Chromium peers,
 and `--sample` of them are also timed warm here, HTML to PDF bytes (wall clock, median of 3), for
-the comparison with a kept-open Chromium. Prints one JSON object.
+the comparison with a kept-open Chromium. The same HTML is also rendered with its pictures taken
+out (the diagram, and the pictograms of list items and headings), alternating with the HTML as it
+is, for the pictures' share of the render. Prints one JSON object.
 """
 
 import argparse
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -23,6 +26,8 @@ from handouts.project import open_project
 from handouts.targets import RenderRequest, plan_targets
 
 FLOOR_BODY = "<body><p>One line.</p></body></html>"
+# What templates/pictures.html prints: an inline SVG diagram, and pictogram classes or spans.
+PICTURES = re.compile(r'<svg .*?</svg>| class="with-icon icon-[a-z0-9-]+"|<span class="icon icon-[a-z0-9-]+"></span>', re.S)
 
 
 def html_name(request: RenderRequest) -> str:
@@ -65,6 +70,13 @@ def measure(slugs: list[str], html_dir: Path, sample: int, reps: int) -> dict:
     pdf_of(floor_html)
     floor_ms = cpu_ms(lambda: pdf_of(floor_html), pages)
 
+    without = {name: PICTURES.sub("", html) for name, html in htmls.items()}
+    assert sum(len(PICTURES.findall(html)) for html in htmls.values()) > 0, "no pictures found in the HTML"
+    as_is, plain = [], []
+    for _ in range(2):  # alternating, so a slower spell of the machine falls on both
+        as_is.append(cpu_ms(lambda: [pdf_of(html) for html in htmls.values()], 1))
+        plain.append(cpu_ms(lambda: [pdf_of(html) for html in without.values()], 1))
+
     step = max(1, len(htmls) // sample)
     chosen = list(htmls)[::step][:sample]
     ours = {}
@@ -82,6 +94,7 @@ def measure(slugs: list[str], html_dir: Path, sample: int, reps: int) -> dict:
         "set_ms": set_ms,
         "ms_per_page": set_ms / pages,
         "floor_ms_per_page": floor_ms / pages,
+        "pictures_share": 1 - min(plain) / min(as_is),
         "sample_ms": ours,
     }
 

@@ -229,6 +229,10 @@ def build(
         raise click.UsageError("--booklet collects standard-print handouts into the output folder")
     project = open_from(project_dir)
     if output_file is not None:
+        from handouts.files import PDF_START, refuse_to_replace
+
+        # checked before any work: a personalised handout never goes into the output folder
+        refuse_to_replace(output_file, PDF_START, [*project.own_files, out_dir])
         write_packet(
             project,
             list(slugs),
@@ -494,6 +498,10 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
     from handouts.usecases import review_report as report_rows
 
     project = open_from(project_dir)
+    if output_file is not None:
+        from handouts.files import HTML_START, refuse_to_replace
+
+        refuse_to_replace(output_file, HTML_START, [*project.own_files, out_dir])
     rows = report_rows(project, out_dir, date.today())
     if output_file is not None:
         from handouts.files import write_output

@@ -4,6 +4,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -44,10 +45,39 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+# The first bytes of each kind of file `-o` writes, and how a message names that kind.
+PDF_START, HTML_START = b"%PDF-", b"<!DOCTYPE html>"
+KINDS = {PDF_START: "a PDF", HTML_START: "an HTML page"}
+
+
+def refuse_to_replace(path: Path, start: bytes, kept: Iterable[Path]) -> None:
+    """Checks a file named with `-o` before any work, so that nothing is lost: it is not in `kept`
+    (files, and folders with all they hold), and a file already there holds the same kind of file
+    as the one to be written (starting with `start`): never a PDF over a `notes.txt` typed by mistake."""
+    if str(path) == "-":
+        return
+    target = path.resolve()
+    for keeper in kept:
+        if target == keeper.resolve():
+            raise OutputError(f"{path}: the project's own {keeper.name}, which -o never replaces")
+        if target.is_relative_to(keeper.resolve()):
+            raise OutputError(f"{path}: inside {keeper}/, which -o never writes into (write the file elsewhere)")
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(start))
+    except OSError as error:
+        raise OutputError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if head and head != start:
+        raise OutputError(f"{path}: exists and is not {KINDS[start]}; not replaced (choose another name)")
+
+
 def write_output(path: Path, data: bytes) -> None:
-    """A file the user named with `-o`: `-` is standard output, and a device or pipe that exists
-    (`/dev/stdout`, a FIFO) is written in place, never replaced by a regular file; anything else is
-    written atomically. A write that fails (a full disk, a closed pipe) is an OutputError."""
+    """A file the user named with `-o` (checked first with `refuse_to_replace`): `-` is standard output,
+    and a device or pipe that exists (`/dev/stdout`, a FIFO) is written in place, never replaced by a
+    regular file; anything else is written atomically. A write that fails (a full disk, a closed pipe)
+    is an OutputError."""
     if str(path) == "-":
         _write_stream(path, sys.stdout.buffer, data)
         return

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, field_validator
 
+from handouts.approvals import APPROVALS_FILE
 from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Language, Strict, Text
 from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
@@ -15,6 +16,7 @@ from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
+SOURCE_FOLDERS = ("content", "templates", "assets")
 Loaded = TypeVar("Loaded")
 Stamp = tuple[tuple[Path, int, int, int], ...]
 
@@ -173,6 +175,11 @@ class Project:
         if not path.resolve().is_relative_to(root):
             raise ProjectError(f"{self.shown(path)}: a link to a file outside the project is not used")
         return path
+
+    @cached_property
+    def own_files(self) -> list[Path]:
+        """The clinic's settings, sign-offs, content, templates and assets, its own and the library's."""
+        return [root / name for root in self.roots for name in (CLINIC_FILE, APPROVALS_FILE, *SOURCE_FOLDERS)]
 
     @cached_property
     def asset_roots(self) -> list[Path]:

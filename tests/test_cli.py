@@ -108,6 +108,26 @@ def test_built_pdf_has_sections_brand_fonts_and_metadata(tmp_path, library_proje
     assert "/StructTreeRoot" in reader.trailer["/Root"]
 
 
+LONG_NAME = "Riverside Comprehensive Interventional Spine, Pain Management & Regenerative Medicine Associates"
+
+
+@pytest.mark.parametrize("size", [[], ["--large-print"]], ids=["standard", "large"])
+def test_a_long_clinic_name_keeps_the_page_number_on_one_line(clinic_project, size):
+    """The footer's draft notice names the clinic; a long name once pushed "Page 1 of 2" onto two lines."""
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(
+        clinic.read_text(encoding="utf-8").replace("name: Riverside Spine & Pain Center", f"name: {LONG_NAME}"),
+        encoding="utf-8",
+    )
+    target = clinic_project / "esi.pdf"
+    assert run("build", SLUG, *size, "--project", str(clinic_project), "-o", str(target)).exit_code == 0
+    pages = pdf_reader(target.read_bytes()).pages
+    assert size or len(pages) == 2
+    for number, page in enumerate(pages, start=1):
+        lines = page.extract_text().splitlines()
+        assert any(line.rstrip().endswith(f"Page {number} of {len(pages)}") for line in lines), lines[-4:]
+
+
 def test_page_size_option(tmp_path):
     target = tmp_path / "esi.pdf"
     assert run("build", SLUG, "--page-size", "a4", "-o", str(target)).exit_code == 0

@@ -554,6 +554,68 @@ def test_output_to_a_pipe_is_written_in_place_not_replaced(run, tmp_path):
     assert received.startswith(b"%PDF") and b"%%EOF" in received[-1024:]
 
 
+PATIENT_BUILD = ["build", "epidural-steroid-injection", "--patient", "Jane Testpatient"]
+
+
+def test_a_personalised_handout_never_goes_into_the_output_folder(clinic_project, tmp_path):
+    """`-o output/en/x.pdf` with a patient's name put protected health information in the output
+    folder (and over a built handout); it is refused before anything is rendered, also through a link."""
+    out = tmp_path / "out"
+    (out / "en").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(out)
+    for target in [out / "en" / "epidural-steroid-injection.pdf", tmp_path / "link" / "x.pdf"]:
+        result = CliRunner().invoke(
+            cli,
+            [*PATIENT_BUILD, "--project", str(clinic_project), "--out", str(out), "-o", str(target)],
+        )
+        assert result.exit_code == 1, result.output
+        assert (
+            result.output == f"Error: {target}: inside {out}/, which -o never writes into (write the file elsewhere)\n"
+        )
+    assert list(out.rglob("*")) == [out / "en"]
+
+
+@pytest.mark.parametrize(
+    "own", ["clinic.yaml", "approvals.yaml", "content/en/x.pdf", "templates/x.html", "assets/logo.svg"]
+)
+@pytest.mark.parametrize("command", [["build", "pain-diary"], ["review-report"]])
+def test_o_never_replaces_the_projects_own_files(clinic_project, own, command):
+    (clinic_project / own).parent.mkdir(parents=True, exist_ok=True)
+    if not (clinic_project / own).exists():
+        (clinic_project / own).write_text("kept\n", encoding="utf-8")
+    before = {path: path.read_bytes() for path in clinic_project.rglob("*") if path.is_file()}
+    result = CliRunner().invoke(cli, [*command, "--project", str(clinic_project), "-o", str(clinic_project / own)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {clinic_project / own}: ") and "-o never" in result.output
+    assert {path: path.read_bytes() for path in clinic_project.rglob("*") if path.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    "command, existing, kind",
+    [
+        (["build", "pain-diary"], b"Call Dr. Lee back on Monday\n", "a PDF"),
+        (["review-report"], b"%PDF-1.7 a handout printed earlier", "an HTML page"),
+    ],
+)
+def test_o_never_replaces_a_file_of_another_kind(clinic_project, tmp_path, command, existing, kind):
+    target = tmp_path / "notes"
+    target.write_bytes(existing)
+    result = CliRunner().invoke(cli, [*command, "--project", str(clinic_project), "-o", str(target)])
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {target}: exists and is not {kind}; not replaced (choose another name)\n"
+    assert target.read_bytes() == existing
+
+
+def test_o_replaces_the_same_kind_of_file_or_an_empty_one(run, tmp_path):
+    earlier, empty = tmp_path / "earlier.html", tmp_path / "empty.pdf"
+    earlier.write_text("<!DOCTYPE html><p>last week's report</p>", encoding="utf-8")
+    empty.touch()
+    run("review-report", "-o", earlier)
+    run("build", "pain-diary", "-o", empty)
+    assert "last week" not in earlier.read_text(encoding="utf-8")
+    assert empty.read_bytes().startswith(b"%PDF-")
+
+
 @pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="needs /dev/full")
 @pytest.mark.parametrize("command", [["build", "pain-diary", "-o", "-"], ["review-report", "-o", "-"]])
 def test_a_full_disk_on_standard_output_is_an_error_line(command):
