@@ -27,7 +27,9 @@ from handouts.targets import RenderRequest, plan_targets
 
 FLOOR_BODY = "<body><p>One line.</p></body></html>"
 # What templates/pictures.html prints: an inline SVG diagram, and pictogram classes or spans.
-PICTURES = re.compile(r'<svg .*?</svg>| class="with-icon icon-[a-z0-9-]+"|<span class="icon icon-[a-z0-9-]+"></span>', re.S)
+PICTURES = re.compile(
+    r'<svg .*?</svg>| class="with-icon icon-[a-z0-9-]+"|<span class="icon icon-[a-z0-9-]+"></span>', re.S
+)
 
 
 def html_name(request: RenderRequest) -> str:
