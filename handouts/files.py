@@ -62,6 +62,10 @@ def refuse_to_replace(path: Path, start: bytes, kept: Iterable[Path]) -> None:
             raise OutputError(f"{path}: the project's own {keeper.name}, which -o never replaces")
         if target.is_relative_to(keeper.resolve()):
             raise OutputError(f"{path}: inside {keeper}/, which -o never writes into (write the file elsewhere)")
+    if path.is_dir():
+        raise OutputError(f"{path}: a folder; -o names a file")
+    if path.is_block_device():
+        raise OutputError(f"{path}: a disk; -o never writes to one")
     if not path.is_file():
         return
     try:

@@ -606,6 +606,24 @@ def test_o_never_replaces_a_file_of_another_kind(clinic_project, tmp_path, comma
     assert target.read_bytes() == existing
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_o_never_writes_to_a_disk(tmp_path):
+    """A FIFO or /dev/stdout is written in place; a disk device is refused (as root, a typo like
+    `-o /dev/sdb` would have overwritten the disk). The node points at a loop device that is not set
+    up, so even a write that got through could not reach a disk."""
+    disk = tmp_path / "sdz"
+    os.mknod(disk, stat.S_IFBLK | 0o600, os.makedev(7, 250))
+    result = CliRunner().invoke(cli, ["review-report", "-o", str(disk)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {disk}: a disk; -o never writes to one\n"
+
+
+def test_o_naming_a_folder_is_one_error_line():
+    result = CliRunner().invoke(cli, ["review-report", "-o", ""])
+    assert result.exit_code == 1
+    assert result.output == "Error: .: a folder; -o names a file\n"
+
+
 def test_o_replaces_the_same_kind_of_file_or_an_empty_one(run, tmp_path):
     earlier, empty = tmp_path / "earlier.html", tmp_path / "empty.pdf"
     earlier.write_text("<!DOCTYPE html><p>last week's report</p>", encoding="utf-8")
