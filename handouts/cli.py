@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from handouts import __version__
+from handouts import DEFAULT_OUTPUT_FOLDER, __version__
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def out_option(help_text: str) -> Callable[[F], F]:
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("output"),
+        default=Path(DEFAULT_OUTPUT_FOLDER),
         show_default=True,
         help=help_text,
     )
@@ -231,12 +231,13 @@ def build(
     if output_file is not None:
         from handouts.files import PDF_START, refuse_to_replace
 
-        # checked before any work: a personalised handout never goes into the output folder
-        refuse_to_replace(output_file, PDF_START, [*project.own_files, out_dir])
+        kept = [*project.own_files, out_dir]
+        refuse_to_replace(output_file, PDF_START, kept)  # before any work, and again when writing
         write_packet(
             project,
             list(slugs),
             output_file,
+            kept,
             languages[0] if languages else project.clinic.languages[0],
             page_size,
             large_print,
@@ -261,6 +262,7 @@ def write_packet(
     project: "Project",
     slugs: list[str],
     output_file: Path,
+    kept: list[Path],
     language: str,
     page_size: str | None,
     large_print: bool,
@@ -281,7 +283,7 @@ def write_packet(
         fallback=fallback,
         visit_fields=visit_fields if any(visit_fields.values()) else None,
     )
-    write_output(output_file, pdf)
+    write_output(output_file, pdf, kept)
 
 
 def build_into_folder(
@@ -501,12 +503,13 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
     if output_file is not None:
         from handouts.files import HTML_START, refuse_to_replace
 
-        refuse_to_replace(output_file, HTML_START, [*project.own_files, out_dir])
+        kept = [*project.own_files, out_dir]
+        refuse_to_replace(output_file, HTML_START, kept)
     rows = report_rows(project, out_dir, date.today())
     if output_file is not None:
         from handouts.files import write_output
 
-        write_output(output_file, as_html(rows, project, date.today()).encode("utf-8"))
+        write_output(output_file, as_html(rows, project, date.today()).encode("utf-8"), kept)
         if str(output_file) != "-":
             click.echo(f"Wrote {output_file}", err=True)
     elif as_json:

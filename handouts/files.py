@@ -48,40 +48,49 @@ def write_atomically(path: Path, data: bytes) -> None:
 # The first bytes of each kind of file `-o` writes, and how a message names that kind.
 PDF_START, HTML_START = b"%PDF-", b"<!DOCTYPE html>"
 KINDS = {PDF_START: "a PDF", HTML_START: "an HTML page"}
+# Marks a folder of built handouts (`build` keeps it there); `-o` never writes below one.
+MANIFEST_FILE = ".handouts-manifest.json"
 
 
 def refuse_to_replace(path: Path, start: bytes, kept: Iterable[Path]) -> None:
-    """Checks a file named with `-o` before any work, so that nothing is lost: it is not in `kept`
-    (files, and folders with all they hold), and a file already there holds the same kind of file
-    as the one to be written (starting with `start`): never a PDF over a `notes.txt` typed by mistake."""
+    """Checks a file named with `-o`, before any work and again just before writing, so that nothing
+    is lost and no patient's details go where built handouts are kept. The file is not in `kept`
+    (files, and folders with all they hold) nor below a folder of built handouts, wherever it is
+    reached from; a file already there holds the same kind of file as the one to be written (starting
+    with `start`): never a PDF over a `notes.txt` typed by mistake; never a folder or a disk."""
     if str(path) == "-":
         return
-    target = path.resolve()
-    for keeper in kept:
-        if target == keeper.resolve():
-            raise OutputError(f"{path}: the project's own {keeper.name}, which -o never replaces")
-        if target.is_relative_to(keeper.resolve()):
-            raise OutputError(f"{path}: inside {keeper}/, which -o never writes into (write the file elsewhere)")
-    if path.is_dir():
-        raise OutputError(f"{path}: a folder; -o names a file")
-    if path.is_block_device():
-        raise OutputError(f"{path}: a disk; -o never writes to one")
-    if not path.is_file():
-        return
+    shown = str(path) if str(path).isprintable() else repr(str(path))
     try:
+        target = path.resolve()
+        for keeper in map(Path.resolve, kept):
+            if target == keeper:
+                raise OutputError(f"{shown}: that is {keeper}, which -o never replaces")
+            if target.is_relative_to(keeper):
+                raise OutputError(f"{shown}: inside {keeper}, which -o never writes into (write the file elsewhere)")
+        for folder in target.parents:
+            if (folder / MANIFEST_FILE).is_file():
+                raise OutputError(f"{shown}: inside {folder}, a folder of built handouts; -o writes elsewhere")
+        if path.is_dir():
+            raise OutputError(f"{shown}: a folder; -o names a file")
+        if path.is_block_device():
+            raise OutputError(f"{shown}: a disk; -o never writes to one")
+        if not path.is_file():
+            return
         with path.open("rb") as file:
             head = file.read(len(start))
-    except OSError as error:
-        raise OutputError(f"{path}: cannot read it ({error.strerror or error})") from None
+    except (OSError, RuntimeError) as error:  # a name too long, a loop of links, a file that cannot be read
+        raise OutputError(f"{shown}: cannot use this name ({getattr(error, 'strerror', None) or error})") from None
     if head and head != start:
-        raise OutputError(f"{path}: exists and is not {KINDS[start]}; not replaced (choose another name)")
+        raise OutputError(f"{shown}: exists and is not {KINDS[start]}; not replaced (choose another name)")
 
 
-def write_output(path: Path, data: bytes) -> None:
-    """A file the user named with `-o` (checked first with `refuse_to_replace`): `-` is standard output,
-    and a device or pipe that exists (`/dev/stdout`, a FIFO) is written in place, never replaced by a
-    regular file; anything else is written atomically. A write that fails (a full disk, a closed pipe)
-    is an OutputError."""
+def write_output(path: Path, data: bytes, kept: Iterable[Path]) -> None:
+    """A file the user named with `-o`, checked again (`refuse_to_replace`: something may have appeared
+    there while the handouts were made). `-` is standard output; a device or pipe (`/dev/stdout`, a
+    FIFO) is written in place; a file is written atomically where its links lead, never over a link
+    itself. A write that fails (a full disk, a closed pipe) is an OutputError."""
+    refuse_to_replace(path, next(start for start in KINDS if data.startswith(start)), kept)
     if str(path) == "-":
         _write_stream(path, sys.stdout.buffer, data)
         return
@@ -89,8 +98,8 @@ def write_output(path: Path, data: bytes) -> None:
         mode = path.stat().st_mode
     except OSError:
         mode = None
-    if mode is None or stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        write_atomically(path, data)
+    if mode is None or stat.S_ISREG(mode):
+        write_atomically(path if mode is None else path.resolve(), data)
         return
     try:
         with path.open("wb") as stream:

@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE
-from handouts.files import write_atomically
+from handouts.files import MANIFEST_FILE, write_atomically
 from handouts.project import CLINIC_FILE, Project
 
 if TYPE_CHECKING:
     from handouts.targets import Target
 
-MANIFEST_FILE = ".handouts-manifest.json"
 PACKAGE = Path(__file__).parent  # the code that renders is an input too
 FORMAT = 1
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, field_validator
 
+from handouts import DEFAULT_OUTPUT_FOLDER
 from handouts.approvals import APPROVALS_FILE
 from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Language, Strict, Text
 from handouts.errors import ProjectError, UnknownHandoutError
@@ -178,8 +179,10 @@ class Project:
 
     @cached_property
     def own_files(self) -> list[Path]:
-        """The clinic's settings, sign-offs, content, templates and assets, its own and the library's."""
-        return [root / name for root in self.roots for name in (CLINIC_FILE, APPROVALS_FILE, *SOURCE_FOLDERS)]
+        """What `-o` never writes over or into: the clinic's settings, sign-offs, content, templates,
+        assets and default output folder, its own and the library's."""
+        names = (CLINIC_FILE, APPROVALS_FILE, *SOURCE_FOLDERS, DEFAULT_OUTPUT_FOLDER)
+        return [root / name for root in self.roots for name in names]
 
     @cached_property
     def asset_roots(self) -> list[Path]:

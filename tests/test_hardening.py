@@ -23,8 +23,9 @@ from click.testing import CliRunner
 
 from handouts import yamlfile
 from handouts.cli import cli
-from handouts.errors import ContentError
-from handouts.manifest import MANIFEST_FILE, Manifest
+from handouts.errors import ContentError, OutputError
+from handouts.files import MANIFEST_FILE, write_output
+from handouts.manifest import Manifest
 from handouts.markup import markdown_block
 from handouts.project import open_project
 from handouts.server import create_app
@@ -570,9 +571,54 @@ def test_a_personalised_handout_never_goes_into_the_output_folder(clinic_project
         )
         assert result.exit_code == 1, result.output
         assert (
-            result.output == f"Error: {target}: inside {out}/, which -o never writes into (write the file elsewhere)\n"
+            result.output == f"Error: {target}: inside {out}, which -o never writes into (write the file elsewhere)\n"
         )
     assert list(out.rglob("*")) == [out / "en"]
+
+
+def test_o_never_writes_into_built_handouts_wherever_it_runs_from(clinic_project, tmp_path, monkeypatch):
+    """The project's output folder is kept when the command runs from elsewhere (where `--out` means
+    another folder), and any folder of built handouts (it holds the build's manifest) is kept too."""
+    built = tmp_path / "printed-last-year"
+    (built / "en").mkdir(parents=True)
+    (built / MANIFEST_FILE).write_text("{}", encoding="utf-8")
+    monkeypatch.chdir(built / "en")
+    for target, kept in [
+        (clinic_project / "output" / "en" / "x.pdf", clinic_project / "output"),
+        (Path("x.pdf"), None),
+    ]:
+        result = CliRunner().invoke(cli, [*PATIENT_BUILD, "--project", str(clinic_project), "-o", str(target)])
+        assert result.exit_code == 1, result.output
+        expected = (
+            f"inside {kept}, which -o never writes into (write the file elsewhere)"
+            if kept
+            else f"inside {built}, a folder of built handouts; -o writes elsewhere"
+        )
+        assert result.output == f"Error: {target}: {expected}\n"
+    assert not (clinic_project / "output").exists() and not (built / "en" / "x.pdf").exists()
+
+
+def test_o_checks_again_when_writing_and_writes_where_a_link_leads(tmp_path):
+    """Making a packet takes seconds: a file that appears meanwhile is checked again before it is
+    replaced. A link (like /dev/stdout sent to a file) is followed, never replaced by a file."""
+    notes, real, link = tmp_path / "notes.txt", tmp_path / "real.pdf", tmp_path / "latest.pdf"
+    notes.write_text("appeared while the PDF was made\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="exists and is not a PDF"):
+        write_output(notes, b"%PDF-1.7 new", kept=[])
+    assert notes.read_text(encoding="utf-8") == "appeared while the PDF was made\n"
+    real.write_bytes(b"%PDF-1.7 old")
+    link.symlink_to(real)
+    write_output(link, b"%PDF-1.7 new", kept=[])
+    assert link.is_symlink() and real.read_bytes() == b"%PDF-1.7 new"
+
+
+def test_an_impossible_o_name_is_one_error_line(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for name, reason in [(loop, "Symlink loop"), (tmp_path / ("a" * 300 + ".pdf"), "File name too long")]:
+        result = CliRunner().invoke(cli, ["review-report", "-o", str(name)])
+        assert result.exit_code == 1
+        assert result.output.startswith(f"Error: {name}: cannot use this name (") and reason in result.output
 
 
 @pytest.mark.parametrize(
