@@ -21,17 +21,22 @@ def _process_umask() -> int:
 UMASK = _process_umask()
 
 
+def shown(path: Path) -> str:
+    """A path as an error line prints it: quoted when it holds a newline or another unprintable character."""
+    return str(path) if str(path).isprintable() else repr(str(path))
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, then rename: never a partial file.
     A folder or file that cannot be written is an OutputError naming the path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"{path.parent}: cannot make this folder ({error.strerror or error})") from None
+        raise OutputError(f"{shown(path.parent)}: cannot make this folder ({error.strerror or error})") from None
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     except OSError as error:
-        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
+        raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -39,7 +44,7 @@ def write_atomically(path: Path, data: bytes) -> None:
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
+        raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -60,29 +65,34 @@ def refuse_to_replace(path: Path, start: bytes, kept: Iterable[Path]) -> None:
     with `start`): never a PDF over a `notes.txt` typed by mistake; never a folder or a disk."""
     if str(path) == "-":
         return
-    shown = str(path) if str(path).isprintable() else repr(str(path))
     try:
         target = path.resolve()
         for keeper in map(Path.resolve, kept):
             if target == keeper:
-                raise OutputError(f"{shown}: that is {keeper}, which -o never replaces")
+                raise OutputError(f"{shown(path)}: that is {shown(keeper)}, which -o never replaces")
             if target.is_relative_to(keeper):
-                raise OutputError(f"{shown}: inside {keeper}, which -o never writes into (write the file elsewhere)")
+                raise OutputError(
+                    f"{shown(path)}: inside {shown(keeper)}, which -o never writes into (write the file elsewhere)"
+                )
         for folder in target.parents:
             if (folder / MANIFEST_FILE).is_file():
-                raise OutputError(f"{shown}: inside {folder}, a folder of built handouts; -o writes elsewhere")
+                raise OutputError(
+                    f"{shown(path)}: inside {shown(folder)}, a folder of built handouts; -o writes elsewhere"
+                )
         if path.is_dir():
-            raise OutputError(f"{shown}: a folder; -o names a file")
+            raise OutputError(f"{shown(path)}: a folder; -o names a file")
         if path.is_block_device():
-            raise OutputError(f"{shown}: a disk; -o never writes to one")
+            raise OutputError(f"{shown(path)}: a disk; -o never writes to one")
         if not path.is_file():
             return
         with path.open("rb") as file:
             head = file.read(len(start))
     except (OSError, RuntimeError) as error:  # a name too long, a loop of links, a file that cannot be read
-        raise OutputError(f"{shown}: cannot use this name ({getattr(error, 'strerror', None) or error})") from None
+        raise OutputError(
+            f"{shown(path)}: cannot use this name ({getattr(error, 'strerror', None) or error})"
+        ) from None
     if head and head != start:
-        raise OutputError(f"{shown}: exists and is not {KINDS[start]}; not replaced (choose another name)")
+        raise OutputError(f"{shown(path)}: exists and is not {KINDS[start]}; not replaced (choose another name)")
 
 
 def write_output(path: Path, data: bytes, kept: Iterable[Path]) -> None:
@@ -105,7 +115,7 @@ def write_output(path: Path, data: bytes, kept: Iterable[Path]) -> None:
         with path.open("wb") as stream:
             _write_stream(path, stream, data)
     except OSError as error:
-        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
+        raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
 
 
 def _write_stream(path: Path, stream: BinaryIO, data: bytes) -> None:
@@ -113,4 +123,4 @@ def _write_stream(path: Path, stream: BinaryIO, data: bytes) -> None:
         stream.write(data)
         stream.flush()
     except OSError as error:
-        raise OutputError(f"{path}: cannot write it ({error.strerror or error})") from None
+        raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
