@@ -77,6 +77,19 @@ def project_option(command: F) -> F:
     )(command)
 
 
+class OutputFile(click.Path):
+    """What `-o` takes: a file, or `-` for standard output. A name ending in `/` is a folder, refused
+    here: a Path would drop the slash and the file would be written under the folder's name."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, allow_dash=True, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.endswith(os.sep):
+            self.fail(f"{value!r} names a folder; -o names a file", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def out_option(help_text: str) -> Callable[[F], F]:
     """--out: the output folder (default output/), for commands that write or read one."""
     return click.option(
@@ -189,7 +202,7 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
 @click.option(
     "-o",
     "output_file",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=OutputFile(),
     help="Write to this file instead ('-' for standard output); several handouts make one packet, each on a new sheet.",
 )
 @visit_options
@@ -487,7 +500,7 @@ def approve(
 @click.option(
     "-o",
     "output_file",
-    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    type=OutputFile(),
     help="Write a printable HTML page to this file (- for standard output).",
 )
 @out_option("A built output folder: page counts of unchanged PDFs come from it.")

@@ -152,6 +152,8 @@ def test_build_to_standard_output():
             "Error: visit details need -o FILE: a personalised handout never goes into the output folder",
         ),
         (["build", SLUG, "--page-size", "legal"], "Error: Invalid value for '--page-size'"),
+        (["build", SLUG, "-o", "new-folder/"], "Error: Invalid value for '-o': 'new-folder/' names a folder"),
+        (["review-report", "-o", "new-folder/"], "Error: Invalid value for '-o': 'new-folder/' names a folder"),
     ],
 )
 def test_usage_errors_exit_2(args, message):
