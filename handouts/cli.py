@@ -90,6 +90,15 @@ class OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
+def checked_output_file(project: "Project", output_file: Path, out_dir: Path, start: bytes) -> list[Path]:
+    """`-o FILE`, checked before any work; returns what it must stay out of, for the check again at writing."""
+    from handouts.files import refuse_to_replace
+
+    kept = [*project.own_files, out_dir]
+    refuse_to_replace(output_file, start, kept)
+    return kept
+
+
 def out_option(help_text: str) -> Callable[[F], F]:
     """--out: the output folder (default output/), for commands that write or read one."""
     return click.option(
@@ -242,10 +251,9 @@ def build(
         raise click.UsageError("--booklet collects standard-print handouts into the output folder")
     project = open_from(project_dir)
     if output_file is not None:
-        from handouts.files import PDF_START, refuse_to_replace
+        from handouts.files import PDF_START
 
-        kept = [*project.own_files, out_dir]
-        refuse_to_replace(output_file, PDF_START, kept)  # before any work, and again when writing
+        kept = checked_output_file(project, output_file, out_dir, PDF_START)
         write_packet(
             project,
             list(slugs),
@@ -514,10 +522,9 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
 
     project = open_from(project_dir)
     if output_file is not None:
-        from handouts.files import HTML_START, refuse_to_replace
+        from handouts.files import HTML_START
 
-        kept = [*project.own_files, out_dir]
-        refuse_to_replace(output_file, HTML_START, kept)
+        kept = checked_output_file(project, output_file, out_dir, HTML_START)
     rows = report_rows(project, out_dir, date.today())
     if output_file is not None:
         from handouts.files import write_output
