@@ -80,10 +80,15 @@ Items = list[Annotated[Item, BeforeValidator(_text_as_item)]]
 
 
 class Diagram(Strict):
-    """The procedure's picture: an SVG from assets/diagrams/, its alt text and the key to its numbered parts."""
+    """The procedure's picture: an SVG from assets/diagrams/, its printed caption, its alt text and the key
+    to its numbered parts."""
 
     file: Annotated[str, StringConstraints(pattern=DIAGRAM_PATTERN.pattern)] = Field(
         description="File name under assets/diagrams/, e.g. spine-epidural.svg; a clinic's own copy wins."
+    )
+    caption: Text = Field(
+        max_length=60,
+        description="The picture's short printed title in the handout's language, e.g. 'Where the needle goes'.",
     )
     alt: Text = Field(description="What the picture shows, for screen readers, in the handout's language.")
     labels: list[Text] = Field(

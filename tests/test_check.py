@@ -218,7 +218,7 @@ def test_override_template_that_moves_the_summary_and_drops_checklist_and_steps(
         how_it_is_done=["You lie down.", "We give you the shot."],
         before=["Eat a light meal."],
         after=["You go home."],
-        diagram={"file": "spine-epidural.svg", "alt": "A needle in your back."},
+        diagram={"file": "spine-epidural.svg", "caption": "Where the needle goes", "alt": "A needle in your back."},
     )
     (clinic_project / "templates").mkdir()
     (clinic_project / "templates/handout.html").write_text(

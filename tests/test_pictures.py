@@ -74,23 +74,49 @@ def fill_colours(pdf: bytes) -> set[str]:
     return colours
 
 
+def caption_beside_figure(pdf: bytes) -> bool:
+    """The tagged PDF holds a /Caption element under the same parent as the diagram's /Figure."""
+    return any(
+        any(kid.get_object().get("/S") == "/Caption" for kid in figure["/P"].get_object()["/K"])
+        for figure in figures(pdf)
+    )
+
+
 @pytest.mark.slow
-def test_diagram_labels_print_and_the_figure_has_alt_text(maker):
+def test_diagram_caption_and_labels_print_and_the_figure_has_alt_text(maker):
     handout = yaml.safe_load((REPO / FILE).read_text(encoding="utf-8"))
     pdf = maker.pdf(Request(SLUG, "en", "letter"))
     text = " ".join(pdf_text(pdf).split())
+    assert handout["diagram"]["caption"] in text
     for label in handout["diagram"]["labels"]:
         assert label in text
     alts = [str(figure.get("/Alt")) for figure in figures(pdf)]
     assert handout["diagram"]["alt"] in alts
+    assert caption_beside_figure(pdf)
 
 
 @pytest.mark.slow
-def test_spanish_handout_prints_spanish_labels_and_alt(maker):
+def test_spanish_handout_prints_spanish_caption_labels_and_alt(maker):
     handout = yaml.safe_load((REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8"))
     pdf = maker.pdf(Request(SLUG, "es", "a4"))
-    assert "Espacio epidural" in " ".join(pdf_text(pdf).split())
+    text = " ".join(pdf_text(pdf).split())
+    assert "Espacio epidural" in text
+    assert "Dónde entra la aguja" in text
     assert handout["diagram"]["alt"] in [str(figure.get("/Alt")) for figure in figures(pdf)]
+
+
+@pytest.mark.slow
+def test_large_print_prints_the_caption_beside_the_figure(maker):
+    pdf = maker.pdf(Request(SLUG, "en", "letter", large_print=True))
+    assert "Where the needle goes" in " ".join(pdf_text(pdf).split())
+    assert caption_beside_figure(pdf)
+
+
+def test_diagram_without_caption_is_a_file_line_error(clinic_project):
+    copy_handout(clinic_project, lambda text: re.sub(r"(?m)^  caption: .*\n", "", text, count=1))
+    result = CliRunner().invoke(cli, ["build", SLUG, "--project", str(clinic_project), "-o", "-"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {FILE}:3: diagram.caption: required, but missing\n"
 
 
 def test_unknown_icon_is_a_file_line_error(clinic_project):
