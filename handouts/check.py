@@ -184,6 +184,7 @@ class Checker:
                         draft.report.add("error", draft.report.file, line)
                     continue
                 self._print(draft.report, pages, draft.printed_text)
+                self._large_print_end(draft.report)
         return [draft.report for draft in drafts]
 
     def _draft(self, language: str, slug: str) -> Draft:
@@ -462,6 +463,28 @@ class Checker:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")
 
+    def _large_print_end(self, report: Report) -> None:
+        """A clinic that prints large print: its last page must hold more than the sources."""
+        if not self.count_pages or "large" not in self.project.clinic.print_sizes:
+            return
+        from handouts.logs import collected_warnings
+        from handouts.pdf import render_document  # WeasyPrint loads slowly: only when pages are laid out
+
+        request = RenderRequest(report.slug, report.language, self.project.clinic.page_size, large_print=True)
+        try:
+            with collected_warnings():
+                html = self.maker.renderer.page(request).html
+                document = render_document(html, self.project.root, self.project.asset_roots)
+        except HandoutsError:
+            return  # the standard print's layout reports it
+        if only_sources_on_last_page(document):
+            report.add(
+                "error",
+                report.file,
+                "large print ends on a page holding only the sources: keep them with the text before "
+                "(templates/large-print.css)",
+            )
+
     def _jargon(self, language: str) -> dict[str, str]:
         if language not in self._jargons:
             layers = self.project.layers(f"content/{language}/_jargon.yaml")
@@ -526,6 +549,25 @@ def text_fields(handout: Handout) -> list[TextField]:
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
     return [TextField(location, text) for location, text in walk(data, ())]
+
+
+def only_sources_on_last_page(document: Any) -> bool:
+    """Whether the last page of a laid-out WeasyPrint document prints no word but the sources'
+    (the running footer, in the page's margin boxes, aside)."""
+
+    def words(box: Any, in_sources: bool) -> Iterator[bool]:
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        in_sources = in_sources or "sources" in classes
+        if getattr(box, "text", "").strip():
+            yield in_sources
+        for child in getattr(box, "children", []):
+            yield from words(child, in_sources)
+
+    page = document.pages[-1]._page_box
+    html = page.children[0]  # the page's root box; the margin boxes follow it
+    found = list(words(html, False))
+    return bool(found) and all(found)
 
 
 def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:
