@@ -1,0 +1,72 @@
+"""The build's half of issue 23: a logo that hangs, two builds at once, a file that cannot be read,
+an edited manifest, text that hides sections, a picture bomb, and content too large to lay out."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from handouts.pictures import MAX_SVG_ELEMENTS, MAX_USE_DEPTH
+
+REPO = Path(__file__).resolve().parent.parent
+XLINK = "http://www.w3.org/1999/xlink"
+
+
+def handouts(*args: str | Path, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The command line in its own process: a hang fails the test instead of the whole run."""
+    return subprocess.run(
+        [sys.executable, "-m", "handouts", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def use_bomb(levels: int, fan: int = 10) -> str:
+    """An SVG whose each level draws the one below `fan` times: fan**levels circles from a few KB."""
+    groups = "".join(
+        f'<g id="l{level}">' + f'<use xlink:href="#l{level - 1}"/>' * fan + "</g>" for level in range(1, levels + 1)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="{XLINK}" viewBox="0 0 64 64">'
+        f'<defs><circle id="l0" cx="1" cy="1" r="1"/>{groups}</defs><use xlink:href="#l{levels}"/></svg>'
+    )
+
+
+# --- a logo that multiplies itself ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["build", "pain-diary", "-o", "x.pdf"], ["check", "pain-diary"]])
+def test_use_bomb_logo_is_one_error_naming_the_file(clinic_project, command):
+    (clinic_project / "assets" / "logo.svg").write_text(use_bomb(10), encoding="utf-8")
+    result = handouts(*command, cwd=clinic_project)
+    assert result.returncode == 1
+    assert f"assets/logo.svg: <use> nested more than {MAX_USE_DEPTH} levels deep" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (clinic_project / "x.pdf").exists()
+
+
+def test_use_fan_out_within_the_depth_limit_is_counted(clinic_project, run):
+    (clinic_project / "assets" / "logo.svg").write_text(use_bomb(MAX_USE_DEPTH, fan=20), encoding="utf-8")
+    result = run("build", "pain-diary", "--project", clinic_project, "-o", clinic_project / "x.pdf")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        f"assets/logo.svg: over {MAX_SVG_ELEMENTS} elements once every <use> is drawn"
+    )
+
+
+def test_png_logo_is_limited_by_pixels_not_bytes(clinic_project, run, tmp_path):
+    logo = clinic_project / "assets" / "logo.png"
+    Image.new("1", (5000, 5000)).save(logo)  # 25 million pixels in a few KB
+    assert logo.stat().st_size < 100_000
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("assets/logo.svg", "assets/logo.png"))
+    for command in (["build", "pain-diary", "-o", tmp_path / "x.pdf"], ["check", "pain-diary", "--strict"]):
+        result = run(*command, "--project", clinic_project)
+        assert result.exit_code == 1
+        assert "assets/logo.png: picture too large (5000x5000; at most 16 million pixels)" in result.output
+    assert not (tmp_path / "x.pdf").exists()
