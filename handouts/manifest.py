@@ -11,7 +11,10 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as checked_dataclass
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE
@@ -32,17 +35,20 @@ HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 log = logging.getLogger("handouts")
 
 
-@dataclass(frozen=True)
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Entry:
-    """One output file as last built."""
+    """One output file as last built; read back through this schema, so an edited entry is dropped."""
 
-    fingerprint: str
-    source: str
-    title: str
-    language: str
-    large_print: bool
-    version: int | None
-    pages: int
+    fingerprint: Annotated[StrictStr, Field(pattern=HEX_DIGEST.pattern)]
+    source: StrictStr
+    title: StrictStr
+    language: StrictStr
+    large_print: StrictBool
+    version: StrictInt | None
+    pages: Annotated[StrictInt, Field(ge=0)]
+
+
+ENTRY = TypeAdapter(Entry)
 
 
 @dataclass(frozen=True)
@@ -63,9 +69,13 @@ class Manifest:
         self.out_dir = out_dir
         self.path = out_dir / MANIFEST_FILE
         self.index: IndexRecord | None = None
-        self.entries = {name: entry for name, entry in self._read().items() if self._ours(name)}
+        self.entries = {
+            name: entry
+            for name, data in self._read().items()
+            if self._ours(name) and (entry := self._entry(name, data)) is not None
+        }
 
-    def _read(self) -> dict[str, Entry]:
+    def _read(self) -> dict[str, object]:
         try:
             if self.path.exists() and not self.path.is_file():  # a pipe would block the build forever
                 raise ValueError("not a file")
@@ -76,7 +86,7 @@ class Manifest:
             data = json.loads(raw)
             if data.get("format") != FORMAT:
                 raise ValueError("another format")
-            entries = {name: Entry(**entry) for name, entry in data["outputs"].items()}
+            entries = {name: entry for name, entry in data["outputs"].items() if isinstance(name, str)}
             self.index = index_record_of(data.get("index"))
             return entries
         except FileNotFoundError:
@@ -90,6 +100,14 @@ class Manifest:
             return True
         log.warning("%s: ignored the entry %.80r: not a file this tool writes", self.path, name)
         return False
+
+    def _entry(self, name: str, data: object) -> Entry | None:
+        try:
+            return ENTRY.validate_python(data)
+        except ValidationError as error:
+            where = ".".join(map(str, error.errors()[0]["loc"])) or "entry"
+            log.warning("%s: ignored the entry %.80r: %s does not fit; built again", self.path, name, where)
+            return None
 
     def name(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()

@@ -1,6 +1,7 @@
 """The build's half of issue 23: a logo that hangs, two builds at once, a file that cannot be read,
 an edited manifest, text that hides sections, a picture bomb, and content too large to lay out."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from handouts.files import MANIFEST_FILE
 from handouts.pictures import MAX_SVG_ELEMENTS, MAX_USE_DEPTH
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,3 +72,25 @@ def test_png_logo_is_limited_by_pixels_not_bytes(clinic_project, run, tmp_path):
         assert result.exit_code == 1
         assert "assets/logo.png: picture too large (5000x5000; at most 16 million pixels)" in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+# --- an edited manifest ---------------------------------------------------------------------------
+
+
+@pytest.mark.warnings_expected
+def test_edited_manifest_entry_is_dropped_and_rebuilt(clinic_project, run, caplog, tmp_path):
+    out = tmp_path / "output"
+    assert run("build", "pain-diary", "--project", clinic_project, "--out", out).exit_code == 0
+    manifest = out / MANIFEST_FILE
+    data = json.loads(manifest.read_text())
+    data["outputs"]["en/pain-diary.pdf"]["title"] = 12345
+    manifest.write_text(json.dumps(data))
+
+    result = run("build", "pain-diary", "--booklet", "--project", clinic_project, "--out", out)
+
+    assert result.exit_code == 0, result.output
+    assert "Built 1 of 1 PDFs" in result.output
+    assert [record.getMessage() for record in caplog.records if record.name == "handouts"] == [
+        f"{manifest}: ignored the entry 'en/pain-diary.pdf': title does not fit; built again"
+    ]
+    assert json.loads(manifest.read_text())["outputs"]["en/pain-diary.pdf"]["title"] == "Pain diary"
