@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from handouts import batch
+from handouts.batch import LOCK_FILE
 from handouts.files import MANIFEST_FILE
 from handouts.pictures import MAX_SVG_ELEMENTS, MAX_USE_DEPTH
 
@@ -94,3 +96,60 @@ def test_edited_manifest_entry_is_dropped_and_rebuilt(clinic_project, run, caplo
         f"{manifest}: ignored the entry 'en/pain-diary.pdf': title does not fit; built again"
     ]
     assert json.loads(manifest.read_text())["outputs"]["en/pain-diary.pdf"]["title"] == "Pain diary"
+
+
+# --- two builds at once ---------------------------------------------------------------------------
+
+HOLD_THE_LOCK = """
+import sys
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.fixture
+def another_build(tmp_path):
+    """A second process holding the output folder's lock, as a running build does, until the test ends."""
+    out = tmp_path / "output"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(out / LOCK_FILE)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    yield out, holder
+    holder.kill()
+    holder.wait()
+
+
+def test_a_second_build_of_a_folder_waits_for_the_first(clinic_project, another_build):
+    out, holder = another_build
+    build = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "build", "pain-diary", "--out", out, "--project", clinic_project],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert build.stderr is not None
+    assert build.stderr.readline() == f"waiting for another build of {out} to finish\n"
+    assert not (out / "en" / "pain-diary.pdf").exists()
+    holder.communicate("done\n", timeout=10)
+    _, stderr = build.communicate(timeout=120)
+    assert (build.returncode, stderr) == (0, f"Built 1 of 1 PDFs in {out}/\n")
+    assert (out / "en" / "pain-diary.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_a_build_that_waits_too_long_says_why(clinic_project, another_build, run, monkeypatch):
+    out, _ = another_build
+    monkeypatch.setattr(batch, "LOCK_WAIT_SECONDS", 0.5)
+    result = run("build", "pain-diary", "--out", out, "--project", clinic_project)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"waiting for another build of {out} to finish",
+        f"Error: {out}: another build of this folder is still running; try again when it has finished",
+    ]
+    assert not (out / "en").exists()
