@@ -100,12 +100,13 @@ def folder_lock(out_dir: Path, on_wait: Callable[[Path], None]) -> Iterator[None
 def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: Update) -> Summary:
     manifest = Manifest(out_dir)
     fingerprints = Fingerprints(project)
-    prints = {target: fingerprints.of(target) for target in targets}
-    todo = [target for target in targets if how.force or not manifest.is_current(target.path, prints[target])]
+    prints, unreadable = fingerprints.of_each(targets)
+    todo = [target for target in prints if how.force or not manifest.is_current(target.path, prints[target])]
     booklets = booklet_paths(targets, out_dir) if how.booklet else {}
     summary = Summary(
         len(targets),
-        up_to_date=len(targets) - len(todo),
+        [Outcome(target, problem) for target, problem in unreadable.items()],
+        up_to_date=len(prints) - len(todo),
         removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())),
     )
 
@@ -136,7 +137,7 @@ def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: 
         return Maker(project)
 
     if todo:
-        summary.outcomes = maker().write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
+        summary.outcomes += maker().write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
     for language, path in booklets.items():
         parts = [target for target in targets if not target.request.large_print and target.language == language]
         update_booklet(maker, manifest, fingerprints, summary, language, path, parts, how.force)

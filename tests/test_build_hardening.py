@@ -2,6 +2,8 @@
 an edited manifest, text that hides sections, a picture bomb, and content too large to lay out."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +155,38 @@ def test_a_build_that_waits_too_long_says_why(clinic_project, another_build, run
         f"Error: {out}: another build of this folder is still running; try again when it has finished",
     ]
     assert not (out / "en").exists()
+
+
+# --- a file that cannot be read -------------------------------------------------------------------
+
+
+def without_root_powers(command: list[str]) -> list[str]:
+    """The command as a user whom file permissions bind: root keeps its id but loses the power to
+    read any file (as a clinic's content file of mode 0600 is to the colleague running the build)."""
+    if os.getuid() != 0:
+        return command
+    dropped = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={dropped}", f"--bounding-set={dropped}", *command]
+
+
+@pytest.mark.slow
+def test_an_unreadable_content_file_fails_alone(clinic_project, tmp_path):
+    own = clinic_project / "content" / "en" / "pain-diary.yaml"
+    own.parent.mkdir(parents=True)
+    shutil.copy(REPO / "content" / "en" / "pain-diary.yaml", own)
+    own.chmod(0)
+    out = tmp_path / "output"
+    result = subprocess.run(
+        without_root_powers([sys.executable, "-m", "handouts", "build", "--all", "--jobs", "2", "--out", str(out)]),
+        cwd=clinic_project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Error: en/pain-diary: content/en/pain-diary.yaml: cannot read it (Permission denied)" in result.stderr
+    built = sorted(path.stem for path in (out / "en").glob("*.pdf"))
+    assert "pain-diary" not in built
+    assert len(built) == len(list((REPO / "content" / "en").glob("[a-z]*.yaml"))) - 1
