@@ -3,6 +3,7 @@ an edited manifest, text that hides sections, a picture bomb, and content too la
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from handouts import batch
 from handouts.batch import LOCK_FILE
 from handouts.files import MANIFEST_FILE
 from handouts.pictures import MAX_SVG_ELEMENTS, MAX_USE_DEPTH
+
+from conftest import pdf_text
 
 REPO = Path(__file__).resolve().parent.parent
 XLINK = "http://www.w3.org/1999/xlink"
@@ -190,3 +193,32 @@ def test_an_unreadable_content_file_fails_alone(clinic_project, tmp_path):
     built = sorted(path.stem for path in (out / "en").glob("*.pdf"))
     assert "pain-diary" not in built
     assert len(built) == len(list((REPO / "content" / "en").glob("[a-z]*.yaml"))) - 1
+
+
+# --- text that ends a CSS string ------------------------------------------------------------------
+
+ESI = "epidural-steroid-injection"
+HIDE_SAFETY = '\\f} } .risks, .call-911 { display: none } @page { @bottom-left { content: \\"'
+
+
+@pytest.mark.warnings_expected  # the form feed itself has no glyph
+def test_a_form_feed_in_the_clinic_name_cannot_hide_sections(clinic_project, run, tmp_path):
+    clinic = clinic_project / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8")
+    clinic.write_text(re.sub(r"^name: .*$", lambda _: f'name: "Riverside{HIDE_SAFETY}"', text, count=1, flags=re.M))
+    result = run("build", ESI, "--project", clinic_project, "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 0, result.output
+    assert "Ignored `content" not in result.output
+    text = subprocess.run(["pdftotext", tmp_path / "x.pdf", "-"], capture_output=True, text=True, check=True).stdout
+    assert "Risks" in text and "Call 911 or go to the emergency room" in text
+    assert 'display: none } @page { @bottom-left { content: "' in text  # printed, not obeyed
+
+
+def test_the_approval_covers_who_approved(clinic_project, run, tmp_path):
+    assert run("approve", ESI, "--by", "A. Lee, MD", "--date", "2026-03-02", "--project", clinic_project).exit_code == 0
+    approvals = clinic_project / "approvals.yaml"
+    approvals.write_text(approvals.read_text().replace("A. Lee, MD", "B. Other, MD"))
+    result = run("build", ESI, "--lang", "en", "--project", clinic_project, "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 0, result.output
+    text = pdf_text((tmp_path / "x.pdf").read_bytes())
+    assert "Draft: not yet approved by" in text and "B. Other" not in text
