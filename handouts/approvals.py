@@ -54,16 +54,21 @@ class Approvals(Strict):
 class ApprovalState:
     """A handout's sign-off as it stands now: approved as printed, changed since, or never approved."""
 
-    fingerprint: str
+    fingerprint: str  # of the printed text
     record: Approval | None
+
+    def signed(self, approved_by: str) -> str:
+        """The fingerprint a sign-off records: the printed text and who approved it, who is printed
+        in the footer too (a name edited in approvals.yaml no longer matches)."""
+        return "sha256:" + hashlib.sha256(f"{self.fingerprint}\0{approved_by}".encode()).hexdigest()
 
     @property
     def current(self) -> bool:
-        return self.record is not None and self.record.fingerprint == self.fingerprint
+        return self.record is not None and self.record.fingerprint == self.signed(self.record.approved_by)
 
     @property
     def changed(self) -> bool:
-        return self.record is not None and self.record.fingerprint != self.fingerprint
+        return self.record is not None and not self.current
 
 
 class PlainDumper(yaml.SafeDumper):

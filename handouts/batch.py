@@ -1,17 +1,23 @@
 """Updating an output folder: render only the handouts whose inputs changed, on every core, then
 the booklets and the folder's index page."""
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from handouts.files import write_atomically
+from handouts.errors import OutputError
+from handouts.files import shown, write_atomically
 from handouts.index import write_index
 from handouts.manifest import Entry, Fingerprints, Manifest
 from handouts.project import CLINIC_FILE, Project
 from handouts.targets import Outcome, Target
+
+LOCK_FILE = ".handouts.lock"
+LOCK_WAIT_SECONDS = 15 * 60  # longer than a full build of every handout on one core
 
 if TYPE_CHECKING:  # the rendering code loads only when something is to be rendered
     from handouts.maker import Maker
@@ -27,6 +33,9 @@ class Update:
     booklet: bool = False
     on_start: Callable[[int], None] = lambda total: None
     on_done: Callable[[Outcome], None] = lambda outcome: None
+    on_wait: Callable[[Path], None] = lambda out_dir: print(
+        f"waiting for another build of {shown(out_dir)} to finish", file=sys.stderr, flush=True
+    )
 
 
 @dataclass
@@ -57,15 +66,47 @@ def update_folder(
 ) -> Summary:
     """Render the targets whose inputs changed since the last run (all with `how.force`), record
     each in the manifest as it lands, remove outputs whose content file is gone, then make the
-    booklets (with `how.booklet`) and the index page."""
+    booklets (with `how.booklet`) and the index page. One build at a time updates a folder: another waits for it."""
+    with folder_lock(out_dir, how.on_wait):
+        return _update_folder(project, targets, out_dir, how)
+
+
+@contextmanager
+def folder_lock(out_dir: Path, on_wait: Callable[[Path], None]) -> Iterator[None]:
+    """Holds the output folder's lock file: two builds would each save their own manifest, and the
+    last one would mark the other's stale PDFs as up to date. Waits at most LOCK_WAIT_SECONDS."""
+    from filelock import FileLock, Timeout
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(out_dir / LOCK_FILE)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            on_wait(out_dir)
+            lock.acquire(timeout=LOCK_WAIT_SECONDS)
+    except Timeout:
+        raise OutputError(
+            f"{shown(out_dir)}: another build of this folder is still running; try again when it has finished"
+        ) from None
+    except OSError as error:
+        raise OutputError(f"{shown(out_dir)}: cannot lock this folder ({error.strerror or error})") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: Update) -> Summary:
     manifest = Manifest(out_dir)
     fingerprints = Fingerprints(project)
-    prints = {target: fingerprints.of(target) for target in targets}
-    todo = [target for target in targets if how.force or not manifest.is_current(target.path, prints[target])]
+    prints, unreadable = fingerprints.of_each(targets)
+    todo = [target for target in prints if how.force or not manifest.is_current(target.path, prints[target])]
     booklets = booklet_paths(targets, out_dir) if how.booklet else {}
     summary = Summary(
         len(targets),
-        up_to_date=len(targets) - len(todo),
+        [Outcome(target, problem) for target, problem in unreadable.items()],
+        up_to_date=len(prints) - len(todo),
         removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())),
     )
 
@@ -96,7 +137,7 @@ def update_folder(
         return Maker(project)
 
     if todo:
-        summary.outcomes = maker().write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
+        summary.outcomes += maker().write_all(todo, record, jobs=how.jobs, fail_fast=how.fail_fast)
     for language, path in booklets.items():
         parts = [target for target in targets if not target.request.large_print and target.language == language]
         update_booklet(maker, manifest, fingerprints, summary, language, path, parts, how.force)

@@ -8,13 +8,18 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as checked_dataclass
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE
+from handouts.errors import HandoutsError, ProjectError
 from handouts.files import MANIFEST_FILE, write_atomically
 from handouts.project import CLINIC_FILE, Project
 
@@ -32,17 +37,20 @@ HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 log = logging.getLogger("handouts")
 
 
-@dataclass(frozen=True)
+@checked_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Entry:
-    """One output file as last built."""
+    """One output file as last built; read back through this schema, so an edited entry is dropped."""
 
-    fingerprint: str
-    source: str
-    title: str
-    language: str
-    large_print: bool
-    version: int | None
-    pages: int
+    fingerprint: Annotated[StrictStr, Field(pattern=HEX_DIGEST.pattern)]
+    source: StrictStr
+    title: StrictStr
+    language: StrictStr
+    large_print: StrictBool
+    version: StrictInt | None
+    pages: Annotated[StrictInt, Field(ge=0)]
+
+
+ENTRY = TypeAdapter(Entry)
 
 
 @dataclass(frozen=True)
@@ -63,9 +71,13 @@ class Manifest:
         self.out_dir = out_dir
         self.path = out_dir / MANIFEST_FILE
         self.index: IndexRecord | None = None
-        self.entries = {name: entry for name, entry in self._read().items() if self._ours(name)}
+        self.entries = {
+            name: entry
+            for name, data in self._read().items()
+            if self._ours(name) and (entry := self._entry(name, data)) is not None
+        }
 
-    def _read(self) -> dict[str, Entry]:
+    def _read(self) -> dict[str, object]:
         try:
             if self.path.exists() and not self.path.is_file():  # a pipe would block the build forever
                 raise ValueError("not a file")
@@ -76,7 +88,7 @@ class Manifest:
             data = json.loads(raw)
             if data.get("format") != FORMAT:
                 raise ValueError("another format")
-            entries = {name: Entry(**entry) for name, entry in data["outputs"].items()}
+            entries = {name: entry for name, entry in data["outputs"].items() if isinstance(name, str)}
             self.index = index_record_of(data.get("index"))
             return entries
         except FileNotFoundError:
@@ -90,6 +102,14 @@ class Manifest:
             return True
         log.warning("%s: ignored the entry %.80r: not a file this tool writes", self.path, name)
         return False
+
+    def _entry(self, name: str, data: object) -> Entry | None:
+        try:
+            return ENTRY.validate_python(data)
+        except ValidationError as error:
+            where = ".".join(map(str, error.errors()[0]["loc"])) or "entry"
+            log.warning("%s: ignored the entry %.80r: %s does not fit; built again", self.path, name, where)
+            return None
 
     def name(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
@@ -152,10 +172,10 @@ class Fingerprints:
         digest = hashlib.sha256(__version__.encode())
         for root in self.project.roots:
             for folder in ("templates", "assets"):
-                digest.update(folder_digest(root / folder).encode())
-        digest.update(file_digest(self.project.root / CLINIC_FILE).encode())
+                digest.update(folder_digest(root / folder, self.project.shown).encode())
+        digest.update(file_digest(self.project.root / CLINIC_FILE, CLINIC_FILE).encode())
         approvals = self.project.root / APPROVALS_FILE  # sign-offs change footers
-        digest.update(file_digest(approvals).encode() if approvals.is_file() else b"")
+        digest.update(file_digest(approvals, APPROVALS_FILE).encode() if approvals.is_file() else b"")
         for module in sorted(PACKAGE.glob("*.py")):
             digest.update(file_digest(module).encode())
         return digest.hexdigest()
@@ -164,8 +184,8 @@ class Fingerprints:
         if language not in self._languages:
             digest = hashlib.sha256()
             for name in ("_labels.yaml", "_blocks.yaml"):
-                for path, _ in self.project.layers(f"content/{language}/{name}"):
-                    digest.update(f"{path}\0{file_digest(path)}\0".encode())
+                for path, shown in self.project.layers(f"content/{language}/{name}"):
+                    digest.update(f"{path}\0{file_digest(path, shown)}\0".encode())
             self._languages[language] = digest.hexdigest()
         return self._languages[language]
 
@@ -178,8 +198,20 @@ class Fingerprints:
         key = (language, slug)
         if key not in self._sources:
             source = self.project.find(f"content/{language}/{slug}.yaml")
-            self._sources[key] = (source, file_digest(source) if source else "")
+            self._sources[key] = (source, file_digest(source, self.project.shown(source)) if source else "")
         return self._sources[key]
+
+    def of_each(self, targets: list["Target"]) -> tuple[dict["Target", str], dict["Target", str]]:
+        """The fingerprint of each target, and the problem of each whose files cannot be read
+        (the others still build); a shared file that cannot be read stops them all."""
+        self.shared  # noqa: B018 - its error is everyone's
+        prints, problems = {}, {}
+        for target in targets:
+            try:
+                prints[target] = self.of(target)
+            except HandoutsError as error:
+                problems[target] = str(error)
+        return prints, problems
 
     def of(self, target: "Target") -> str:
         request = target.request
@@ -192,17 +224,21 @@ class Fingerprints:
         return hashlib.sha256("\0".join([self.shared, self.language(language), page_size, *parts]).encode()).hexdigest()
 
 
-def file_digest(path: Path) -> str:
-    """The sha256 of the file, read a block at a time: a 2 GB content file took 2 GB of memory."""
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
+def file_digest(path: Path, shown: str | None = None) -> str:
+    """The sha256 of the file, read a block at a time: a 2 GB content file took 2 GB of memory.
+    A file that cannot be read is a ProjectError naming it (`shown`, else its path)."""
+    try:
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError as error:
+        raise ProjectError(f"{shown or path}: cannot read it ({error.strerror or error})") from None
 
 
-def folder_digest(folder: Path) -> str:
+def folder_digest(folder: Path, shown: Callable[[Path], str] = str) -> str:
     """Names and contents of every file under the folder (no folder, no files)."""
     digest = hashlib.sha256()
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path)}\0".encode())
+                digest.update(f"{path.relative_to(folder).as_posix()}\0{file_digest(path, shown(path))}\0".encode())
     return digest.hexdigest()

@@ -88,6 +88,10 @@ def defined_terms(text: str) -> set[str]:
 
 
 def css_string(text: str) -> Markup:
-    """A quoted CSS string literal that cannot end the string or the <style> element."""
-    escaped = "".join(f"\\{ord(char):x} " if char in '"\\<>\n\r' else char for char in str(text))
+    """A quoted CSS string literal that cannot end the string or the <style> element: quotes,
+    backslashes, angle brackets and every character that is not printable (a form feed ends a CSS
+    string as a newline does) are written as hex escapes."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in "\"'\\<>" or not char.isprintable() else char for char in str(text)
+    )
     return Markup(f'"{escaped}"')

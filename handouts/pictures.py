@@ -9,6 +9,7 @@ SVG's own <style>, never with the page's stylesheet.
 import base64
 import math
 import re
+import warnings
 import xml.etree.ElementTree as ElementTree
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +22,7 @@ from handouts.project import Clinic, Project
 from handouts.yamlfile import line_of, load_yaml
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 DRAWING_ELEMENTS = {
     "svg",
     "g",
@@ -36,6 +38,9 @@ DRAWING_ELEMENTS = {
     "style",
     "title",
     "desc",
+    "defs",
+    "symbol",
+    "use",
 }
 DRAWING_ATTRIBUTES = {
     "id",
@@ -74,6 +79,8 @@ DRAWING_ATTRIBUTES = {
     "font-weight",
     "preserveAspectRatio",
     "version",
+    "href",
+    XLINK_HREF,
 }
 EXTERNAL_REFERENCE = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\(|javascript:", re.IGNORECASE)
 LIST_FIELDS = ("how_it_is_done", "before", "after", "call_us", "call_911", "questions")
@@ -81,6 +88,9 @@ HEADING_ICONS = {"call_us": "phone", "call_911": "emergency"}
 OUTLINE_COLOR = "#2b3a4a"
 MAX_SVG_BYTES = 512 * 1024  # the library's largest drawing is under 16 KB
 MAX_SVG_DEPTH = 32  # nested groups; the library's drawings use 4
+MAX_SVG_ELEMENTS = 5_000  # elements once every <use> is drawn out; the library's largest drawing has 60
+MAX_USE_DEPTH = 3  # a <use> of a drawing holding a <use> of ...: ten levels of ten drew 10^10 shapes
+MAX_LOGO_PIXELS = 16_000_000  # a 4000x4000 picture; a 13000x13000 PNG took 7.4 s and 1.5 GB a PDF
 
 
 def svg_text(root: ElementTree.Element) -> str:
@@ -117,7 +127,7 @@ def read_svg(path: Path, shown: str) -> ElementTree.Element:
         for attribute, value in element.attrib.items():
             if attribute not in DRAWING_ATTRIBUTES:
                 raise ContentError([f"{shown}: <{name} {attribute}=...> is not allowed in a picture"])
-            if EXTERNAL_REFERENCE.search(value):
+            if EXTERNAL_REFERENCE.search(value) or (attribute in (XLINK_HREF, "href") and not value.startswith("#")):
                 raise ContentError([f"{shown}: <{name} {attribute}=...> refers to something outside the file"])
         if name == "style" and (len(element) or EXTERNAL_REFERENCE.search(element.text or "")):
             raise ContentError([f"{shown}: <style> may hold only plain rules, no imports or outside links"])
@@ -125,7 +135,67 @@ def read_svg(path: Path, shown: str) -> ElementTree.Element:
         raise ContentError([f"{shown}: not an SVG drawing"])
     if depth(root) > MAX_SVG_DEPTH:
         raise ContentError([f"{shown}: elements nested more than {MAX_SVG_DEPTH} levels deep"])
+    refuse_use_bombs(root, shown)
     return root
+
+
+def refuse_use_bombs(root: ElementTree.Element, shown: str) -> None:
+    """Refuses a drawing whose <use> elements nest more than MAX_USE_DEPTH deep (one that draws
+    itself nests for ever) or draw more than MAX_SVG_ELEMENTS elements in all: each <use> draws its
+    target again, so ten levels of ten <use> drew 10^10 shapes from 2.6 KB."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    drawn: dict[int, tuple[int, int]] = {}  # id(element) -> (elements it draws, <use> levels below it)
+
+    def count(element: ElementTree.Element, level: int) -> tuple[int, int]:
+        kept = drawn.get(id(element))
+        if level > MAX_USE_DEPTH or (kept is not None and level + kept[1] > MAX_USE_DEPTH):
+            raise ContentError([f"{shown}: <use> nested more than {MAX_USE_DEPTH} levels deep"])
+        if kept is not None:
+            return kept
+        total, below = 1, 0
+        for child in element:
+            elements, levels = count(child, level)
+            total, below = total + elements, max(below, levels)
+        if element.tag == f"{{{SVG_NAMESPACE}}}use":
+            target = by_id.get((element.get("href") or element.get(XLINK_HREF) or "").removeprefix("#"))
+            if target is not None:
+                elements, levels = count(target, level + 1)
+                total, below = total + elements, max(below, levels + 1)
+        if total > MAX_SVG_ELEMENTS:
+            raise ContentError([f"{shown}: over {MAX_SVG_ELEMENTS} elements once every <use> is drawn"])
+        drawn[id(element)] = (total, below)
+        return total, below
+
+    count(root, 0)
+
+
+def check_raster(path: Path, shown: str) -> None:
+    """Refuses a raster picture (a PNG logo) of more than MAX_LOGO_PIXELS, from its header alone:
+    a small file can hold a huge picture, which WeasyPrint then decodes whole."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)  # Pillow's own alarm counts too
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            width, height = MAX_LOGO_PIXELS + 1, 1
+        except (OSError, ValueError, SyntaxError):
+            raise ContentError([f"{shown}: cannot read the file as a PNG or SVG picture"]) from None
+    if width * height > MAX_LOGO_PIXELS:
+        raise ContentError(
+            [f"{shown}: picture too large ({width}x{height}; at most {MAX_LOGO_PIXELS // 1_000_000} million pixels)"]
+        )
+
+
+def checked_logo(path: Path, shown: str) -> Path:
+    """The logo's path once its file passes the limits of its kind."""
+    if path.suffix.lower() == ".svg":
+        read_svg(path, shown)
+    else:
+        check_raster(path, shown)
+    return path
 
 
 def depth(root: ElementTree.Element) -> int:
@@ -200,6 +270,14 @@ class Pictures:
         items += handout.risks.common + handout.risks.rare
         names = sorted({item.icon for item in items if item.icon} | set(HEADING_ICONS.values()))
         return Markup("".join(f'.icon-{name}{{background-image:url("{self.icon_url(name)}")}}\n' for name in names))
+
+    def logo(self) -> Path | None:
+        """The clinic's logo file, read as strictly as the diagrams (an SVG) or by its size in pixels
+        (any other picture); checked again only when the file changes."""
+        if self.project.clinic.logo is None:
+            return None
+        path = self.project.logo_path(self.project.clinic)
+        return self.project.loaded(("logo", path), [path], lambda: checked_logo(path, self.project.shown(path)))
 
     @cached_property
     def diagram_style(self) -> str:

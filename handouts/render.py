@@ -130,8 +130,8 @@ class Renderer:
 
     @cached_property
     def logo_url(self) -> str | None:
-        clinic = self.project.clinic
-        return self.project.logo_path(clinic).as_uri() if clinic.logo else None
+        logo = self.pictures.logo()
+        return logo.as_uri() if logo else None
 
     @cached_property
     def fonts(self) -> list[dict[str, Any]]:

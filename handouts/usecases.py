@@ -215,9 +215,9 @@ def approve_handouts(
                 approved_by=approved_by,
                 approved_on=approved_on,
                 next_review=next_review_after(approved_on),
-                fingerprint=page.approval.fingerprint,
+                fingerprint=page.approval.signed(approved_by),
             )
-            done.append(Approved(slug, language, version, page.approval.fingerprint))
+            done.append(Approved(slug, language, version, page.approval.signed(approved_by)))
     write_approvals(project.root, Approvals(approvals=records))
     return done
 

@@ -68,6 +68,7 @@ def test_build_one_in_every_language_and_print_size_of_the_clinic(tmp_path):
     files = sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.is_file())
     assert files == [
         "out/.handouts-manifest.json",
+        "out/.handouts.lock",
         f"out/en/large-print/{slug}.pdf",
         f"out/en/{slug}.pdf",
         f"out/es/large-print/{slug}.pdf",
