@@ -12,7 +12,7 @@ from coloraide import Color
 from pydantic import RootModel
 
 from handouts.approvals import APPROVALS_FILE, ApprovalState
-from handouts.content import Handout, Text, TranslationOf
+from handouts.content import MAX_CONTENT_FILE_BYTES, Handout, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
 from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Maker
@@ -371,7 +371,9 @@ class Checker:
     def _glossary(self, language: str) -> Glossary | None:
         if language not in self._glossaries:
             layers = self.project.layers(f"content/{language}/_glossary.yaml")
-            self._glossaries[language] = load_layered(Glossary, layers) if layers else None
+            self._glossaries[language] = (
+                load_layered(Glossary, layers, max_bytes=MAX_CONTENT_FILE_BYTES) if layers else None
+            )
         return self._glossaries[language]
 
     def _structure(self, report: Report, handout: Handout, html: str, blocks: list[str]) -> None:
@@ -488,7 +490,9 @@ class Checker:
     def _jargon(self, language: str) -> dict[str, str]:
         if language not in self._jargons:
             layers = self.project.layers(f"content/{language}/_jargon.yaml")
-            self._jargons[language] = load_layered(Jargon, layers).root if layers else {}
+            self._jargons[language] = (
+                load_layered(Jargon, layers, max_bytes=MAX_CONTENT_FILE_BYTES).root if layers else {}
+            )
         return self._jargons[language]
 
     def _jargon_patterns(self, language: str) -> tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]:

@@ -3,7 +3,7 @@
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -19,10 +19,23 @@ from pydantic import (
     model_validator,
 )
 
+from handouts.characters import piled_marks
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 ICON_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIAGRAM_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
+T = TypeVar("T")
+
+# Limits of a content file (a handout, labels, blocks, glossary or jargon list), checked when it is
+# loaded, so `build`, `check` and `serve` all refuse what passes them. Each has room above the
+# largest file of the built-in library, given after it; past them, a render takes seconds to
+# minutes (a 240 KB file of `*a*`: 66 s and 1.4 GB; 9,000 list items: 15 s).
+MAX_CONTENT_FILE_BYTES = 64 * 1024  # largest: 8.2 KB (es/opioid-safety.yaml)
+MAX_LIST_ITEMS = 40  # in one list, YAML or Markdown; largest: 18 (also_known_as), 10 in a Markdown list
+MAX_TEXT_CHARS = 3_000  # in one text; largest: 1,536 (an extras text holding a list of 10)
+MAX_EMPHASIS_MARKERS = 200  # `*` and `_` in one text; largest: 32
+MAX_MARKS_PER_CHARACTER = 3  # combining marks piled on one letter; largest: 2 (Vietnamese)
 
 
 def only_allowed_links(text: str) -> str:
@@ -38,7 +51,45 @@ def only_allowed_links(text: str) -> str:
     return text
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(only_allowed_links)]
+def within_limits(text: str) -> str:
+    """A text no longer than MAX_TEXT_CHARS, with at most MAX_EMPHASIS_MARKERS emphasis markers,
+    MAX_LIST_ITEMS Markdown list items and MAX_MARKS_PER_CHARACTER combining marks on one letter."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"text of {len(text):,} characters, over the {MAX_TEXT_CHARS:,} one text may have")
+    markers = text.count("*") + text.count("_")
+    if markers > MAX_EMPHASIS_MARKERS:
+        raise ValueError(f"{markers:,} emphasis markers (* and _), over the {MAX_EMPHASIS_MARKERS} one text may have")
+    piled = piled_marks(text)
+    if piled > MAX_MARKS_PER_CHARACTER:
+        raise ValueError(
+            f"{piled} combining marks on one character, over the {MAX_MARKS_PER_CHARACTER} one character may have"
+        )
+    if "\n" in text:  # a Markdown list needs a line of its own per item
+        from handouts.markup import list_items
+
+        items = list_items(text)
+        if items > MAX_LIST_ITEMS:
+            raise ValueError(f"a list of {items:,} items, over the {MAX_LIST_ITEMS} one list may have")
+    return text
+
+
+def at_most_listed(value: object) -> object:
+    """A list of at most MAX_LIST_ITEMS entries, refused before any entry is read (one error, not thousands)."""
+    if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+        raise ValueError(f"a list of {len(value):,} items, over the {MAX_LIST_ITEMS} one list may have")
+    return value
+
+
+Listed = Annotated[list[T], BeforeValidator(at_most_listed)]
+"""A list of at most MAX_LIST_ITEMS entries."""
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(within_limits),
+    AfterValidator(only_allowed_links),
+]
 """A non-empty piece of patient-facing text; may use the Markdown subset."""
 Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN.pattern)]
 
@@ -75,7 +126,7 @@ def _text_as_item(value: object) -> object:
     return {"text": value} if isinstance(value, str) else value
 
 
-Items = list[Annotated[Item, BeforeValidator(_text_as_item)]]
+Items = Listed[Annotated[Item, BeforeValidator(_text_as_item)]]
 """A list of items, each plain text or text with a pictogram."""
 
 
@@ -145,7 +196,7 @@ class Review(Strict):
     reviewed_by: Text | None = None
     reviewed_on: date | None = None
     next_review: date | None = None
-    sources: list[Source] = Field(min_length=1)
+    sources: Listed[Source] = Field(min_length=1)
     translation_of: TranslationOf | None = Field(
         None, description="For a translation: the language and version of the file it was translated from."
     )
@@ -191,7 +242,7 @@ class Handout(Strict):
     kind: Literal["procedure", "topic"] = Field(
         "procedure", description="A procedure needs what/how/before/after/risks; a topic does not."
     )
-    also_known_as: list[Text] = Field(default_factory=list, description="Other names people search for.")
+    also_known_as: Listed[Text] = Field(default_factory=list, description="Other names people search for.")
     summary: Text = Field(description="The one main message, printed first.")
     diagram: Diagram | None = Field(None, description="Every procedure handout has one.")
     what_it_is: Text | None = None
@@ -203,7 +254,7 @@ class Handout(Strict):
     call_us: Items = Field(min_length=1, description="When to call the clinic.")
     call_911: Items = Field(default_factory=list, description="When to call 911 or go to the ER.")
     questions: Items = Field(default_factory=list, description="Questions to ask the care team.")
-    extras: list[Extra] = Field(default_factory=list)
+    extras: Listed[Extra] = Field(default_factory=list)
     diary: Diary | None = Field(None, description="A printable pain log, for diagnostic blocks and trials.")
     flags: Flags = Field(default_factory=Flags)
     headings: Headings = Field(

@@ -6,7 +6,7 @@ from functools import cache, cached_property
 
 from pydantic import Field, RootModel
 
-from handouts.content import Strict, Text
+from handouts.content import Listed, Strict, Text
 
 PARENTHESIS = re.compile(r"\s*\([^)]*\)")
 
@@ -19,7 +19,7 @@ class Concept(Strict):
     term: Text | None = Field(
         None, description="The term itself, set in bold where it is explained. Default: `use` without its parenthesis."
     )
-    avoid: list[Text] = Field(default_factory=list, description="Variants to avoid; matched as whole words.")
+    avoid: Listed[Text] = Field(default_factory=list, description="Variants to avoid; matched as whole words.")
 
     @property
     def bold_term(self) -> str:

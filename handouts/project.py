@@ -10,7 +10,17 @@ from pydantic import Field, StringConstraints, field_validator
 
 from handouts import DEFAULT_OUTPUT_FOLDER
 from handouts.approvals import APPROVALS_FILE
-from handouts.content import LANGUAGE_PATTERN, SLUG_PATTERN, Blocks, Handout, Labels, Language, Strict, Text
+from handouts.content import (
+    LANGUAGE_PATTERN,
+    MAX_CONTENT_FILE_BYTES,
+    SLUG_PATTERN,
+    Blocks,
+    Handout,
+    Labels,
+    Language,
+    Strict,
+    Text,
+)
 from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
 from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
@@ -240,21 +250,25 @@ class Project:
         return self.loaded(("handout", path), [path], lambda: self._load_handout(path))
 
     def _load_handout(self, path: Path) -> Handout:
-        handout = load_model(Handout, path, self.shown(path), {"icons": self.icon_names})
+        handout = load_model(Handout, path, self.shown(path), {"icons": self.icon_names}, MAX_CONTENT_FILE_BYTES)
         if PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
             refuse_unknown_placeholders([(path, self.shown(path))])
         return handout
 
     def labels(self, language: str) -> Labels:
         layers = self._required_layers(f"content/{language}/_labels.yaml")
-        return self.loaded(("labels", language), [path for path, _ in layers], lambda: load_layered(Labels, layers))
+        return self.loaded(
+            ("labels", language),
+            [path for path, _ in layers],
+            lambda: load_layered(Labels, layers, max_bytes=MAX_CONTENT_FILE_BYTES),
+        )
 
     def blocks(self, language: str) -> Blocks:
         """The shared blocks as written, placeholders and all; an unknown placeholder is an error at its line."""
         layers = self._required_layers(f"content/{language}/_blocks.yaml")
 
         def load() -> Blocks:
-            blocks = load_layered(Blocks, layers, {"icons": self.icon_names})
+            blocks = load_layered(Blocks, layers, {"icons": self.icon_names}, MAX_CONTENT_FILE_BYTES)
             refuse_unknown_placeholders(layers)
             return blocks
 

@@ -41,15 +41,18 @@ FRIENDLY_MESSAGES = {
 }
 
 
-def read_text(path: Path, shown_as: str) -> str:
-    """The file's text; a missing or non-UTF-8 file is a ContentError naming it."""
+def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's text; a missing, non-UTF-8 or too large file (over `max_bytes`) is a ContentError naming it."""
     try:
         with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)  # never more: the path may be a huge file or a device
+            raw = file.read(max_bytes + 1)  # never more: the path may be a huge file or a device
     except OSError as error:
         raise ContentError([Problem(shown_as, None, f"cannot read file ({error.strerror})")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ContentError([Problem(shown_as, None, f"file too large (over {MAX_FILE_BYTES // 1024} KB)")])
+    if len(raw) > max_bytes:
+        line = raw.count(b"\n") + 1  # the line that passes the limit
+        raise ContentError(
+            [Problem(shown_as, line, f"file too large: passes the {max_bytes // 1024} KB limit on this line")]
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -57,13 +60,13 @@ def read_text(path: Path, shown_as: str) -> str:
         raise ContentError([Problem(shown_as, line, "not UTF-8 text (save the file as UTF-8)")]) from None
 
 
-def load_yaml(path: Path, shown_as: str) -> tuple[Any, yaml.Node | None]:
+def load_yaml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, yaml.Node | None]:
     """Parse with the safe loader; return the data and the node tree (for line numbers).
 
     libyaml parses when PyYAML has it; on any error the pure-Python loader parses again, so the
     messages and line numbers are always the pure-Python loader's.
     """
-    text = read_text(path, shown_as)
+    text = read_text(path, shown_as, max_bytes)
     try:
         if FAST_LOADER is not None:
             try:
@@ -233,21 +236,25 @@ def validate(
         raise ContentError(_in_line_order([(problem, node, shown_as) for problem in error.errors()])) from None
 
 
-def load_model(model: type[Model], path: Path, shown_as: str, context: dict | None = None) -> Model:
-    """Read, parse and validate one YAML file."""
-    data, node = load_yaml(path, shown_as)
+def load_model(
+    model: type[Model], path: Path, shown_as: str, context: dict | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Model:
+    """Read, parse and validate one YAML file of at most `max_bytes`."""
+    data, node = load_yaml(path, shown_as, max_bytes)
     return validate(model, data, node, shown_as, context)
 
 
-def load_layered(model: type[Model], files: list[tuple[Path, str]], context: dict | None = None) -> Model:
-    """Validate the key-by-key union of several mapping files; later files win.
+def load_layered(
+    model: type[Model], files: list[tuple[Path, str]], context: dict | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> Model:
+    """Validate the key-by-key union of several mapping files, each of at most `max_bytes`; later files win.
 
     Each problem is reported against the file that supplied the key it is about.
     """
     merged: dict[str, Any] = {}
     origin: dict[str, tuple[yaml.Node | None, str]] = {}
     for path, shown_as in files:
-        data, node = load_yaml(path, shown_as)
+        data, node = load_yaml(path, shown_as, max_bytes)
         if not isinstance(data, dict):
             raise ContentError([Problem(shown_as, 1, "expected a mapping of keys and values")])
         merged.update(data)
