@@ -312,7 +312,11 @@ class Blocks(Strict):
     def switched_on(self, handout: Handout, driver_required: str) -> list[BlockItems]:
         flags = handout.flags
         procedure = handout.kind == "procedure" or flags.every_procedure
-        driver = flags.numb_limb or flags.needs_driver or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
+        driver = (
+            flags.numb_limb
+            or flags.needs_driver
+            or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
+        )
         chosen = [self.every_procedure] if procedure else []
         chosen += [self.sedation] if flags.sedation else []
         chosen += [self.driver] if driver else []

@@ -3,6 +3,7 @@ driver, medicines) and the placeholders like `{fasting_food_hours}` that print t
 and handouts, with numbers and units as each language writes them."""
 
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -58,7 +59,7 @@ class Policies(Strict):
     @field_validator("pain_diary_minutes")
     @classmethod
     def diary_times_in_order(cls, value: list[int]) -> list[int]:
-        if any(later <= earlier for earlier, later in zip(value, value[1:], strict=False)):
+        if any(later <= earlier for earlier, later in pairwise(value)):
             raise ValueError("list the times earliest first, each once")
         return value
 
@@ -109,7 +110,7 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
 
 
 def diary_times(minutes: list[int], locale: Any) -> str:
-    """"30 minutes, 1 hour, 90 minutes and 2 hours" as the language writes a list of durations."""
+    """ "30 minutes, 1 hour, 90 minutes and 2 hours" as the language writes a list of durations."""
     from babel.lists import format_list
     from babel.units import format_unit
 
