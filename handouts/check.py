@@ -235,7 +235,7 @@ class Checker:
         self._wording(report, fields, language, locate)
         self._sections(report, handout, fields, language, locate)
         self._vocabulary(report, fields, language, locate)
-        self._said_once(report, fields, language, locate)
+        self._said_once(report, handout, fields, language, locate)
         self._structure(report, handout, html, blocks)
         self._pictures(report, handout, locate)
         self._governance(report, handout, page.approval, locate)
@@ -360,14 +360,27 @@ class Checker:
                     f'set "{concept.bold_term}" in bold where you explain it (glossary: {key})',
                 )
 
-    def _said_once(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
+    def _said_once(
+        self, report: Report, handout: Handout, fields: list["TextField"], language: str, locate: Locator
+    ) -> None:
         """A clinic rule (driver, fasting, arrival, blood thinners ...) in the handout's own words:
-        it must come from a shared block, so the clinic's policy is the only one that prints."""
+        it must come from a shared block, so the clinic's policy is the only one that prints. A topic
+        that exists to explain a rule (`explains_rules`) may word that one rule itself."""
+        patterns = self._said_once_patterns(language)
+        known = {rule for rule, _ in patterns}
+        for rule in handout.explains_rules:
+            if rule not in known:
+                report.add(
+                    "error",
+                    locate(("explains_rules",)),
+                    f"explains_rules: no clinic rule {rule!r} (known: {', '.join(sorted(known))})",
+                )
+        patterns = [(rule, pattern) for rule, pattern in patterns if rule not in handout.explains_rules]
         for text_field in fields:
             for piece in text_field.pieces:
                 if piece.rstrip().endswith("?"):
                     continue  # a question to ask the team restates nothing
-                for rule, pattern in self._said_once_patterns(language):
+                for rule, pattern in patterns:
                     found = pattern.search(piece)
                     if found:
                         report.add(

@@ -231,10 +231,17 @@ class Handout(Strict):
     headings: Headings = Field(
         default_factory=Headings, description="Section headings of this handout in place of the generic labels."
     )
+    explains_rules: list[Text] = Field(
+        default_factory=list,
+        description="A topic that exists to explain clinic rules (e.g. [blood_thinners]): `check` lets it word"
+        " these rules itself. Rule names are the keys of content/<lang>/_said_once.yaml.",
+    )
     review: Review
 
     @model_validator(mode="after")
     def procedure_is_complete(self) -> "Handout":
+        if self.explains_rules and self.kind != "topic":
+            raise ValueError("explains_rules: only a topic may explain a clinic rule in its own words")
         if self.kind == "procedure":
             needed = ["what_it_is", "how_it_is_done", "before", "after"]
             missing = [name for name in needed if not getattr(self, name)]

@@ -121,3 +121,28 @@ def test_trial_prints_its_own_device_rules_not_the_lasting_devices(clinic_projec
     assert "While the trial leads are in, do not drive or have an MRI scan" in text
     assert "You will get a card about your device" not in text
     assert "Some devices allow an MRI" not in text
+
+
+def test_a_topic_explains_only_the_rules_it_names(clinic_project):
+    path = copy_handout(clinic_project, "blood-thinners-and-your-procedure")
+    slug_check = ("check", "blood-thinners-and-your-procedure", "--lang", "en", "--strict", "--project", clinic_project)
+    assert invoke(*slug_check).exit_code == 0
+
+    text = path.read_text()
+    path.write_text(text.replace("explains_rules: [blood_thinners]\n", ""))
+    unnamed = invoke(*slug_check)
+    assert unnamed.exit_code == 1
+    assert "restates the clinic's blood_thinners rule" in unnamed.output
+
+    path.write_text(text.replace("explains_rules: [blood_thinners]", "explains_rules: [blood_thinners, driving]"))
+    unknown = invoke(*slug_check)
+    assert unknown.exit_code == 1
+    assert "explains_rules: no clinic rule 'driving' (known: " in unknown.output
+
+
+def test_only_a_topic_may_explain_a_rule(clinic_project):
+    path = copy_handout(clinic_project, "trigger-point-injection")
+    path.write_text(path.read_text().replace("\nreview:\n", "\nexplains_rules: [driver]\nreview:\n", 1))
+    result = invoke("build", "trigger-point-injection", "-o", str(clinic_project / "x.pdf"), "--project", clinic_project)
+    assert result.exit_code == 1
+    assert "explains_rules: only a topic may explain a clinic rule in its own words" in result.output
