@@ -50,14 +50,13 @@ class Maker:
         if request.visit is not None:
             require_printable(request.visit, coverage(tuple(self.project.asset_roots)))
         page = self.renderer.page(request)
-        from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
-
         with ExitStack() as stack:
             collected = stack.enter_context(collected_warnings())
             if request.visit is not None:  # Python's own warnings too: printed, they could quote the visit
                 caught = stack.enter_context(warnings.catch_warnings(record=True))
-                warnings.simplefilter("always")
             stack.enter_context(time_limit(self.budget))
+            from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
+
             document = render_document(page.html, self.project.root, self.project.asset_roots)
             pdf = write_pdf(document)
         if request.visit is not None:
@@ -88,9 +87,9 @@ class Maker:
 
     def page_count(self, html: str) -> int:
         """Pages the HTML lays out to, without writing a PDF."""
-        from handouts.pdf import render_document
-
         with collected_warnings(), time_limit(self.budget):
+            from handouts.pdf import render_document
+
             return len(render_document(html, self.project.root, self.project.asset_roots).pages)
 
     def write(self, target: Target) -> Outcome:
@@ -169,12 +168,15 @@ WORKER_STOPPED = (
 
 
 def _start_worker(root: Path, parent: int) -> None:
-    """Each worker process loads the project, templates, WeasyPrint and fonts once, and ends
-    itself when its parent is gone (even killed with SIGKILL, which leaves no chance to clean up)."""
+    """Each worker process loads the project, templates, WeasyPrint and fonts once, keeps to the
+    budget's memory limit from then on, and ends itself when its parent is gone (even killed with
+    SIGKILL, which leaves no chance to clean up)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _worker = Maker(Project(root))
+    import handouts.pdf  # noqa: F401  WeasyPrint and its libraries load before the limit: a render cannot do without them
+
     limit_memory(_worker.budget)
 
 
