@@ -144,7 +144,9 @@ def test_a_worker_keeps_to_the_memory_limit(library_project, monkeypatch):
     before = set(psutil.Process().children())
     try:
         pool.start()
-        [worker] = [child for child in set(psutil.Process().children()) - before if "spawn_main" in " ".join(child.cmdline())]
+        [worker] = [
+            child for child in set(psutil.Process().children()) - before if "spawn_main" in " ".join(child.cmdline())
+        ]
         assert worker.rlimit(psutil.RLIMIT_AS)[0] == 1500 * 1024 * 1024
     finally:
         pool.close()
@@ -181,7 +183,9 @@ def test_a_world_readable_passcode_file_is_refused(tmp_path):
     passcode_file.chmod(0o644)
     result = serve_command("--passcode-file", str(passcode_file))
     assert result.returncode == 1
-    assert result.stderr == f"Error: {passcode_file}: every user of this computer can read it: chmod 600 {passcode_file}\n"
+    assert (
+        result.stderr == f"Error: {passcode_file}: every user of this computer can read it: chmod 600 {passcode_file}\n"
+    )
 
 
 def test_a_worker_that_cannot_start_is_named_in_one_line():
