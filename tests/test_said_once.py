@@ -143,6 +143,8 @@ def test_a_topic_explains_only_the_rules_it_names(clinic_project):
 def test_only_a_topic_may_explain_a_rule(clinic_project):
     path = copy_handout(clinic_project, "trigger-point-injection")
     path.write_text(path.read_text().replace("\nreview:\n", "\nexplains_rules: [driver]\nreview:\n", 1))
-    result = invoke("build", "trigger-point-injection", "-o", str(clinic_project / "x.pdf"), "--project", clinic_project)
+    result = invoke(
+        "build", "trigger-point-injection", "-o", str(clinic_project / "x.pdf"), "--project", clinic_project
+    )
     assert result.exit_code == 1
     assert "explains_rules: only a topic may explain a clinic rule in its own words" in result.output
