@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from coloraide import Color
-from pydantic import RootModel
+from pydantic import AfterValidator, RootModel
 
 from handouts.approvals import APPROVALS_FILE, ApprovalState
 from handouts.content import MAX_CONTENT_FILE_BYTES, Handout, Text, TranslationOf
@@ -47,6 +47,17 @@ NOT_WORDS = {"icon", "file", "section"}  # names of pictures and places, inside 
 
 class Jargon(RootModel[dict[str, Text]]):
     """Hard word -> plain word: `content/<lang>/_jargon.yaml`."""
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"not a regular expression ({error})") from None
+
+
+class SaidOnce(RootModel[dict[str, list[Annotated[Text, AfterValidator(_compiled)]]]]):
+    """Clinic rule -> patterns of a handout restating it: `content/<lang>/_said_once.yaml`."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,7 @@ class Checker:
         # read once per language for the whole run
         self._glossaries: dict[str, Glossary | None] = {}
         self._jargons: dict[str, dict[str, str]] = {}
+        self._said_once_rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         self._jargon_searches: dict[str, tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]] = {}
 
     @cached_property
@@ -223,6 +235,7 @@ class Checker:
         self._wording(report, fields, language, locate)
         self._sections(report, handout, fields, language, locate)
         self._vocabulary(report, fields, language, locate)
+        self._said_once(report, handout, fields, language, locate)
         self._structure(report, handout, html, blocks)
         self._pictures(report, handout, locate)
         self._governance(report, handout, page.approval, locate)
@@ -346,6 +359,46 @@ class Checker:
                     f'{dotted(where_bold)}: the {SOURCE_LANGUAGE} handout explains "{concept.en}" in bold: '
                     f'set "{concept.bold_term}" in bold where you explain it (glossary: {key})',
                 )
+
+    def _said_once(
+        self, report: Report, handout: Handout, fields: list["TextField"], language: str, locate: Locator
+    ) -> None:
+        """A clinic rule (driver, fasting, arrival, blood thinners ...) in the handout's own words:
+        it must come from a shared block, so the clinic's policy is the only one that prints. A topic
+        that exists to explain a rule (`explains_rules`) may word that one rule itself."""
+        patterns = self._said_once_patterns(language)
+        known = {rule for rule, _ in patterns}
+        for rule in handout.explains_rules:
+            if rule not in known:
+                report.add(
+                    "error",
+                    locate(("explains_rules",)),
+                    f"explains_rules: no clinic rule {rule!r} (known: {', '.join(sorted(known))})",
+                )
+        patterns = [(rule, pattern) for rule, pattern in patterns if rule not in handout.explains_rules]
+        for text_field in fields:
+            for piece in text_field.pieces:
+                if piece.rstrip().endswith("?"):
+                    continue  # a question to ask the team restates nothing
+                for rule, pattern in patterns:
+                    found = pattern.search(piece)
+                    if found:
+                        report.add(
+                            "warning",
+                            locate(text_field.location),
+                            f'{dotted(text_field.location)}: "{found.group(0).strip()}" restates the clinic\'s '
+                            f"{rule} rule: remove it and switch on the shared block with a flag (see docs/content.md)",
+                        )
+                        break
+
+    def _said_once_patterns(self, language: str) -> list[tuple[str, re.Pattern[str]]]:
+        if language not in self._said_once_rules:
+            layers = self.project.layers(f"content/{language}/_said_once.yaml")
+            rules = load_layered(SaidOnce, layers).root if layers else {}
+            self._said_once_rules[language] = [
+                (rule, cast(re.Pattern[str], pattern)) for rule, patterns in rules.items() for pattern in patterns
+            ]
+        return self._said_once_rules[language]
 
     def shared_text_findings(self, language: str) -> list[Finding]:
         """Avoided variants in the shared blocks every handout of the language prints; reported once."""

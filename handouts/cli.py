@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+PRIVATE_FILE_MODE = 0o600  # a packet with visit details: for its owner's eyes only
 
 
 class UserError(click.ClickException):
@@ -295,6 +296,7 @@ def write_packet(
     from handouts.maker import Maker
     from handouts.usecases import make_packet
 
+    personal = any(visit_fields.values())
     pdf = make_packet(
         Maker(project),
         slugs,
@@ -302,9 +304,9 @@ def write_packet(
         page_size=page_size,
         large_print=large_print,
         fallback=fallback,
-        visit_fields=visit_fields if any(visit_fields.values()) else None,
+        visit_fields=visit_fields if personal else None,
     )
-    write_output(output_file, pdf, kept)
+    write_output(output_file, pdf, kept, PRIVATE_FILE_MODE if personal else None)
 
 
 def build_into_folder(
@@ -561,6 +563,14 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=None, help="Processes making PDFs. Default: one per core."
 )
+@click.option(
+    "--behind-proxy",
+    "proxy",
+    metavar="ADDRESS",
+    callback=lambda ctx, param, value: ip_address_option(value),
+    help="IP address of a TLS-terminating proxy (Caddy, nginx) in front of the page: its "
+    "X-Forwarded-Proto/Host/For headers are believed, from that address only. Needs a passcode.",
+)
 @project_option
 def serve(
     host: str,
@@ -568,6 +578,7 @@ def serve(
     passcode_file: Path | None,
     passcode_argument: str | None,
     workers: int | None,
+    proxy: str | None,
     project_dir: Path | None,
 ) -> None:
     """Start the front-desk web page: find a handout, fill in the visit, print."""
@@ -586,13 +597,30 @@ def serve(
             f"--host {host} can be reached from other computers: "
             f"set a passcode with {PASSCODE_ENVIRONMENT} or --passcode-file"
         )
+    if proxy is not None and not passcode:
+        raise UserError(
+            f"--behind-proxy: the proxy lets other computers reach the page: "
+            f"set a passcode with {PASSCODE_ENVIRONMENT} or --passcode-file"
+        )
     project = open_from(project_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("handouts").propagate = False  # warnings print once, as `Warning:` lines
     access = logging.getLogger("handouts.serve")
     access.addHandler(logging.getLogger().handlers[0])
     click.echo(f"Front desk page: http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    run_server(project, host, port, passcode, workers or default_workers())
+    run_server(project, host, port, passcode, workers or default_workers(), proxy)
+
+
+def ip_address_option(value: str | None) -> str | None:
+    """`--behind-proxy`: one IP address (waitress believes forwarded headers from it alone)."""
+    import ipaddress
+
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an IP address like 127.0.0.1") from None
 
 
 @cli.command()

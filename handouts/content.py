@@ -169,6 +169,28 @@ class Flags(Strict):
     implanted_device: bool = Field(
         False, description="A device stays in the body: adds ID card, MRI and airport notes."
     )
+    device_trial: bool = Field(
+        False,
+        description="Trial leads stay in for days, then come out: adds no MRI while they are in, keeping them dry,"
+        " no diathermy, telling every doctor.",
+    )
+    numb_limb: bool = Field(
+        False,
+        description="An arm or leg may be numb or weak for hours: adds no driving until it feels normal, and"
+        " the adult driver whatever policies.driver_required says.",
+    )
+    needs_driver: bool = Field(
+        False, description="This procedure always needs an adult driver: adds the driver block whatever the policy."
+    )
+    pain_diary: bool = Field(
+        False, description="A diagnostic block: adds when to rate your pain (policies.pain_diary_minutes)."
+    )
+    bleeding_varies_by_site: bool = Field(
+        False, description="Some sites (the neck, a deep nerve) need stricter blood-thinner rules: adds that note."
+    )
+    every_procedure: bool = Field(
+        False, description="For a topic about procedures in general: adds the every-procedure block."
+    )
 
 
 class Risks(Strict):
@@ -260,10 +282,17 @@ class Handout(Strict):
     headings: Headings = Field(
         default_factory=Headings, description="Section headings of this handout in place of the generic labels."
     )
+    explains_rules: list[Text] = Field(
+        default_factory=list,
+        description="A topic that exists to explain clinic rules (e.g. [blood_thinners]): `check` lets it word"
+        " these rules itself. Rule names are the keys of content/<lang>/_said_once.yaml.",
+    )
     review: Review
 
     @model_validator(mode="after")
     def procedure_is_complete(self) -> "Handout":
+        if self.explains_rules and self.kind != "topic":
+            raise ValueError("explains_rules: only a topic may explain a clinic rule in its own words")
         if self.kind == "procedure":
             needed = ["what_it_is", "how_it_is_done", "before", "after"]
             missing = [name for name in needed if not getattr(self, name)]
@@ -331,29 +360,46 @@ class Blocks(Strict):
     bleeding_low: BlockItems
     bleeding_intermediate: BlockItems
     bleeding_high: BlockItems
+    bleeding_varies_by_site: BlockItems
     contrast: BlockItems
     implanted_device: BlockItems
+    device_trial: BlockItems
+    numb_limb: BlockItems
+    pain_diary: BlockItems
     driver: BlockItems = Field(
         default_factory=BlockItems,
-        description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says.",
+        description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
+        " and wherever numb_limb or needs_driver is set.",
     )
 
-    def switched_on(self, handout: Handout) -> list[BlockItems]:
+    def switched_on(self, handout: Handout, driver_required: str) -> list[BlockItems]:
         flags = handout.flags
-        chosen = [self.every_procedure] if handout.kind == "procedure" else []
+        procedure = handout.kind == "procedure" or flags.every_procedure
+        driver = (
+            flags.numb_limb
+            or flags.needs_driver
+            or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
+        )
+        chosen = [self.every_procedure] if procedure else []
         chosen += [self.sedation] if flags.sedation else []
+        chosen += [self.driver] if driver else []
+        chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []
         if flags.bleeding_risk is not BleedingRisk.none:
             chosen.append(getattr(self, f"bleeding_{flags.bleeding_risk.value}"))
+        chosen += [self.bleeding_varies_by_site] if flags.bleeding_varies_by_site else []
         chosen += [self.contrast] if flags.contrast else []
         chosen += [self.implanted_device] if flags.implanted_device else []
+        chosen += [self.device_trial] if flags.device_trial else []
+        chosen += [self.pain_diary] if flags.pain_diary else []
         return chosen
 
 
-def with_blocks(handout: Handout, blocks: Blocks) -> Handout:
-    """The handout as printed: its own items first, then those of every block its flags switch on."""
+def with_blocks(handout: Handout, blocks: Blocks, driver_required: str) -> Handout:
+    """The handout as printed: its own items first, then those of every block its flags switch on
+    (the driver block where `driver_required`, the clinic's policy, or a numb limb asks for it)."""
     merged = {name: list(getattr(handout, name)) for name in BlockItems.model_fields}
-    for block in blocks.switched_on(handout):
+    for block in blocks.switched_on(handout, driver_required):
         for name in merged:
             merged[name] += getattr(block, name)
     return handout.model_copy(update=merged)

@@ -26,9 +26,10 @@ def shown(path: Path) -> str:
     return str(path) if str(path).isprintable() else repr(str(path))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: never a partial file.
-    A folder or file that cannot be written is an OutputError naming the path."""
+def write_atomically(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write through a temporary file in the same folder, then rename: never a partial file. The file
+    gets `mode`, or what open() would give it. A folder or file that cannot be written is an
+    OutputError naming the path."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -40,7 +41,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-            os.fchmod(file.fileno(), 0o666 & ~UMASK)  # as open() would, not mkstemp's 0600
+            os.fchmod(file.fileno(), 0o666 & ~UMASK if mode is None else mode)  # as open() would, not mkstemp's 0600
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
@@ -95,8 +96,8 @@ def refuse_to_replace(path: Path, start: bytes, kept: Iterable[Path]) -> None:
         raise OutputError(f"{shown(path)}: exists and is not {KINDS[start]}; not replaced (choose another name)")
 
 
-def write_output(path: Path, data: bytes, kept: Iterable[Path]) -> None:
-    """A file the user named with `-o`, checked again (`refuse_to_replace`: something may have appeared
+def write_output(path: Path, data: bytes, kept: Iterable[Path], mode: int | None = None) -> None:
+    """A file the user named with `-o` (with `mode`, as `write_atomically`), checked again (`refuse_to_replace`: something may have appeared
     there while the handouts were made). `-` is standard output; a device or pipe (`/dev/stdout`, a
     FIFO) is written in place; a file is written atomically where its links lead, never over a link
     itself. A write that fails (a full disk, a closed pipe) is an OutputError."""
@@ -105,11 +106,11 @@ def write_output(path: Path, data: bytes, kept: Iterable[Path]) -> None:
         _write_stream(path, sys.stdout.buffer, data)
         return
     try:
-        mode = path.stat().st_mode
+        existing: int | None = path.stat().st_mode
     except OSError:
-        mode = None
-    if mode is None or stat.S_ISREG(mode):
-        write_atomically(path if mode is None else path.resolve(), data)
+        existing = None
+    if existing is None or stat.S_ISREG(existing):
+        write_atomically(path if existing is None else path.resolve(), data, mode)
         return
     try:
         with path.open("wb") as stream:

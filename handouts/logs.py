@@ -49,3 +49,14 @@ def report(subject: str, warnings: list[str]) -> None:
     """Each warning once, as `subject: message`."""
     for message in dict.fromkeys(warning.removesuffix(": ") for warning in warnings):
         LOG.warning("%s: %s", subject, message)
+
+
+def kept_private(warnings: list[str]) -> list[str]:
+    """What may be told of the warnings of a render that held visit details: how many, never their
+    words (WeasyPrint quotes the text it could not draw)."""
+    if not warnings:
+        return []
+    return [
+        f"{len(warnings)} warning(s) while making a handout with visit details, not shown as they may "
+        "quote them (build it without visit details to read them)"
+    ]

@@ -5,21 +5,26 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
-from handouts.errors import HandoutsError
+from handouts.errors import HandoutsError, RenderError
 from handouts.files import write_atomically
-from handouts.logs import collected_warnings, report
+from handouts.glyphs import coverage
+from handouts.logs import collected_warnings, kept_private, report
 from handouts.pdfjoin import Part, join_pdfs
 from handouts.project import Project
 from handouts.render import Renderer
 from handouts.targets import Outcome, RenderRequest, Target
+from handouts.visit import require_printable
 
 
 @dataclass(frozen=True)
@@ -36,16 +41,27 @@ class Maker:
     def __init__(self, project: Project):
         self.project = project
         self.renderer = Renderer(project)
+        self.budget = render_budget()
 
     def render(self, request: RenderRequest) -> Rendered:
-        """One handout as PDF bytes, with what WeasyPrint warned about while making it."""
+        """One handout as PDF bytes, with what WeasyPrint warned about while making it, within the
+        render budget. A visit detail no bundled font draws is refused before anything is made, and
+        the warnings of a render that holds visit details are counted, never quoted."""
+        if request.visit is not None:
+            require_printable(request.visit, coverage(tuple(self.project.asset_roots)))
         page = self.renderer.page(request)
-        from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
+        with ExitStack() as stack:
+            collected = stack.enter_context(collected_warnings())
+            if request.visit is not None:  # Python's own warnings too: printed, they could quote the visit
+                caught = stack.enter_context(warnings.catch_warnings(record=True))
+            stack.enter_context(time_limit(self.budget))
+            from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
 
-        with collected_warnings() as warnings:
             document = render_document(page.html, self.project.root, self.project.asset_roots)
             pdf = write_pdf(document)
-        return Rendered(page.handout, pdf, len(document.pages), warnings)
+        if request.visit is not None:
+            collected = kept_private([*collected, *map(str, caught)])
+        return Rendered(page.handout, pdf, len(document.pages), collected)
 
     def pdf(self, request: RenderRequest) -> bytes:
         """One handout as PDF bytes; warnings are reported under its slug."""
@@ -71,9 +87,9 @@ class Maker:
 
     def page_count(self, html: str) -> int:
         """Pages the HTML lays out to, without writing a PDF."""
-        from handouts.pdf import render_document
+        with collected_warnings(), time_limit(self.budget):
+            from handouts.pdf import render_document
 
-        with collected_warnings():
             return len(render_document(html, self.project.root, self.project.asset_roots).pages)
 
     def write(self, target: Target) -> Outcome:
@@ -116,6 +132,8 @@ class Maker:
                 for future in as_completed(futures):
                     if done(future.result()):
                         break
+            except BrokenProcessPool:
+                raise RenderError(WORKER_STOPPED) from None
             finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
                 pool.shutdown(wait=True, cancel_futures=True)
         return outcomes
@@ -144,15 +162,22 @@ class Maker:
 
 _worker: Maker | None = None
 PARENT_CHECK_SECONDS = 0.5
+WORKER_STOPPED = (
+    "a render worker stopped in the middle of a handout (out of memory? HANDOUTS_RENDER_MEMORY_MB sets its limit)"
+)
 
 
 def _start_worker(root: Path, parent: int) -> None:
-    """Each worker process loads the project, templates, WeasyPrint and fonts once, and ends
-    itself when its parent is gone (even killed with SIGKILL, which leaves no chance to clean up)."""
+    """Each worker process loads the project, templates, WeasyPrint and fonts once, keeps to the
+    budget's memory limit from then on, and ends itself when its parent is gone (even killed with
+    SIGKILL, which leaves no chance to clean up)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _worker = Maker(Project(root))
+    import handouts.pdf  # noqa: F401  WeasyPrint and its libraries load before the limit: a render cannot do without them
+
+    limit_memory(_worker.budget)
 
 
 def _exit_with_parent(parent: int) -> None:

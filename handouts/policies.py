@@ -3,8 +3,9 @@ driver, medicines) and the placeholders like `{fasting_food_hours}` that print t
 and handouts, with numbers and units as each language writes them."""
 
 import re
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -16,8 +17,9 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MEDICINE_POLICIES = ("blood_thinners", "diabetes_medicines", "glp1_shots")
 HOUR_POLICIES = ("fasting_food_hours", "clear_liquids_until_hours", "adult_stays_hours")
 MINUTE_POLICIES = ("arrive_minutes_before",)
-OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic")
+OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic", "pain_diary_times")
 PLACEHOLDERS = frozenset((*HOUR_POLICIES, *MINUTE_POLICIES, *MEDICINE_POLICIES, *OTHER_PLACEHOLDERS))
+MAX_DIARY_TIMES = 12
 
 MedicinePolicy = Literal["ask_us"] | dict[Language, Text]
 
@@ -46,6 +48,20 @@ class Policies(Strict):
     glp1_shots: MedicinePolicy = Field(
         "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
     )
+
+    pain_diary_minutes: list[Annotated[int, Field(ge=1, le=1440)]] = Field(
+        [30, 60, 120, 240, 360],
+        min_length=1,
+        max_length=MAX_DIARY_TIMES,
+        description="Minutes after a diagnostic block at which the patient rates their pain, earliest first.",
+    )
+
+    @field_validator("pain_diary_minutes")
+    @classmethod
+    def diary_times_in_order(cls, value: list[int]) -> list[int]:
+        if any(later <= earlier for earlier, later in pairwise(value)):
+            raise ValueError("list the times earliest first, each once")
+        return value
 
     @field_validator("clear_liquids_until_hours")
     @classmethod
@@ -80,6 +96,7 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
         values[name] = format_unit(getattr(policies, name), "duration-hour", length="long", locale=locale)
     for name in MINUTE_POLICIES:
         values[name] = format_unit(getattr(policies, name), "duration-minute", length="long", locale=locale)
+    values["pain_diary_times"] = diary_times(policies.pain_diary_minutes, locale)
     for name in MEDICINE_POLICIES:
         policy = getattr(policies, name)
         if policy == "ask_us":
@@ -90,6 +107,19 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
             raise ProjectError(f"clinic.yaml: policies.{name}: no text in {language!r} (add `{language}: ...`)")
         values[name] = fill(text, values)
     return values
+
+
+def diary_times(minutes: list[int], locale: Any) -> str:
+    """ "30 minutes, 1 hour, 90 minutes and 2 hours" as the language writes a list of durations."""
+    from babel.lists import format_list
+    from babel.units import format_unit
+
+    def duration(value: int) -> str:
+        if value % 60 == 0:
+            return format_unit(value // 60, "duration-hour", length="long", locale=locale)
+        return format_unit(value, "duration-minute", length="long", locale=locale)
+
+    return format_list([duration(value) for value in minutes], locale=locale)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -106,8 +136,8 @@ def filled_item(item: Any, values: dict[str, str]) -> Any:
     return item
 
 
-def printed_blocks(blocks: Blocks, values: dict[str, str], driver_required: str) -> Blocks:
-    """The blocks as printed: placeholders filled, and the driver block added where the clinic wants it."""
+def printed_blocks(blocks: Blocks, values: dict[str, str]) -> Blocks:
+    """The blocks as printed: placeholders filled in."""
     filled: dict[str, BlockItems] = {}
     for name in Blocks.model_fields:
         block: BlockItems = getattr(blocks, name)
@@ -117,15 +147,6 @@ def printed_blocks(blocks: Blocks, values: dict[str, str], driver_required: str)
                 for section in BlockItems.model_fields
             }
         )
-    host = {"sedation": "sedation", "all": "every_procedure"}.get(driver_required)
-    if host is not None:
-        driver, receiver = filled["driver"], filled[host]
-        filled[host] = receiver.model_copy(
-            update={
-                section: [*getattr(receiver, section), *getattr(driver, section)] for section in BlockItems.model_fields
-            }
-        )
-    filled["driver"] = BlockItems()
     return blocks.model_copy(update=filled)
 
 

@@ -191,7 +191,9 @@ class Renderer:
         if kept is not None and all(old is new for old, new in zip(kept.sources, sources, strict=True)):
             return kept
         values, filled_blocks = self.policies(language, labels, blocks)
-        printed = with_blocks(filled_handout(handout, values), filled_blocks)
+        printed = with_blocks(
+            filled_handout(handout, values), filled_blocks, self.project.clinic.policies.driver_required
+        )
         made = Printed(sources, printed, printed_fingerprint(printed, labels, self.project.clinic))
         self._printed[(language, slug)] = made
         return made
@@ -205,7 +207,7 @@ class Renderer:
         clinic = self.project.clinic
         defaults = {name: getattr(labels, f"policy_{name}") for name in MEDICINE_POLICIES}
         values = policy_values(clinic, language, defaults)
-        filled = printed_blocks(blocks, values, clinic.policies.driver_required)
+        filled = printed_blocks(blocks, values)
         self._policies[language] = ((labels, blocks), values, filled)
         return values, filled
 

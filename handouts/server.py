@@ -1,7 +1,13 @@
 """`handouts serve`: the front-desk web page. Find a handout, pick language and print size, fill in
 the visit, get the PDF to print. Visit details arrive by POST, live only while the PDF is made,
 and are never logged, cached or written to disk. PDFs are made by the worker pool of
-`handouts.web.pool`; the request checks live in `handouts.web.security`."""
+`handouts.web.pool`; the request checks live in `handouts.web.security`.
+
+A PDF is handed to waitress in pieces, and waitress rotates its output buffers well below the size at
+which it would spill one into a temporary file: a packet never touches the disk, whatever its size.
+An idle connection gives way to a new one when the server is full, so no flood of idle connections
+can keep the desk out. Behind a TLS-terminating proxy (`--behind-proxy`), the `X-Forwarded-*` headers
+are believed from the proxy's address only."""
 
 import datetime
 import hmac
@@ -11,13 +17,18 @@ import re
 import secrets
 import signal
 import sys
+import threading
+import time
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, redirect, render_template, request, session, url_for
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer
 
 from handouts.errors import HandoutsError
 from handouts.project import Project
@@ -43,6 +54,13 @@ RETRY_AFTER_SECONDS = 3
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
 SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
 PUBLIC_ENDPOINTS = {"login", "static"}
+PIECE_BYTES = 64 * 1024  # a PDF goes to waitress in pieces of this size
+OUTPUT_BUFFER_BYTES = 256 * 1024  # waitress starts a new output buffer past this (and waits for the client) ...
+SPILL_BYTES = 1024 * 1024  # ... far below the size at which it would copy a buffer into a temporary file
+OPEN_CONNECTIONS = 64  # past this, a new connection closes the longest-idle one
+CONNECTION_LIMIT = 100  # waitress stops accepting at this many sockets (busy ones cannot be closed)
+IDLE_CONNECTION_SECONDS = 30
+PROXY_HEADERS = {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"}
 
 
 def folded(text: str) -> str:
@@ -69,8 +87,52 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
     return choices
 
 
+class SignedIn:
+    """The sessions signed in now, by a random id kept in the session cookie: sign-out forgets the id,
+    so a copy of the cookie stops working too. In memory only; an id idle for IDLE_MINUTES is dropped."""
+
+    def __init__(self) -> None:
+        self._last_seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> str:
+        session_id = secrets.token_urlsafe(32)
+        with self._lock:
+            cutoff = time.monotonic() - IDLE_MINUTES * 60
+            self._last_seen = {known: seen for known, seen in self._last_seen.items() if seen > cutoff}
+            self._last_seen[session_id] = time.monotonic()
+        return session_id
+
+    def seen(self, session_id: object) -> bool:
+        """The id is signed in (and now seen again)."""
+        with self._lock:
+            if not isinstance(session_id, str) or session_id not in self._last_seen:
+                return False
+            if self._last_seen[session_id] < time.monotonic() - IDLE_MINUTES * 60:
+                del self._last_seen[session_id]
+                return False
+            self._last_seen[session_id] = time.monotonic()
+            return True
+
+    def end(self, session_id: object) -> None:
+        with self._lock:
+            if isinstance(session_id, str):
+                self._last_seen.pop(session_id, None)
+
+
+def in_pieces(data: bytes) -> Iterator[bytes]:
+    """The bytes in PIECE_BYTES pieces, for waitress to send without a temporary file."""
+    view = memoryview(data)
+    for start in range(0, len(data), PIECE_BYTES):
+        yield bytes(view[start : start + PIECE_BYTES])
+
+
 def create_app(
-    project: Project, passcode: str | None = None, pool: RenderPool | None = None, bound_host: str = "127.0.0.1"
+    project: Project,
+    passcode: str | None = None,
+    pool: RenderPool | None = None,
+    bound_host: str = "127.0.0.1",
+    behind_proxy: bool = False,
 ) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
@@ -78,11 +140,13 @@ def create_app(
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=behind_proxy,  # the browser reaches the page over HTTPS
         PERMANENT_SESSION_LIFETIME=datetime.timedelta(minutes=IDLE_MINUTES),
         WTF_CSRF_TIME_LIMIT=None,
     )  # the token lives as long as the session: 30 idle minutes
     pool = app.extensions["handouts_pool"] = pool or RenderPool(project.root, workers=1)
-    hosts = HostCheck(bound_host)
+    hosts = HostCheck(bound_host, behind_proxy)
+    signed_in = SignedIn()
 
     def page(message: str | None = None, status: int = 200) -> tuple[str, int]:
         query = request.args.get("q", "")
@@ -135,7 +199,7 @@ def create_app(
     @app.before_request
     def require_passcode() -> Any:
         session.permanent = True  # Flask refuses a session cookie idle for longer than IDLE_MINUTES
-        if passcode and not session.get("signed_in") and request.endpoint not in PUBLIC_ENDPOINTS:
+        if passcode and not signed_in.seen(session.get("signed_in")) and request.endpoint not in PUBLIC_ENDPOINTS:
             return redirect(url_for("login"))
         return None
 
@@ -161,14 +225,16 @@ def create_app(
     def login() -> Any:
         if request.method == "POST":
             if passcode and hmac.compare_digest(request.form.get("passcode", "").encode(), passcode.encode()):
+                signed_in.end(session.get("signed_in"))
                 session.clear()  # a new session (and CSRF token) once signed in
-                session["signed_in"] = True
+                session["signed_in"] = signed_in.start()
                 return redirect(url_for("index"))
             return login_page("That passcode is not right. Please try again.", 401)
         return login_page(None, 200)
 
     @app.post("/logout")
     def logout() -> Any:
+        signed_in.end(session.get("signed_in"))
         session.clear()
         return redirect(url_for("login") if passcode else url_for("index"))
 
@@ -202,7 +268,9 @@ def create_app(
         except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not
             return page(f"The PDF could not be made: {error}", 422)
         return Response(
-            data, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="handout.pdf"'}
+            in_pieces(data),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": 'inline; filename="handout.pdf"', "Content-Length": str(len(data))},
         )
 
     @app.errorhandler(413)
@@ -221,24 +289,63 @@ def create_app(
     return app
 
 
-def serve(project: Project, host: str, port: int, passcode: str | None, workers: int) -> None:
-    """Start the workers, then serve until Ctrl-C or SIGTERM; waiting packets are dropped on the way out."""
+def serve(project: Project, host: str, port: int, passcode: str | None, workers: int, proxy: str | None = None) -> None:
+    """Start the workers, then serve until Ctrl-C or SIGTERM; waiting packets are dropped on the way out.
+    `proxy`: the address of a TLS-terminating proxy whose `X-Forwarded-*` headers are believed."""
     import waitress
 
     pool = RenderPool(project.root, workers)
-    app = create_app(project, passcode, pool, bound_host=host)
+    app = create_app(project, passcode, pool, bound_host=host, behind_proxy=proxy is not None)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
+    proxy_settings: dict[str, Any] = (
+        {"trusted_proxy": proxy, "trusted_proxy_headers": PROXY_HEADERS} if proxy is not None else {}
+    )
+    sockets: dict[int, Any] = {}
     try:  # binds now, before the workers start; lookahead lets waitress notice a client that left
         server = waitress.create_server(
-            app, host=host, port=port, threads=pool.queue_limit + 4, ident="handouts", channel_request_lookahead=1
+            app,
+            sockets,
+            host=host,
+            port=port,
+            threads=pool.queue_limit + 4,
+            ident="handouts",
+            channel_request_lookahead=1,
+            outbuf_high_watermark=OUTPUT_BUFFER_BYTES,
+            outbuf_overflow=SPILL_BYTES,
+            max_request_body_size=MAX_FORM_BYTES,  # refused before it is read: a body never spills to disk either
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_CONNECTION_SECONDS,
+            cleanup_interval=IDLE_CONNECTION_SECONDS // 3,
+            clear_untrusted_proxy_headers=True,
+            **proxy_settings,
         )
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    for listener in list(sockets.values()):
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = YieldingChannel
     try:
         pool.start()
         server.run()  # returns on Ctrl-C or SystemExit
     finally:
         pool.close()
+
+
+def _make_room(channels: list[HTTPChannel], newcomer: HTTPChannel) -> None:
+    """Close the longest-idle connection (no request being answered) when there are too many."""
+    if len(channels) <= OPEN_CONNECTIONS:
+        return
+    idle = [channel for channel in channels if channel is not newcomer and not channel.requests]
+    if idle:
+        min(idle, key=lambda channel: channel.last_activity).handle_close()
+
+
+class YieldingChannel(HTTPChannel):
+    """A waitress connection that, when the server is full, takes the place of the longest-idle one."""
+
+    def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
+        super().__init__(server, sock, addr, adj, map)
+        _make_room([channel for channel in self._map.values() if isinstance(channel, HTTPChannel)], self)
 
 
 def default_workers() -> int:

@@ -3,11 +3,13 @@ one render and are never logged, cached, written to the output folder or put in 
 
 import datetime
 import re
+import unicodedata
 
 from pydantic import Field, ValidationError, field_validator
 
 from handouts.content import Strict
 from handouts.errors import HandoutsError
+from handouts.glyphs import printable
 
 FIELDS = {
     "patient": "patient name",
@@ -25,10 +27,19 @@ TIME_TEXT = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Control characters (boxes on paper), stray surrogates, and the marks, embeddings, overrides and
 isolates that make text run right to left: typed text never needs them, and they can reverse it."""
+TEXT_FIELDS = ("patient", "physician", "location", "note")
+NAME_FIELDS = frozenset({"patient", "physician"})
+MAX_MARKS = 3
+"""Accent and vowel marks on one letter: Vietnamese needs 2, Hindi 3; hundreds piled on one letter
+draw through the page and make its layout slow (time grows with the square of their count)."""
 
 
 class VisitError(HandoutsError):
     """Visit details that cannot be used; the message names the field, never repeats its value."""
+
+
+class UnprintableError(VisitError):
+    """A visit detail with a character no bundled font has: it would print as an empty box."""
 
 
 class Visit(Strict):
@@ -40,6 +51,13 @@ class Visit(Strict):
     physician: str = Field("", max_length=100)
     location: str = Field("", max_length=200)
     note: str = Field("", max_length=600)
+
+    @field_validator(*TEXT_FIELDS)
+    @classmethod
+    def few_marks_per_letter(cls, value: str) -> str:
+        if piled_marks(value):
+            raise ValueError(f"more than {MAX_MARKS} accent marks on one letter")
+        return value
 
     @field_validator("date", mode="before")
     @classmethod
@@ -86,6 +104,29 @@ class Visit(Strict):
 
 
 def cleaned(text: str) -> str:
-    """The words of the text, one space apart, without control or direction-changing characters."""
-    words = (UNSHOWN.sub("", word) for word in text.split())
+    """The words of the text, one space apart, without control or direction-changing characters,
+    with accents composed (NFC) as fonts draw them."""
+    words = (UNSHOWN.sub("", word) for word in unicodedata.normalize("NFC", text).split())
     return " ".join(word for word in words if word)
+
+
+def piled_marks(text: str) -> bool:
+    """More than MAX_MARKS combining marks follow one character somewhere in the text."""
+    run = 0
+    for char in text:
+        run = run + 1 if unicodedata.category(char).startswith("M") else 0
+        if run > MAX_MARKS:
+            return True
+    return False
+
+
+def require_printable(visit: Visit, covered: frozenset[int]) -> None:
+    """Refuse, before any rendering, a detail that has a character none of the `covered` fonts draws;
+    the message names the field, never the character (it is part of the patient's details)."""
+    problems = [
+        f"{FIELDS[name]}: this {'name' if name in NAME_FIELDS else 'text'} has characters we cannot print"
+        for name in TEXT_FIELDS
+        if not printable(getattr(visit, name), covered)
+    ]
+    if problems:
+        raise UnprintableError("\n".join(problems))

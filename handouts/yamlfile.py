@@ -68,12 +68,7 @@ def load_yaml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> tup
     """
     text = read_text(path, shown_as, max_bytes)
     try:
-        if FAST_LOADER is not None:
-            try:
-                return _parse(text, FAST_LOADER)
-            except yaml.YAMLError:
-                pass
-        return _parse(text, None)
+        parsed = _parse_any(text)
     except Oversized as error:
         raise ContentError([Problem(shown_as, error.line, error.message)]) from None
     except yaml.MarkedYAMLError as error:
@@ -82,6 +77,41 @@ def load_yaml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> tup
         raise ContentError([Problem(shown_as, line, f"YAML syntax error: {error.problem}")]) from None
     except yaml.YAMLError as error:
         raise ContentError([Problem(shown_as, None, f"YAML error: {error}")]) from None
+    duplicates = duplicate_keys(parsed[1])
+    if duplicates:
+        raise ContentError([Problem(shown_as, line, message) for line, message in duplicates])
+    return parsed
+
+
+def _parse_any(text: str) -> tuple[Any, yaml.Node | None]:
+    if FAST_LOADER is not None:
+        try:
+            return _parse(text, FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return _parse(text, None)
+
+
+def duplicate_keys(node: yaml.Node | None) -> list[tuple[int, str]]:
+    """(line, message) for every key written twice in one mapping: YAML would keep only the last."""
+    found: list[tuple[int, str]] = []
+    stack = [node] if node is not None else []
+    while stack:
+        current = stack.pop()
+        if isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            first_lines: dict[str, int] = {}
+            for key, value in current.value:
+                stack.append(value)
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
+                line = key.start_mark.line + 1
+                if key.value in first_lines:
+                    found.append((line, f"duplicate key {key.value!r} (first at line {first_lines[key.value]})"))
+                else:
+                    first_lines[key.value] = line
+    return sorted(found)
 
 
 def _parse(text: str, fast_loader: "type[yaml.CSafeLoader] | None") -> tuple[Any, yaml.Node | None]:

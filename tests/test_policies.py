@@ -40,7 +40,7 @@ def assert_six_hours(project, slugs: list[str]) -> None:
     for slug in slugs:
         english, spanish = printed(project, slug, "en"), printed(project, slug, "es")
         assert "do not eat for 6 hours" in english, slug
-        assert "no coma nada 6 horas" in spanish, slug
+        assert "deje de comer 6 horas" in spanish, slug
         assert "8 hours" not in english and "8 horas" not in spanish, slug
 
 
@@ -61,10 +61,12 @@ def html_text(project_dir, slug: str, language: str) -> str:
 
 def test_defaults_print_todays_rules():
     text = html_text(REPO, "epidural-steroid-injection", "en")
-    assert "do not eat for 8 hours" in text and "until 2 hours before" in text
+    assert "do not eat for 8 hours before you arrive" in text and "Until 2 hours before you arrive" in text
     assert "Arrive 30 minutes before" in text and "An adult must stay with you for 24 hours" in text
     assert "Bring an adult to drive you home" in text
-    assert "Never stop one on your own. Ask the doctor who prescribed it, or call us at (555) 010-2400" in text
+    assert (
+        "Never stop or restart one on your own. Ask the doctor who prescribed it, or call us at (555) 010-2400" in text
+    )
     spanish = html_text(REPO, "epidural-steroid-injection", "es")
     assert "Llegue 30 minutos antes" in spanish and "24 horas" in spanish
     assert "{" not in text and "{" not in spanish
@@ -76,7 +78,7 @@ def test_singular_units_and_every_number_policy(clinic_project):
         "  fasting_food_hours: 1\n  clear_liquids_until_hours: 1\n  arrive_minutes_before: 45\n  adult_stays_hours: 12\n",
     )
     text = html_text(clinic_project, "epidural-steroid-injection", "en")
-    assert "do not eat for 1 hour before" in text and "until 1 hour before" in text
+    assert "do not eat for 1 hour before" in text and "Until 1 hour before" in text
     assert "Arrive 45 minutes before" in text and "stay with you for 12 hours" in text
     assert "1 hora antes" in html_text(clinic_project, "epidural-steroid-injection", "es")
 
@@ -88,7 +90,7 @@ def test_singular_units_and_every_number_policy(clinic_project):
 def test_driver_rule(clinic_project, driver, in_sedation, in_other):
     with_policies(clinic_project, f"  driver_required: {driver}\n")
     driver_line = "Bring an adult to drive you home"
-    assert (driver_line in html_text(clinic_project, "epidural-steroid-injection", "en")) is in_sedation
+    assert (driver_line in html_text(clinic_project, "facet-joint-injection", "en")) is in_sedation
     assert (driver_line in html_text(clinic_project, "trigger-point-injection", "en")) is in_other
 
 

@@ -172,6 +172,7 @@ def test_a_short_passcode_is_refused(tmp_path):
     )
     short = tmp_path / "passcode"
     short.write_text("abc\n")
+    short.chmod(0o600)
     assert serve("--passcode-file", str(short)).stderr == (
         "Error: the passcode is too short: use at least 8 characters\n"
     )
@@ -179,6 +180,7 @@ def test_a_short_passcode_is_refused(tmp_path):
 
 def test_passcode_file_is_read(tmp_path):
     (tmp_path / "passcode").write_text(f"{PASSCODE}\n")
+    (tmp_path / "passcode").chmod(0o600)
     assert read_passcode("ignored-when-a-file-is-given", tmp_path / "passcode") == PASSCODE
     with pytest.raises(PasscodeError, match="cannot read the passcode file"):
         read_passcode(None, tmp_path / "missing")
@@ -238,6 +240,7 @@ def test_a_passcode_file_without_end_is_refused_in_bounded_memory():
 
 def test_a_passcode_over_1024_characters_is_refused(tmp_path):
     (tmp_path / "passcode").write_text("x" * 1025 + "\n")
+    (tmp_path / "passcode").chmod(0o600)
     with pytest.raises(PasscodeError, match="too long"):
         read_passcode(None, tmp_path / "passcode")
     with pytest.raises(PasscodeError, match="too long: use at most 1024 characters"):

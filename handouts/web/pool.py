@@ -7,6 +7,10 @@ behind the others. A packet whose client has gone away is dropped if it has not 
 are replaced after `RECYCLE_AFTER` packets (memory that WeasyPrint's caches keep), after a crash,
 and exit by themselves when the server dies, even by kill -9.
 
+Each render keeps to the budget of `handouts.budget` (the worker's own alarm and memory limit); a
+worker that does not answer in time for all that is stopped from here and replaced, so no request
+hangs. A worker that cannot start stops the server at once, saying why.
+
 Visit details travel to the workers only through the pool's in-memory pipes: never a file, never
 a log line. This module is the one place the front desk renders."""
 
@@ -15,20 +19,24 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
 from handouts import maker as maker_module
+from handouts.budget import render_budget
 from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
 from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
-from handouts.visit import VisitError
+from handouts.visit import UnprintableError, VisitError
 
 # A worker's memory grows with every render in WeasyPrint's own caches; a fresh worker after this
 # many packets keeps the server flat. Start-up of a worker costs about one render.
 RECYCLE_AFTER = 100
 CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
+START_SECONDS = 120  # a worker loads the project, WeasyPrint and the fonts and makes one handout
+STOP_GRACE_SECONDS = 5  # beyond the packet's own time limits, before its worker is stopped from here
 
 
 class Busy(HandoutsError):
@@ -37,6 +45,10 @@ class Busy(HandoutsError):
 
 class BadRequest(HandoutsError):
     """What the form asked for cannot be made: an unknown handout or language, a bad visit field."""
+
+
+class WorkerStartError(HandoutsError):
+    """A PDF worker could not start: the front desk cannot print."""
 
 
 class ClientGone(Exception):
@@ -59,6 +71,7 @@ class RenderPool:
         self.workers = workers
         self.queue_limit = queue_limit or 2 * workers
         self.recycle_after = recycle_after
+        self.budget = render_budget()
         self._places = threading.BoundedSemaphore(self.queue_limit)
         # A packet goes to the executor only when a worker is free: one handed over is out of reach
         # (the executor queues ahead), one still waiting here can be dropped when its client leaves.
@@ -67,10 +80,21 @@ class RenderPool:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        """Start every worker now (each warms up on its own), so the first patient does not wait
-        for WeasyPrint to load."""
-        for _ in range(self.workers):
-            self._submit(_ready, ())
+        """Start every worker now and wait until each has warmed up, so the first patient does not
+        wait for WeasyPrint to load; `WorkerStartError` says why one could not start."""
+        try:
+            ready = [self._submit(_ready, ()) for _ in range(self.workers)]
+            problems = {future.result(timeout=START_SECONDS) for future in ready} - {None}
+        except (OSError, RuntimeError) as error:  # no process or thread could be made: too many open files, ...
+            raise WorkerStartError(
+                f"a PDF worker could not start: {getattr(error, 'strerror', None) or error}"
+            ) from None
+        except BrokenProcessPool:
+            raise WorkerStartError("a PDF worker could not start: it stopped while loading") from None
+        except FutureTimeout:
+            raise WorkerStartError(f"a PDF worker could not start within {START_SECONDS} seconds") from None
+        if problems:
+            raise WorkerStartError(f"a PDF worker could not start: {min(problems)}")
 
     def packet(
         self,
@@ -89,11 +113,15 @@ class RenderPool:
             while not self._idle_workers.acquire(timeout=CLIENT_CHECK_SECONDS):
                 if client_gone():
                     raise ClientGone()
+            limit = self.budget.seconds * max(1, len(slugs)) + STOP_GRACE_SECONDS
             try:
-                result = self._submit(_make_packet, (slugs, language, large_print, visit_fields)).result()
+                result = self._submit(_make_packet, (slugs, language, large_print, visit_fields)).result(limit)
             except BrokenProcessPool:
                 self._replace_broken()
                 raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
+            except FutureTimeout:
+                self._replace_broken(stop_workers=True)
+                raise self.budget.time_limit_error() from None
             finally:
                 self._idle_workers.release()
         finally:
@@ -121,17 +149,36 @@ class RenderPool:
                 )
             return self._executor.submit(function, *arguments)
 
-    def _replace_broken(self) -> None:
+    def _replace_broken(self, stop_workers: bool = False) -> None:
+        """A new executor for the next packet; with `stop_workers`, the old one's workers are killed
+        (one is stuck past every limit; packets the others were making come back as Busy)."""
         with self._lock:
             broken, self._executor = self._executor, None
         if broken is not None:
+            if stop_workers:
+                for process in list(broken._processes.values()):
+                    process.kill()
             broken.shutdown(wait=False, cancel_futures=True)
+
+
+_start_problem: str | None = None
 
 
 def _start_worker(root: Path, parent: int) -> None:
     """The build pool's worker set-up (Ctrl-C left to the server, exit when the server is gone, one
-    Maker), then one handout rendered to load WeasyPrint and the fonts."""
-    maker_module._start_worker(root, parent)
+    Maker, the memory limit), then one handout rendered to load WeasyPrint and the fonts. What
+    stops it is kept as one line for `_ready` to hand back (a raised error would only print a traceback)."""
+    global _start_problem
+    try:
+        maker_module._start_worker(root, parent)
+        _warm_up()
+    except MemoryError:
+        _start_problem = "not enough memory to load (HANDOUTS_RENDER_MEMORY_MB sets the limit)"
+    except Exception as error:
+        _start_problem = str(getattr(error, "strerror", None) or error).splitlines()[0]
+
+
+def _warm_up() -> None:
     maker = _maker()
     for slug, languages in maker.project.catalog().items():
         try:
@@ -146,15 +193,20 @@ def _maker() -> "maker_module.Maker":
     return maker_module._worker
 
 
-def _ready() -> None:
-    """Nothing: submitting it makes the pool start a worker."""
+def _ready() -> str | None:
+    """Submitting it makes the pool start a worker; what stopped the worker's start, if anything."""
+    return _start_problem
 
 
 def _make_packet(
     slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]
 ) -> bytes | Failure:
+    if _start_problem is not None:
+        return Failure(f"the PDF worker could not start: {_start_problem}", bad_request=False)
     try:
         return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
+    except UnprintableError as error:  # the form is right, the fonts are short of it
+        return Failure(str(error), bad_request=False)
     except (VisitError, UnknownHandoutError) as error:
         return Failure(str(error), bad_request=True)
     except HandoutsError as error:

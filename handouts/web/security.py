@@ -3,7 +3,9 @@ server (`Host`, against DNS rebinding), that a POST came from the front desk's o
 (`Origin`, `Sec-Fetch-Site`; the per-session CSRF token is Flask-WTF's), and the passcode rules."""
 
 import ipaddress
+import os
 import socket
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -43,15 +45,16 @@ def is_ip_address(name: str) -> bool:
 
 class HostCheck:
     """The names a browser may use for this server. A rebound DNS name is not among them; an IP
-    address cannot be rebound, so a server on every interface accepts any address literal."""
+    address cannot be rebound, so a server on every interface accepts any address literal. Behind a
+    proxy, the browser uses this computer's name (the proxy's site name)."""
 
-    def __init__(self, bound_host: str):
+    def __init__(self, bound_host: str, behind_proxy: bool = False):
         bound = bound_host.strip("[]").lower()
         self.any_address = bound in WILDCARD_ADDRESSES
         self.names = {bound} - WILDCARD_ADDRESSES
         if is_loopback(bound):
             self.names |= LOOPBACK_NAMES
-        if self.any_address or not is_loopback(bound):  # reached from other computers: by this one's name too
+        if self.any_address or behind_proxy or not is_loopback(bound):  # reached from other computers: by name too
             self.names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
         if self.any_address:
             self.names |= LOOPBACK_NAMES
@@ -93,6 +96,11 @@ def read_passcode(environment_value: str | None, passcode_file: Path | None) -> 
     if passcode_file is not None:
         try:
             with passcode_file.open("rb") as file:
+                mode = os.fstat(file.fileno()).st_mode
+                if stat.S_ISREG(mode) and mode & stat.S_IROTH:  # a pipe or /dev/stdin has no such reader
+                    raise PasscodeError(
+                        f"{passcode_file}: every user of this computer can read it: chmod 600 {passcode_file}"
+                    )
                 first_line = file.readline(MAX_PASSCODE_BYTES + 1)  # never more: the file may be /dev/zero
             if len(first_line.rstrip(b"\r\n")) > MAX_PASSCODE_BYTES:
                 raise PasscodeError(f"{passcode_file}: the first line is too long for a passcode")

@@ -1,0 +1,101 @@
+"""What one render may spend: a time limit (every render) and a memory limit (each worker process
+that renders), so that no content file, logo or packet can stall the front desk or the build.
+Set with HANDOUTS_RENDER_SECONDS and HANDOUTS_RENDER_MEMORY_MB; the defaults are many times what
+the largest handout needs (about 1 second and 250 MB)."""
+
+import os
+import resource
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from handouts.errors import HandoutsError, RenderError
+
+SECONDS_ENVIRONMENT = "HANDOUTS_RENDER_SECONDS"
+MEMORY_ENVIRONMENT = "HANDOUTS_RENDER_MEMORY_MB"
+DEFAULT_SECONDS = 60.0
+DEFAULT_MEMORY_MB = 2048
+MEGABYTE = 1024 * 1024
+
+
+class BudgetError(HandoutsError):
+    """A limit set to something that is not a positive number."""
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside the render; a BaseException, so no `except Exception` on the way swallows it."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    seconds: float
+    memory_mb: int
+
+    def time_limit_error(self) -> RenderError:
+        return RenderError(f"took longer than {self.seconds:g} seconds to make ({SECONDS_ENVIRONMENT} sets the limit)")
+
+    def memory_error(self) -> RenderError:
+        return RenderError(
+            f"needed more than {self.memory_mb} MB of memory to make ({MEMORY_ENVIRONMENT} sets the limit)"
+        )
+
+
+def render_budget() -> Budget:
+    """The limits this process's environment sets, or the defaults."""
+    return Budget(
+        _positive(SECONDS_ENVIRONMENT, DEFAULT_SECONDS), max(1, int(_positive(MEMORY_ENVIRONMENT, DEFAULT_MEMORY_MB)))
+    )
+
+
+def _positive(name: str, default: float) -> float:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise BudgetError(f"{name}={text}: not a positive number")
+    return value
+
+
+@contextmanager
+def time_limit(budget: Budget) -> Iterator[None]:
+    """Ends the block with the budget's RenderError once its seconds are up (and its MemoryError with
+    the memory one). The alarm needs the main thread: elsewhere the block runs unlimited in time."""
+    if threading.current_thread() is not threading.main_thread():
+        with memory_errors(budget):
+            yield
+        return
+
+    def out_of_time(signum: int, frame: object) -> None:
+        raise _OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    signal.setitimer(signal.ITIMER_REAL, budget.seconds)
+    try:
+        with memory_errors(budget):
+            yield
+    except _OutOfTime:
+        raise budget.time_limit_error() from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def memory_errors(budget: Budget) -> Iterator[None]:
+    try:
+        yield
+    except MemoryError:
+        raise budget.memory_error() from None
+
+
+def limit_memory(budget: Budget) -> None:
+    """For a worker process: its address space may not grow past the budget."""
+    limit = budget.memory_mb * MEGABYTE
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
