@@ -394,7 +394,7 @@ class Checker:
     def _said_once_patterns(self, language: str) -> list[tuple[str, re.Pattern[str]]]:
         if language not in self._said_once_rules:
             layers = self.project.layers(f"content/{language}/_said_once.yaml")
-            rules = load_layered(SaidOnce, layers).root if layers else {}
+            rules = load_layered(SaidOnce, layers, max_bytes=MAX_CONTENT_FILE_BYTES).root if layers else {}
             self._said_once_rules[language] = [
                 (rule, cast(re.Pattern[str], pattern)) for rule, patterns in rules.items() for pattern in patterns
             ]

@@ -35,7 +35,7 @@ MAX_CONTENT_FILE_BYTES = 64 * 1024  # largest: 8.2 KB (es/opioid-safety.yaml)
 MAX_LIST_ITEMS = 40  # in one list, YAML or Markdown; largest: 18 (also_known_as), 10 in a Markdown list
 MAX_TEXT_CHARS = 3_000  # in one text; largest: 1,536 (an extras text holding a list of 10)
 MAX_EMPHASIS_MARKERS = 200  # `*` and `_` in one text; largest: 32
-MAX_MARKS_PER_CHARACTER = 3  # combining marks piled on one letter; largest: 2 (Vietnamese)
+MAX_MARKS_PER_CHARACTER = 3  # marks on one letter; largest: 0 (composed), Vietnamese decomposed needs 2
 
 
 def only_allowed_links(text: str) -> str:
