@@ -12,10 +12,10 @@ from coloraide import Color
 from pydantic import AfterValidator, RootModel
 
 from handouts.approvals import APPROVALS_FILE, ApprovalState
-from handouts.content import MAX_CONTENT_FILE_BYTES, Handout, Text, TranslationOf
+from handouts.content import MAX_CONTENT_FILE_BYTES, Handout, Labels, Text, TranslationOf
 from handouts.errors import ContentError, HandoutsError
 from handouts.glossary import Glossary, avoided_in, in_bold
-from handouts.maker import Maker
+from handouts.maker import Layout, Maker
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, page_text, sentences
@@ -97,7 +97,7 @@ class Draft:
     page: Page | None = None
     path: Path | None = None
     pages: int | None = None
-    laid_out: Callable[[], int | str] | None = None  # its page count (or problem), once laid out
+    laid_out: Callable[[], Layout | str] | None = None  # its layout (or problem), once laid out
     printed_text: str = ""  # every character the page prints, once its text is checked
 
 
@@ -190,12 +190,14 @@ class Checker:
             for _, draft in zip(track(pairs), drafts, strict=True):
                 if draft.page is None:
                     continue
-                pages = draft.laid_out() if draft.laid_out else draft.pages
-                if isinstance(pages, str):
-                    for line in pages.splitlines():
+                layout = draft.laid_out() if draft.laid_out else draft.pages
+                if isinstance(layout, str):
+                    for line in layout.splitlines():
                         draft.report.add("error", draft.report.file, line)
                     continue
-                self._print(draft.report, pages, draft.printed_text)
+                if isinstance(layout, Layout):
+                    self._headings_printed(draft.report, draft.page, layout.text)
+                self._print(draft.report, layout.pages if isinstance(layout, Layout) else layout, draft.printed_text)
                 self._large_print_end(draft.report)
         return [draft.report for draft in drafts]
 
@@ -501,6 +503,16 @@ class Checker:
                 f"{source.version}, which is now version {original}: update the translation",
             )
 
+    def _headings_printed(self, report: Report, page: Page, printed: str) -> None:
+        """Every section heading the handout should print is in the text its pages draw: a template or
+        stylesheet (a clinic's override, or text that got into its CSS) must not hide, say, the risks."""
+        labels = self.project.labels(report.language)
+        handout = self.maker.renderer.printed(page.handout, report.language, report.slug, labels).handout
+        drawn = printed.casefold()  # a stylesheet may set headings in capitals
+        for key, heading in expected_headings(handout, labels):
+            if " ".join(heading.split()).casefold() not in drawn:
+                report.add("error", report.file, f"{key}: the heading {heading!r} is not in the printed pages")
+
     def _print(self, report: Report, pages: int | None, printed_text: str) -> None:
         shown = report.file
         report.pages = pages
@@ -606,6 +618,26 @@ def text_fields(handout: Handout) -> list[TextField]:
 
     data = handout.model_dump(exclude=NOT_CHECKED_FOR_WORDING)
     return [TextField(location, text) for location, text in walk(data, ())]
+
+
+def expected_headings(handout: Handout, labels: Labels) -> list[tuple[str, str]]:
+    """(section, heading) of each section the handout prints, as printed (shared blocks added), in order."""
+    own = handout.headings
+    present = {
+        "summary": True,
+        "what_it_is": bool(handout.what_it_is),
+        "why_it_is_done": bool(handout.why_it_is_done),
+        "how_it_is_done": bool(handout.how_it_is_done),
+        "before": bool(handout.before),
+        "after": bool(handout.after),
+        "risks": bool(handout.risks.common or handout.risks.rare),
+        "call_us": True,
+        "call_911": bool(handout.call_911),
+        "questions": bool(handout.questions),
+    }
+    return [(key, getattr(own, key, None) or getattr(labels, key)) for key, shown in present.items() if shown] + [
+        (f"extras[{index + 1}]", extra.heading) for index, extra in enumerate(handout.extras)
+    ]
 
 
 def only_sources_on_last_page(document: Any) -> bool:

@@ -28,6 +28,14 @@ from handouts.visit import require_printable
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What a laid-out page prints: its page count and every word it draws, one space apart."""
+
+    pages: int
+    text: str
+
+
+@dataclass(frozen=True)
 class Rendered:
     handout: Handout
     pdf: bytes
@@ -85,12 +93,13 @@ class Maker:
             language=requests[0].content_language,
         )
 
-    def page_count(self, html: str) -> int:
-        """Pages the HTML lays out to, without writing a PDF."""
+    def layout(self, html: str) -> Layout:
+        """Pages the HTML lays out to and the words they print, without writing a PDF."""
         with collected_warnings(), time_limit(self.budget):
-            from handouts.pdf import render_document
+            from handouts.pdf import printed_text, render_document
 
-            return len(render_document(html, self.project.root, self.project.asset_roots).pages)
+            document = render_document(html, self.project.root, self.project.asset_roots)
+            return Layout(len(document.pages), printed_text(document))
 
     def write(self, target: Target) -> Outcome:
         """Render one target and write it atomically; a user-fixable problem becomes the outcome."""
@@ -139,9 +148,9 @@ class Maker:
         return outcomes
 
     @contextmanager
-    def page_counter(self, jobs: int = 1) -> Iterator[Callable[[str], Callable[[], int | str]]]:
-        """A function that takes an HTML to lay out and gives back how to get its page count (or the
-        problem that stopped its layout). On `jobs` > 1 processes of the same pool as `write_all`,
+    def page_counter(self, jobs: int = 1) -> Iterator[Callable[[str], Callable[[], Layout | str]]]:
+        """A function that takes an HTML to lay out and gives back how to get its layout (or the
+        problem that stopped it). On `jobs` > 1 processes of the same pool as `write_all`,
         each layout starts as soon as it is given, so the caller can work meanwhile; leaving the block
         (Ctrl-C included) drops what has not started. On one, it is laid out when its count is asked for."""
         if jobs <= 1:
@@ -191,15 +200,15 @@ def _write_in_worker(target: Target) -> Outcome:
     return _worker.write(target)
 
 
-def pages_or_problem(maker: Maker, html: str) -> int | str:
-    """The page count, or the message of a user-fixable problem (an exception would not survive
-    the way back from a worker process as it was raised)."""
+def pages_or_problem(maker: Maker, html: str) -> Layout | str:
+    """The layout (page count and printed words), or the message of a user-fixable problem (an
+    exception would not survive the way back from a worker process as it was raised)."""
     try:
-        return maker.page_count(html)
+        return maker.layout(html)
     except HandoutsError as error:
         return str(error)
 
 
-def _count_in_worker(html: str) -> int | str:
+def _count_in_worker(html: str) -> Layout | str:
     assert _worker is not None, "the pool's initializer makes the worker's Maker"
     return pages_or_problem(_worker, html)

@@ -1,6 +1,7 @@
 """Issue 23: content has size limits that say what was too big (checked on load, so `build`, `check`
 and `serve` all refuse it), and `check` fails a handout whose printed text lost a section."""
 
+import json
 import re
 import time
 import unicodedata
@@ -173,3 +174,58 @@ def test_piled_marks_counts_marks_on_one_character():
     assert piled_marks("a" + ACUTE + "e" + ACUTE) == 1
     assert piled_marks("a" + ACUTE * 300 + "b" + ACUTE * 2) == 300
     assert piled_marks("\u20dd" * 4) == 4  # enclosing marks (Me) count too
+
+
+# `check` fails a handout whose printed text lost a section: the safety net under CSS escaping.
+
+LABELS = yaml.safe_load((REPO / "content/en/_labels.yaml").read_text(encoding="utf-8"))
+ESI_SLUG = "epidural-steroid-injection"
+
+
+def override_stylesheet(project: Path, rules: str) -> None:
+    """A project templates/handout.css: the built-in one with some rules added at its end."""
+    (project / "templates").mkdir(exist_ok=True)
+    builtin = (REPO / "templates/handout.css").read_text(encoding="utf-8")
+    (project / "templates/handout.css").write_text(builtin + "\n" + rules + "\n", encoding="utf-8")
+
+
+def check_errors(project: Path, *slugs: str) -> tuple[int, list[tuple[str, str]]]:
+    result = invoke("check", *slugs, "--lang", "en", "--json", "--project", project, "--out", project / "none")
+    data = json.loads(result.output)
+    errors = [
+        (finding["where"], finding["message"])
+        for report in data["handouts"]
+        for finding in report["findings"]
+        if finding["severity"] == "error"
+    ]
+    return result.exit_code, errors
+
+
+@pytest.mark.parametrize(
+    "rules,key",
+    [
+        pytest.param(".call-911 h2 { visibility: hidden; }", "call_911", id="911 heading hidden"),
+        pytest.param(".call-us { opacity: 0; }", "call_us", id="call us see-through"),
+    ],
+)
+def test_check_fails_a_handout_whose_pages_lost_a_section(clinic_project, rules, key):
+    override_stylesheet(clinic_project, rules)
+    exit_code, errors = check_errors(clinic_project, ESI_SLUG)
+    assert exit_code == 1
+    assert errors == [
+        (f"(built-in) content/en/{ESI_SLUG}.yaml", f"{key}: the heading {LABELS[key]!r} is not in the printed pages")
+    ]
+
+
+def test_the_library_passes_until_a_project_stylesheet_hides_the_risks(clinic_project):
+    exit_code, errors = check_errors(clinic_project, ESI_SLUG, "pain-diary")
+    assert (exit_code, errors) == (0, [])
+    override_stylesheet(clinic_project, ".risks { display: none; }")
+    exit_code, errors = check_errors(clinic_project, ESI_SLUG)
+    assert exit_code == 1
+    assert errors == [
+        (
+            f"(built-in) content/en/{ESI_SLUG}.yaml",
+            f"risks: the heading {LABELS['risks']!r} is not in the printed pages",
+        )
+    ]

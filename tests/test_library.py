@@ -48,4 +48,4 @@ def test_still_fits_with_the_appointment_box_filled_in(maker, language, slug):
         }
     )
     html = maker.renderer.html(RenderRequest(slug, language, "letter", visit=visit))
-    assert maker.page_count(html) <= 2
+    assert maker.layout(html).pages <= 2
