@@ -7,6 +7,7 @@ import unicodedata
 
 from pydantic import Field, ValidationError, field_validator
 
+from handouts.characters import piled_marks
 from handouts.content import Strict
 from handouts.errors import HandoutsError
 from handouts.glyphs import printable
@@ -55,7 +56,7 @@ class Visit(Strict):
     @field_validator(*TEXT_FIELDS)
     @classmethod
     def few_marks_per_letter(cls, value: str) -> str:
-        if piled_marks(value):
+        if piled_marks(value) > MAX_MARKS:
             raise ValueError(f"more than {MAX_MARKS} accent marks on one letter")
         return value
 
@@ -108,16 +109,6 @@ def cleaned(text: str) -> str:
     with accents composed (NFC) as fonts draw them."""
     words = (UNSHOWN.sub("", word) for word in unicodedata.normalize("NFC", text).split())
     return " ".join(word for word in words if word)
-
-
-def piled_marks(text: str) -> bool:
-    """More than MAX_MARKS combining marks follow one character somewhere in the text."""
-    run = 0
-    for char in text:
-        run = run + 1 if unicodedata.category(char).startswith("M") else 0
-        if run > MAX_MARKS:
-            return True
-    return False
 
 
 def require_printable(visit: Visit, covered: frozenset[int]) -> None:
