@@ -26,6 +26,8 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 ICON_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DIAGRAM_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
 T = TypeVar("T")
+MARKDOWN_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|[0-9]{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+"""The start of a Markdown list item: read without the Markdown parser, which `list` never loads."""
 
 # Limits of a content file (a handout, labels, blocks, glossary or jargon list), checked when it is
 # loaded, so `build`, `check` and `serve` all refuse what passes them. Each has room above the
@@ -64,12 +66,9 @@ def within_limits(text: str) -> str:
         raise ValueError(
             f"{piled} combining marks on one character, over the {MAX_MARKS_PER_CHARACTER} one character may have"
         )
-    if "\n" in text:  # a Markdown list needs a line of its own per item
-        from handouts.markup import list_items
-
-        items = list_items(text)
-        if items > MAX_LIST_ITEMS:
-            raise ValueError(f"a list of {items:,} items, over the {MAX_LIST_ITEMS} one list may have")
+    items = len(MARKDOWN_LIST_ITEM.findall(text))
+    if items > MAX_LIST_ITEMS:
+        raise ValueError(f"a list of {items:,} items, over the {MAX_LIST_ITEMS} one list may have")
     return text
 
 

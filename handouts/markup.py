@@ -61,11 +61,6 @@ def plain_pieces(text: str) -> list[str]:
     ]
 
 
-def list_items(text: str) -> int:
-    """How many list items the text holds, in all its Markdown lists."""
-    return sum(token.type == "list_item_open" for token in _tokens(text))
-
-
 def plain_text(text: str) -> str:
     """The words of a Markdown text as a reader sees them, without markup."""
     return " ".join(plain_pieces(text))

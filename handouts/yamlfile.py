@@ -49,7 +49,7 @@ def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str
     except OSError as error:
         raise ContentError([Problem(shown_as, None, f"cannot read file ({error.strerror})")]) from None
     if len(raw) > max_bytes:
-        line = raw.count(b"\n") + 1  # the line that passes the limit
+        line = raw[:max_bytes].count(b"\n") + 1  # the line of the first byte past the limit
         raise ContentError(
             [Problem(shown_as, line, f"file too large: passes the {max_bytes // 1024} KB limit on this line")]
         )

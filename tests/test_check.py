@@ -232,6 +232,10 @@ def test_override_template_that_moves_the_summary_and_drops_checklist_and_steps(
         ("error", FILE, "summary: must be printed first"),
         ("error", FILE, "before: a procedure needs a checklist"),
         ("error", FILE, "how_it_is_done: steps must be numbered"),
+        ("error", FILE, "what_it_is: the heading 'What is it?' is not in the printed pages"),
+        ("error", FILE, "how_it_is_done: the heading 'How is it done?' is not in the printed pages"),
+        ("error", FILE, "before: the heading 'Before your visit' is not in the printed pages"),
+        ("error", FILE, "after: the heading 'After the procedure' is not in the printed pages"),
     ]
 
 
