@@ -119,6 +119,7 @@ def test_no_sideways_scroll_at_320_pixels(server, context):
     page.goto(server.url)
     for slug in ["spinal-stenosis-procedures", "ketamine-and-lidocaine-infusions", "pain-diary"]:
         page.locator(f'input[value="{slug}"]').check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.get_by_text("More: a different arrival time").click()
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     show_an_error(page)
