@@ -199,7 +199,9 @@ def create_app(
         ), status
 
     def login_page(message: str | None, status: int) -> tuple[str, int]:
-        return render_template("login.html", clinic=project.clinic, message=message, has_logo=logo() is not None), status
+        return render_template(
+            "login.html", clinic=project.clinic, message=message, has_logo=logo() is not None
+        ), status
 
     @app.before_request
     def addressed_to_us() -> Any:

@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 
-from conftest import REPO
 from handouts.project import Colors, open_project
 from handouts.server import create_app, field_problems
 from handouts.web.brand import RING_CONTRAST, TEXT_CONTRAST, WHITE, Brand, contrast
+
+from conftest import REPO
 
 
 def test_each_row_carries_every_name_to_search_by(library_project):

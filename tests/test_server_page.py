@@ -5,12 +5,13 @@ tests/browser/node_modules) and by the keyboard; the new visit fields; the stick
 from pathlib import Path
 
 import pytest
+import test_server as served
 from playwright.sync_api import sync_playwright
 
-import test_server as served
-from conftest import pdf_text
 from handouts.visit import FIELDS
 from handouts.web.brand import RING_CONTRAST, contrast
+
+from conftest import pdf_text
 
 pytestmark = pytest.mark.slow  # a server process and a browser
 AXE = Path(__file__).parent / "browser/node_modules/axe-core/axe.min.js"

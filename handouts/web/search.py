@@ -6,8 +6,9 @@ import re
 import unicodedata
 
 SKIPPED_WORDS = frozenset(
-    "a an and at for i in into is it me my of on or the to with your "  # "shot in my back"
-    "al con de del el en la las los mi mis para por su sus un una y".split()  # "inyección en mi espalda"
+    {"a", "an", "and", "at", "for", "i", "in", "into", "is", "it", "me", "my", "of", "on", "or", "the", "to", "with"}
+    | {"your", "al", "con", "de", "del", "el", "en", "la", "las", "los", "mi", "mis", "para", "por", "su", "sus"}
+    | {"un", "una", "y"}
 )
 """Small words that name no procedure: a query of real words around them still finds the handout."""
 
