@@ -6,8 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig poppler-utils
-# The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright.
-TEST_PACKAGES := chromium
+# The front-desk page is tested in a real browser: Debian's Chromium, driven by Playwright, with
+# axe-core (from npm, pinned in tests/browser/package-lock.json) checking its accessibility.
+TEST_PACKAGES := chromium nodejs
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: handouts test lint check-fast bench system test-system apt clean
 
@@ -33,6 +35,12 @@ system:
 
 test-system:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"
+	@$(MAKE) --no-print-directory $(AXE)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json  # npm comes with NodeSource's nodejs, not Debian's
+	@command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory apt PACKAGES=npm
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
 
 apt:  # installs PACKAGES unless each is fully installed (a removed package can leave its config behind)
 	@if command -v apt-get >/dev/null 2>&1; then \

@@ -13,17 +13,16 @@ import datetime
 import hmac
 import logging
 import os
-import re
 import secrets
 import signal
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, redirect, render_template, request, session, url_for
+from flask import Flask, Response, redirect, render_template, request, send_file, session, url_for
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -31,11 +30,14 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 
 from handouts.errors import HandoutsError
+from handouts.pictures import Pictures
 from handouts.project import Project
 from handouts.render import language_name
 from handouts.usecases import list_handouts
 from handouts.visit import FIELDS
+from handouts.web.brand import Brand
 from handouts.web.pool import BadRequest, Busy, ClientGone, RenderPool
+from handouts.web.search import SKIPPED_WORDS, folded, matches
 from handouts.web.security import HostCheck, cross_site_reason, is_loopback
 
 __all__ = ["create_app", "is_loopback", "serve"]
@@ -53,7 +55,9 @@ IDLE_MINUTES = 30
 RETRY_AFTER_SECONDS = 3
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
 SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
-PUBLIC_ENDPOINTS = {"login", "static"}
+BRAND_ENDPOINTS = {"logo_file", "brand"}
+PUBLIC_ENDPOINTS = {"login", "static", *BRAND_ENDPOINTS}
+BRAND_CACHE = "public, max-age=3600"  # the logo and colours: the clinic's, the same for everyone, no patient data
 PIECE_BYTES = 64 * 1024  # a PDF goes to waitress in pieces of this size
 OUTPUT_BUFFER_BYTES = 256 * 1024  # waitress starts a new output buffer past this (and waits for the client) ...
 SPILL_BYTES = 1024 * 1024  # ... far below the size at which it would copy a buffer into a temporary file
@@ -61,18 +65,6 @@ OPEN_CONNECTIONS = 64  # past this, a new connection closes the longest-idle one
 CONNECTION_LIMIT = 100  # waitress stops accepting at this many sockets (busy ones cannot be closed)
 IDLE_CONNECTION_SECONDS = 30
 PROXY_HEADERS = {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"}
-
-
-def folded(text: str) -> str:
-    """Words in lowercase without accents or punctuation, so "inyeccion" finds "Inyección"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.split(r"\W+", plain)).strip()
-
-
-def matches(query: str, names: str) -> bool:
-    """Every word of the query starts a word of the names: "nerve burn" finds "nerve burning"."""
-    return all(f" {word}" in f" {names}" for word in folded(query).split())
 
 
 def language_choices(codes: list[str]) -> list[tuple[str, str]]:
@@ -85,6 +77,16 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
         except HandoutsError:
             choices.append((code, code))
     return choices
+
+
+def field_problems(message: str) -> list[tuple[str | None, str]]:
+    """Each line of an error message with the visit field it names (`procedure date: not a date...`),
+    so the page can tie it to that field; None for a line about no field."""
+    labels = sorted(((label, name) for name, label in FIELDS.items()), key=lambda pair: -len(pair[0]))
+    return [
+        (next((name for label, name in labels if line.startswith(f"{label}:")), None), line)
+        for line in message.splitlines()
+    ]
 
 
 class SignedIn:
@@ -147,6 +149,16 @@ def create_app(
     pool = app.extensions["handouts_pool"] = pool or RenderPool(project.root, workers=1)
     hosts = HostCheck(bound_host, behind_proxy)
     signed_in = SignedIn()
+    pictures = Pictures(project)
+
+    def logo() -> Path | None:
+        """The clinic's logo, read and checked as the PDFs read it; None when there is none or it is
+        unusable (the PDFs then say why)."""
+        try:
+            return pictures.logo()
+        except HandoutsError as error:
+            log.warning("the page shows no logo: %s", error)
+            return None
 
     def page(message: str | None = None, status: int = 200) -> tuple[str, int]:
         query = request.args.get("q", "")
@@ -165,6 +177,7 @@ def create_app(
             for row in catalog.rows
             if matches(query, search := folded(" ".join(row.names)))
         ]
+        problems = field_problems(message) if message else []
         codes = list(
             dict.fromkeys(project.clinic.languages + sorted({code for row in catalog.rows for code in row.languages}))
         )
@@ -174,14 +187,21 @@ def create_app(
             rows=rows,
             query=query,
             languages=language_choices(codes),
-            message=message,
+            problems=problems,
+            invalid={name: f"problem-{index}" for index, (name, _) in enumerate(problems) if name},
+            count=len(rows),
+            skipped_words=" ".join(sorted(SKIPPED_WORDS)),
+            has_logo=logo() is not None,
+            arrive_minutes=project.clinic.policies.arrive_minutes_before,
             broken=broken,
             can_sign_out=bool(passcode),
             max_handouts=MAX_HANDOUTS_PER_PACKET,
         ), status
 
     def login_page(message: str | None, status: int) -> tuple[str, int]:
-        return render_template("login.html", clinic=project.clinic, message=message), status
+        return render_template(
+            "login.html", clinic=project.clinic, message=message, has_logo=logo() is not None
+        ), status
 
     @app.before_request
     def addressed_to_us() -> Any:
@@ -205,7 +225,8 @@ def create_app(
 
     @app.after_request
     def protect(response: Response) -> Response:
-        response.headers["Cache-Control"] = "no-store"
+        shared = request.endpoint in BRAND_ENDPOINTS and response.status_code in (200, 304)
+        response.headers["Cache-Control"] = BRAND_CACHE if shared else "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
         # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the page's own forms
         response.headers["Referrer-Policy"] = "same-origin"
@@ -219,6 +240,17 @@ def create_app(
     @app.get("/")
     def index() -> Any:
         return page()
+
+    @app.get("/logo")
+    def logo_file() -> Any:
+        path = logo()
+        if path is None:
+            return Response("This clinic has no logo.\n", 404, mimetype="text/plain")
+        return send_file(path, max_age=0)  # Cache-Control is set below
+
+    @app.get("/brand.css")
+    def brand() -> Any:
+        return Response(Brand.of(project.clinic.colors).css(), mimetype="text/css")
 
     @app.route("/login", methods=["GET", "POST"])
     @limiter.limit(";".join(SIGN_IN_LIMITS), methods=["POST"], deduct_when=lambda response: response.status_code == 401)

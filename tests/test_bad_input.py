@@ -298,7 +298,7 @@ def test_front_page_with_a_language_babel_does_not_know(clinic_project):
     clinic.write_text(clinic.read_text().replace("languages: [en]", "languages: [en, hmn]"))
     response = front_desk(clinic_project).get("/")
     assert response.status_code == 200
-    assert '<option value="hmn">hmn</option>' in response.text
+    assert '<option value="hmn" lang="hmn">hmn</option>' in response.text
 
 
 def test_front_desk_answers_a_broken_template_with_a_4xx(clinic_project):

@@ -1,18 +1,51 @@
 // Sends the handout form with fetch() and shows the PDF from a blob: URL in a new tab. A form POST
 // opened in a tab stays in the browser's history and session-restore file, patient name included;
 // a blob: URL carries nothing and dies with the page. Without JavaScript the form posts as before.
+// Afterwards focus is where the desk needs it: on the button again, or on the message that says what
+// to fix, each line of it tied to its field (aria-describedby, aria-invalid).
 (function () {
   var form = document.querySelector("form.handout");
   if (!form || !window.fetch || !window.FormData || !window.URL || !URL.createObjectURL) return;
   var button = form.querySelector("button.make");
   var KEEP_PDF_MS = 60 * 1000;  // long enough for the viewer to load it; a reload later finds nothing
 
-  function say(messageNode) {
+  function untie() {
+    form.querySelectorAll("[aria-invalid]").forEach(function (field) {
+      var own = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id.indexOf("problem-") !== 0;
+      });
+      field.removeAttribute("aria-invalid");
+      if (own.length) field.setAttribute("aria-describedby", own.join(" "));
+      else field.removeAttribute("aria-describedby");
+    });
+  }
+
+  function tie(message) {
+    message.querySelectorAll("li[data-field]").forEach(function (line) {
+      var field = form.elements.namedItem(line.dataset.field);
+      if (!field || !field.setAttribute) return;
+      var details = field.closest("details");
+      if (details) details.open = true;
+      field.setAttribute("aria-invalid", "true");
+      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      field.setAttribute("aria-describedby", [line.id].concat(ids).join(" "));
+    });
+  }
+
+  function clearMessage() {
     var old = document.querySelector("main > .message");
     if (old) old.remove();
+    untie();
+  }
+
+  function say(messageNode) {
+    clearMessage();
     var main = document.querySelector("main");
-    main.insertBefore(document.importNode(messageNode, true), main.firstChild);
-    window.scrollTo(0, 0);
+    var message = main.insertBefore(document.importNode(messageNode, true), main.firstChild);
+    message.removeAttribute("autofocus");
+    message.setAttribute("tabindex", "-1");
+    tie(message);
+    message.focus();  // read out, and the next Tab goes on from the top of the page
   }
 
   function plainMessage(text) {
@@ -37,6 +70,7 @@
     // Opened now, while the click still counts, so a pop-up blocker lets it through.
     var tab = window.open("", "_blank");
     if (tab) tab.document.title = "Making the PDF…";
+    var failed = false;
     button.disabled = true;
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
@@ -46,17 +80,21 @@
             var url = URL.createObjectURL(blob);
             if (tab) tab.location.replace(url); else window.open(url, "_blank");
             setTimeout(function () { URL.revokeObjectURL(url); }, KEEP_PDF_MS);
-            var old = document.querySelector("main > .message");
-            if (old) old.remove();
+            clearMessage();
           });
         }
+        failed = true;
         if (tab) tab.close();
         return response.text().then(function (html) { complain(response, html); });
       })
       .catch(function () {
+        failed = true;
         if (tab) tab.close();
         complain(null, null);
       })
-      .then(function () { button.disabled = false; });
+      .then(function () {
+        button.disabled = false;
+        if (!failed) button.focus();  // disabled, it lost focus: back where the desk left it
+      });
   });
 })();
