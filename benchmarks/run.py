@@ -7,7 +7,7 @@ figure, its target, and whether the target holds. Sections: the whole set (`buil
 CPU, ms per page, the floor and the ratio to it); one `weasyprint` process per file against our
 build; `check` before and after a build against a one-process build; no-op build, `list` and a cold
 single build; the front desk (warm render, 10 tabs x 20 PDFs against a 1-worker pool, memory over
-1,000 renders); a kept-open Chromium printing the same HTML; byte-identical PDFs, page counts and
+1,000 renders); a 12-handout visit packet against its handouts one by one; a kept-open Chromium printing the same HTML; byte-identical PDFs, page counts and
 size per page. `--quick` runs every section on 2 handouts with small samples (about a minute).
 """
 
@@ -223,6 +223,21 @@ def check_rows(options, selection: list[str], work: Path) -> list[Row]:
     ]
 
 
+def packet_rows(options) -> list[Row]:
+    """A 12-handout visit packet (one tagged document) against the same handouts made one by one."""
+    command = [sys.executable, str(REPO / "benchmarks/packet.py"), "--handouts", str(options.packet_handouts)]
+    found = json.loads(run([*command, "--reps", str(options.repeats)]).stdout)
+    ratio = found["ratio"]
+    return [
+        Row(
+            f"packet of {found['handouts']} handouts, one document",
+            f"{found['packet_s']:.2f} s CPU against {found['parts_s']:.2f} s one by one: {ratio:.2f}x",
+            "<= 1.2x",
+            ratio <= 1.2,
+        )
+    ]
+
+
 def front_desk_rows(options) -> list[Row]:
     desk = FrontDesk(HANDOUTS, REPO, ENV)
     median = desk.warm_median(options.warm_samples)
@@ -294,6 +309,7 @@ def options_from(argv: list[str] | None = None) -> argparse.Namespace:
         if getattr(options, name) is None:
             setattr(options, name, value)
     options.warm_samples = 5 if quick else 20
+    options.packet_handouts = 4 if quick else 12
     options.repeats = 1 if quick else 3
     return options
 
@@ -314,6 +330,7 @@ def main() -> None:
             rows = [
                 *set_rows(options, slugs, selection, work),
                 *check_rows(options, selection, work),
+                *packet_rows(options),
                 *front_desk_rows(options),
             ]
         finally:

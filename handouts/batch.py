@@ -174,15 +174,10 @@ def update_booklet(
     if not force and manifest.is_current(path, fingerprint):
         return
     from handouts.booklet import make_booklet
-    from handouts.pdfjoin import Part
 
-    parts = sorted(
-        (Part(entry.title, target.path, entry.pages) for entry, target in zip(entries, targets, strict=True) if entry),
-        key=lambda part: part.title.casefold(),
-    )
     booklet_maker = maker()
     project = booklet_maker.project
-    pdf, pages = make_booklet(booklet_maker, language, page_size, parts)
+    pdf, pages = make_booklet(booklet_maker, language, page_size, [target.request for target in targets])
     write_atomically(path, pdf)
     manifest.record(
         path,

@@ -338,6 +338,8 @@ class Labels(Strict):
     note: Text = Field(description="Visit box: special instructions.")
     booklet_title: Text = Field(description="Cover of the booklet of every handout.")
     contents: Text = Field(description="Heading of the booklet's table of contents.")
+    visit_title: Text = Field(description="A visit packet's document title; {titles} is its handouts' titles.")
+    fax: Text = Field(description="Contact block: the clinic's fax number.")
 
 
 class BlockItems(Strict):

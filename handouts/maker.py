@@ -13,6 +13,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
@@ -20,11 +21,24 @@ from handouts.errors import HandoutsError, RenderError
 from handouts.files import write_atomically
 from handouts.glyphs import coverage
 from handouts.logs import collected_warnings, kept_private, report
-from handouts.pdfjoin import Part, join_pdfs
 from handouts.project import Project
 from handouts.render import Renderer
 from handouts.targets import Outcome, RenderRequest, Target
 from handouts.visit import require_printable
+
+if TYPE_CHECKING:
+    from handouts.pdf import Part
+
+
+PACKET = "packet"
+"""How warnings about writing a packet are reported."""
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    handout: Handout  # as written in its file
+    part: "Part"
+    warnings: list[str]
 
 
 @dataclass(frozen=True)
@@ -52,24 +66,45 @@ class Maker:
         self.budget = render_budget()
 
     def render(self, request: RenderRequest) -> Rendered:
-        """One handout as PDF bytes, with what WeasyPrint warned about while making it, within the
-        render budget. A visit detail no bundled font draws is refused before anything is made, and
-        the warnings of a render that holds visit details are counted, never quoted."""
+        """One handout as PDF bytes, with what WeasyPrint warned about while making it."""
+        laid = self.lay_out(request)
+        pdf, written = self.write_pdf([laid.part], private=request.visit is not None)
+        return Rendered(laid.handout, pdf, len(laid.part.document.pages), laid.warnings + written)
+
+    def lay_out(self, request: RenderRequest) -> LaidOut:
+        """One handout's pages, within the render budget. A visit detail no bundled font draws is
+        refused before anything is made."""
         if request.visit is not None:
             require_printable(request.visit, coverage(tuple(self.project.asset_roots)))
         page = self.renderer.page(request)
-        with ExitStack() as stack:
-            collected = stack.enter_context(collected_warnings())
-            if request.visit is not None:  # Python's own warnings too: printed, they could quote the visit
-                caught = stack.enter_context(warnings.catch_warnings(record=True))
-            stack.enter_context(time_limit(self.budget))
-            from handouts.pdf import render_document, write_pdf  # WeasyPrint loads slowly: only when a PDF is made
+        with self.watched(private=request.visit is not None) as found:
+            from handouts.pdf import Part, render_document  # WeasyPrint loads slowly: only when a PDF is made
 
             document = render_document(page.html, self.project.root, self.project.asset_roots)
-            pdf = write_pdf(document)
-        if request.visit is not None:
-            collected = kept_private([*collected, *map(str, caught)])
-        return Rendered(page.handout, pdf, len(document.pages), collected)
+        return LaidOut(page.handout, Part(document, request.content_language), found)
+
+    def write_pdf(
+        self, parts: "list[Part]", title: str | None = None, language: str | None = None, private: bool = False
+    ) -> tuple[bytes, list[str]]:
+        """Laid-out parts as one tagged PDF (see `handouts.pdf.write_pdf`), and the warnings."""
+        with self.watched(private) as found:
+            from handouts.pdf import write_pdf
+
+            pdf = write_pdf(parts, title, language)
+        return pdf, found
+
+    @contextmanager
+    def watched(self, private: bool) -> Iterator[list[str]]:
+        """Within the render budget, the warnings given while the block runs, in the list it gets
+        (once it ends). Those of a render that holds visit details, Python's own included, are
+        counted, never quoted."""
+        found: list[str] = []
+        with ExitStack() as stack:
+            collected = stack.enter_context(collected_warnings())
+            caught = stack.enter_context(warnings.catch_warnings(record=True)) if private else []
+            stack.enter_context(time_limit(self.budget))
+            yield found
+        found.extend(kept_private([*collected, *map(str, caught)]) if private else collected)
 
     def pdf(self, request: RenderRequest) -> bytes:
         """One handout as PDF bytes; warnings are reported under its slug."""
@@ -77,21 +112,23 @@ class Maker:
         report(request.slug, rendered.warnings)
         return rendered.pdf
 
-    def packet(self, requests: list[RenderRequest]) -> bytes:
-        """One PDF of several handouts for one visit, each starting on a new sheet."""
+    def packet(self, requests: list[RenderRequest], language: str) -> bytes:
+        """One PDF of several handouts for one visit, laid out one by one and written as one tagged
+        document: each handout starts on a new sheet and keeps its own language, page numbers and
+        bookmark; the title names them all in the packet's `language`."""
         if len(requests) == 1:
             return self.pdf(requests[0])
-        parts = []
+        laid = []
         for request in requests:
-            rendered = self.render(request)
-            report(request.slug, rendered.warnings)
-            parts.append(Part(rendered.handout.title, rendered.pdf, rendered.pages))
-        return join_pdfs(
-            parts,
-            title=", ".join(part.title for part in parts),
-            author=self.project.clinic.name,
-            language=requests[0].content_language,
-        )
+            one = self.lay_out(request)
+            report(request.slug, one.warnings)
+            laid.append(one)
+        titles = ", ".join(one.handout.title for one in laid)
+        title = self.project.labels(language).visit_title.replace("{titles}", titles)
+        private = any(request.visit is not None for request in requests)
+        pdf, written = self.write_pdf([one.part for one in laid], title, language, private)
+        report(PACKET, written)
+        return pdf
 
     def layout(self, html: str) -> Layout:
         """Pages the HTML lays out to and the words they print, without writing a PDF."""

@@ -12,11 +12,13 @@ full collection would otherwise walk the long-lived ones again (13% of a warm re
 import gc
 import re
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
@@ -106,9 +108,101 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 
 
-def write_pdf(document: "weasyprint.document.Document") -> bytes:
-    """The laid-out pages as a tagged PDF."""
-    return document.write_pdf(pdf_tags=True)
+PDF_VARIANT = "pdf/ua-1"
+"""Every PDF declares PDF/UA-1: WeasyPrint tags it, writes the XMP identifier and shows the title."""
+FOOTER_ARTIFACT = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
+
+
+@dataclass(frozen=True)
+class Part:
+    """Laid-out pages of one handout (or a booklet's front), in the language its text is in."""
+
+    document: "weasyprint.document.Document"
+    language: str
+
+
+def write_pdf(parts: list[Part], title: str | None = None, language: str | None = None) -> bytes:
+    """One tagged PDF of the parts' pages, each part after the first starting on a right-hand page
+    (a new sheet when printed on both sides). Each part keeps its own footer, page numbers and
+    bookmarks; its structure elements carry its language; the title and the document's language
+    are the first part's unless given."""
+    pages: list[weasyprint.Page] = []
+    languages: list[str | None] = []
+    for part in parts:
+        if len(pages) % 2:
+            pages.append(blank_page(pages[-1].width, pages[-1].height))
+            languages.append(None)
+        pages += part.document.pages
+        languages += [part.language] * len(part.document.pages)
+    document = parts[0].document if len(parts) == 1 else parts[0].document.copy(pages)
+    if len(parts) > 1:  # the first part's metadata stands for all: its keywords become everyone's
+        keywords = (keyword for part in parts for keyword in part.document.metadata.keywords or [])
+        document.metadata.keywords = list(dict.fromkeys(keywords))
+    if title is not None:
+        document.metadata.title = title
+    if language is not None:
+        document.metadata.lang = language
+    return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=partial(finish_tags, languages=languages))
+
+
+@lru_cache(maxsize=4)
+def blank_page(width: float, height: float) -> "weasyprint.Page":
+    """An empty page of this size (CSS px), to put before a part that would start on a left-hand page."""
+    html = f"<html><head><style>@page {{ size: {width}px {height}px; }}</style></head></html>"
+    return weasyprint.HTML(string=html).render(font_config=font_configuration()).pages[0]
+
+
+def finish_tags(_: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
+    """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
+    pagination artifact instead of content outside the structure tree, and every top-level structure
+    element says the language of the part its page belongs to."""
+    objects = pdf.objects
+    root = objects[number(pdf.catalog["StructTreeRoot"])]
+    document = objects[number(root["K"][0])]
+    pages = {reference: index for index, reference in enumerate(pdf.page_references)}
+    for reference in document["K"]:
+        element = objects[number(reference)]
+        language = languages[pages[element["Pg"]]]
+        if language is not None:
+            element["Lang"] = pydyf.String(language)
+    listed = set(document["K"])
+    orphans = [
+        element
+        for element in objects
+        if isinstance(element, pydyf.Dictionary)
+        and element.get("Type") == "/StructElem"
+        and element.get("P") == document.reference
+        and element.reference not in listed
+    ]
+    nums = objects[number(root["ParentTree"])]["Nums"]
+    for orphan in orphans:
+        for page, mcid in marked_content(objects, orphan):
+            index = pages[page]
+            nums[2 * index + 1][mcid] = "null"
+            mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
+
+
+def number(reference: bytes) -> int:
+    """The object number of an indirect reference (`b"12 0 R"`)."""
+    return int(reference.split()[0])
+
+
+def marked_content(objects: list, element: pydyf.Dictionary) -> Iterator[tuple[bytes, int]]:
+    """(page, MCID) of every piece of content under a structure element."""
+    for kid in element["K"]:
+        if isinstance(kid, int):
+            yield element["Pg"], kid
+        else:
+            yield from marked_content(objects, objects[number(kid)])
+
+
+def mark_as_artifact(stream: pydyf.Stream, mcid: int) -> None:
+    """`/Span <</MCID n>> BDC` in a page's content becomes `/Artifact <</Type /Pagination ...>> BDC`."""
+    operations = stream.stream
+    for index, operation in enumerate(operations):
+        if isinstance(operation, pydyf.Dictionary) and operation.get("MCID") == mcid and index:
+            operations[index - 1], operations[index] = "/Artifact", FOOTER_ARTIFACT
+            return
 
 
 def printed_text(document: "weasyprint.document.Document") -> str:

@@ -84,6 +84,7 @@ class Clinic(Strict):
     phone: Text
     after_hours_phone: Text
     address: Text
+    fax: Text | None = Field(None, description="Printed in the contact block of every handout when given.")
     website: Text | None = None
     page_size: Literal["letter", "a4"] = "letter"
     languages: list[Language] = Field(

@@ -97,7 +97,7 @@ def make_packet(
         RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
         for slug in slugs
     ]
-    return maker.packet(requests)
+    return maker.packet(requests, language)
 
 
 def build_folder(

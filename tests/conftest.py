@@ -68,6 +68,11 @@ def pdf_reader(data: bytes) -> PdfReader:
     return PdfReader(io.BytesIO(data))
 
 
+def handout_bookmarks(reader: PdfReader) -> list:
+    """The outline's top level, one bookmark per handout (each handout's headings are nested under it)."""
+    return [item for item in reader.outline if not isinstance(item, list)]
+
+
 def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in pdf_reader(data).pages)
 

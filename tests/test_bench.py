@@ -18,6 +18,7 @@ ROWS_WITH_TARGETS = [
     "one cold single build",
     "weasyprint per file",
     "check, nothing built",
+    "packet of 4 handouts, one document",
     "front desk, warm render",
     "throughput ratio",
     "server RSS over",

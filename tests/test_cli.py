@@ -11,7 +11,7 @@ import yaml
 from handouts import __version__
 from handouts.cli import cli
 
-from conftest import REPO, invoke, pdf_fonts, pdf_reader, pdf_text
+from conftest import REPO, handout_bookmarks, invoke, pdf_fonts, pdf_reader, pdf_text
 
 SLUG = "epidural-steroid-injection"
 LETTER = (612, 792)
@@ -248,7 +248,10 @@ def test_visit_details_and_packet_go_only_where_o_says(tmp_path):
     assert result.exit_code == 0, result.output
     assert [path.name for path in tmp_path.iterdir()] == ["packet.pdf"]
     reader = pdf_reader(target.read_bytes())
-    assert [item.title for item in reader.outline] == ["Inyección epidural de esteroides", "Diario del dolor"]
+    assert [item.title for item in handout_bookmarks(reader)] == [
+        "Inyección epidural de esteroides",
+        "Diario del dolor",
+    ]
     text = " ".join(pdf_text(target.read_bytes()).split())
     for expected in [
         "Su cita",

@@ -48,10 +48,18 @@ def test_large_print_is_18_point_keeps_headings_with_their_text_and_fills_pages(
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         sizes = Counter(round(char["size"]) for page in document.pages for char in page.chars)
         assert sizes.most_common(1)[0][0] == BODY_SIZE
+        labels = LIBRARY.labels(language)
         for number, page in enumerate(document.pages[:-1], start=1):
             _, size, text = text_lines(page)[-1]
             assert size < HEADING_SIZE, f"page {number} ends with the heading {text!r}"
-            assert empty_share(page) <= MOST_EMPTY, f"page {number} is {empty_share(page):.0%} empty"
+            # What never splits may leave the page before it emptier: a call box, and the sources (18 pt,
+            # whole, with the end of the text before them) that make the last page.
+            next_text = text_lines(document.pages[number])[0][2]
+            whole_box_next = next_text.startswith((labels.call_us, labels.call_911[:20]))
+            sources_next = number == len(document.pages) - 1
+            assert whole_box_next or sources_next or empty_share(page) <= MOST_EMPTY, (
+                f"page {number} is {empty_share(page):.0%} empty"
+            )
 
 
 def test_large_print_goes_to_its_own_folder(clinic_project):
