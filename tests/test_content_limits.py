@@ -57,10 +57,11 @@ def many_items(count: int) -> str:
 
 LONG_SUMMARY = esi_with(SUMMARY, SUMMARY + "  " + "Rest. " * (MAX_TEXT_CHARS // 6) + "\n")
 LONG_LIST_TEXT = "extras:\n  - heading: A long list\n    text: |\n" + "".join(f"      - item {n}\n" for n in range(41))
+ESI_AFTER_ITEMS = len(yaml.safe_load(ESI)["after"])
 NINE_THOUSAND = esi_with(AFTER, AFTER + "  - a\n" * 9_000)  # still under the file size limit
 CASES = [
     pytest.param(
-        esi_with(AFTER, AFTER + many_items(MAX_LIST_ITEMS - 3)),  # the file has 3 of its own
+        esi_with(AFTER, AFTER + many_items(MAX_LIST_ITEMS + 1 - ESI_AFTER_ITEMS)),  # one over, with the file's own
         AFTER,
         f"after: a list of {MAX_LIST_ITEMS + 1} items, over the {MAX_LIST_ITEMS} one list may have",
         id="list items",
