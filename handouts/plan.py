@@ -9,7 +9,7 @@ for a time after it."""
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
@@ -73,7 +73,7 @@ def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
     wall = datetime.combine(day, clock) + by
     before = by < timedelta(0)
     aware = wall.replace(tzinfo=zone, fold=1 if before else 0)
-    real = aware.astimezone(timezone.utc).astimezone(zone)
+    real = aware.astimezone(UTC).astimezone(zone)
     if real.replace(tzinfo=None) != wall:  # skipped: fold picks the offset that lands on the safe side
         wall = real.replace(tzinfo=None)
     return Moment(wall.date(), wall.time())
@@ -156,8 +156,7 @@ def diary_clock_texts(day: date, procedure: time, policies: Policies, language: 
     from handouts.render import clock_time
 
     return [
-        clock_time(moment.clock, language)
-        + ("" if moment.day == day else f" ({day_text(moment.day, language)})")
+        clock_time(moment.clock, language) + ("" if moment.day == day else f" ({day_text(moment.day, language)})")
         for moment in diary_moments(day, procedure, policies)
     ]
 

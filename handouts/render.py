@@ -223,7 +223,9 @@ class Renderer:
             raise ProjectError(f"clinic.yaml: policies.follow_up.text: no text in {language!r} (add `{language}: ...`)")
         return follow_up.text[language]
 
-    def for_visit(self, handout: Handout, printed: Handout, language: str, labels: Labels, visit: "Visit | None") -> Handout:
+    def for_visit(
+        self, handout: Handout, printed: Handout, language: str, labels: Labels, visit: "Visit | None"
+    ) -> Handout:
         """The printed handout, with the pain-diary times as clock times when the visit has a date and time."""
         if visit is None or visit.date is None or visit.time is None or not handout.flags.pain_diary:
             return printed
@@ -233,10 +235,15 @@ class Renderer:
 
         blocks = self.project.blocks(language)
         values, _ = self.policies(language, labels, blocks)
-        times = format_list(diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, language), locale=babel_locale(language))
+        times = format_list(
+            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, language),
+            locale=babel_locale(language),
+        )
         values = {**values, "pain_diary_when": labels.plan_diary_at.replace("{times}", times)}
         return with_blocks(
-            filled_handout(handout, values), printed_blocks(blocks, values), self.project.clinic.policies.driver_required
+            filled_handout(handout, values),
+            printed_blocks(blocks, values),
+            self.project.clinic.policies.driver_required,
         )
 
     def approvals(self) -> Approvals:
