@@ -110,8 +110,9 @@ class Policies(Strict):
         return value
 
     def left_at_default(self) -> list[str]:
-        """The policies clinic.yaml does not set: what the clinic has not decided yet."""
-        return [name for name in type(self).model_fields if name not in self.model_fields_set]
+        """The policies clinic.yaml does not set: what the clinic has not decided yet (a follow-up is
+        optional: none is a choice)."""
+        return [name for name in type(self).model_fields if name not in self.model_fields_set | {"follow_up"}]
 
 
 def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[str, str]:
