@@ -124,17 +124,27 @@ def jobs_option(command: F) -> F:
 
 
 def visit_options(command: F) -> F:
-    """--patient, --date, --arrive, --physician, --location, --note: the "Your appointment" box."""
+    """--patient, --date, --time, --arrive, --sedation, --physician, --location, --note: the "Your
+    appointment" box and, with --date and --time, "Your plan"."""
     options = [
         ("--patient", "NAME", "Patient's name."),
         ("--date", "YYYY-MM-DD", "Procedure date, printed in the handout's language."),
-        ("--arrive", "HH:MM", "Arrival time."),
+        ("--time", "HH:MM", "Procedure time (24-hour clock). With --date: 'Your plan' with the patient's clock times."),
+        ("--arrive", "HH:MM", "Arrival time, in place of the one worked out from --time and the clinic's policy."),
         ("--physician", "NAME", "Physician doing the procedure."),
         ("--location", "TEXT", "Where to go."),
         ("--note", "TEXT", "Special instructions."),
     ]
     for name, metavar, text in reversed(options):
         command = click.option(name, metavar=metavar, help=f"{text} Needs -o; never stored.")(command)
+        if name == "--arrive":
+            command = click.option(
+                "--sedation/--no-sedation",
+                default=None,
+                callback=lambda ctx, param, value: None if value is None else ("yes" if value else "no"),
+                help="Whether sedation is planned, for a handout that allows both (default: not known). "
+                "Needs -o; never stored.",
+            )(command)
     return command
 
 

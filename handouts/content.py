@@ -340,6 +340,19 @@ class Labels(Strict):
     contents: Text = Field(description="Heading of the booklet's table of contents.")
     visit_title: Text = Field(description="A visit packet's document title; {titles} is its handouts' titles.")
     fax: Text = Field(description="Contact block: the clinic's fax number.")
+    procedure_time: Text = Field(description="Visit box: the procedure time.")
+    plan: Text = Field(description="Heading of the plan box, e.g. 'Your plan'.")
+    plan_last_food: Text = Field(description="Plan: the time to stop eating solid food.")
+    plan_clear_liquids: Text = Field(description="Plan: the time to stop drinking clear liquids.")
+    plan_adult_stays: Text = Field(description="Plan: the time until which an adult stays (after sedation).")
+    plan_driver: Text = Field(description="Plan: an adult drives you home (without sedation): the day.")
+    plan_blood_sugar: Text = Field(description="Plan: the time until which to check blood sugar (steroid).")
+    plan_no_soaking: Text = Field(description="Plan: the time until which not to soak.")
+    plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
+    plan_time_day: Text = Field(description="Plan: a time on a day; {time} and {day} are filled in.")
+    plan_night_before: Text = Field(description="Plan: an evening time the day before; {time} and {day}.")
+    plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
+    policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
 
 
 class BlockItems(Strict):

@@ -15,13 +15,27 @@ from handouts.errors import ContentError, Problem, ProjectError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MEDICINE_POLICIES = ("blood_thinners", "diabetes_medicines", "glp1_shots")
-HOUR_POLICIES = ("fasting_food_hours", "clear_liquids_until_hours", "adult_stays_hours")
+LABELLED_POLICIES = (*MEDICINE_POLICIES, "pain_diary_after")
+"""Policies whose wording comes from the language's labels (`policy_<name>`)."""
+HOUR_POLICIES = ("fasting_food_hours", "clear_liquids_until_hours", "adult_stays_hours", "no_soaking_hours")
 MINUTE_POLICIES = ("arrive_minutes_before",)
-OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic", "pain_diary_times")
+OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic", "pain_diary_times", "pain_diary_when")
 PLACEHOLDERS = frozenset((*HOUR_POLICIES, *MINUTE_POLICIES, *MEDICINE_POLICIES, *OTHER_PLACEHOLDERS))
 MAX_DIARY_TIMES = 12
+DEFAULT_TIME_ZONE = "America/New_York"
 
 MedicinePolicy = Literal["ask_us"] | dict[Language, Text]
+
+
+class FollowUp(Strict):
+    """`policies.follow_up`: the clinic's call or visit after a procedure, printed in "Your plan"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+
+    days: int = Field(ge=1, le=365, description="Days after the procedure.")
+    text: dict[Language, Text] = Field(
+        min_length=1, description="What happens then, per language, e.g. {en: We call you to ask how you are}."
+    )
 
 
 class Policies(Strict):
@@ -56,6 +70,28 @@ class Policies(Strict):
         description="Minutes after a diagnostic block at which the patient rates their pain, earliest first.",
     )
 
+    time_zone: str = Field(
+        DEFAULT_TIME_ZONE, description="The clinic's IANA time zone, for the clock times of a visit's plan."
+    )
+    blood_sugar_check_days: int = Field(
+        3, ge=1, le=14, description="Days after a steroid injection a patient with diabetes checks blood sugar often."
+    )
+    no_soaking_hours: int = Field(
+        24, ge=1, le=336, description="Hours after a needle procedure without a bath, pool or hot tub."
+    )
+    follow_up: FollowUp | None = Field(None, description="The clinic's follow-up call or visit, if it sets one.")
+
+    @field_validator("time_zone")
+    @classmethod
+    def known_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"not a time zone like {DEFAULT_TIME_ZONE} (an IANA name)") from None
+        return value
+
     @field_validator("pain_diary_minutes")
     @classmethod
     def diary_times_in_order(cls, value: list[int]) -> list[int]:
@@ -74,13 +110,14 @@ class Policies(Strict):
         return value
 
     def left_at_default(self) -> list[str]:
-        """The policies clinic.yaml does not set: what the clinic has not decided yet."""
-        return [name for name in type(self).model_fields if name not in self.model_fields_set]
+        """The policies clinic.yaml does not set: what the clinic has not decided yet (a follow-up is
+        optional: none is a choice)."""
+        return [name for name in type(self).model_fields if name not in self.model_fields_set | {"follow_up"}]
 
 
 def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[str, str]:
     """Placeholder -> printed text in one language. `defaults` holds the language's wording of
-    the `ask_us` medicine policies (from its labels)."""
+    the `ask_us` medicine policies and of the pain-diary times (from its labels)."""
     from babel.units import format_unit
 
     from handouts.locales import babel_locale
@@ -97,6 +134,7 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
     for name in MINUTE_POLICIES:
         values[name] = format_unit(getattr(policies, name), "duration-minute", length="long", locale=locale)
     values["pain_diary_times"] = diary_times(policies.pain_diary_minutes, locale)
+    values["pain_diary_when"] = defaults["pain_diary_after"].replace("{times}", values["pain_diary_times"])
     for name in MEDICINE_POLICIES:
         policy = getattr(policies, name)
         if policy == "ask_us":

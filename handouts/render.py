@@ -10,17 +10,22 @@ from typing import TYPE_CHECKING, Any
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Blocks, Handout, Labels, with_blocks
-from handouts.errors import RenderError
+from handouts.errors import ProjectError, RenderError
 from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
-from handouts.policies import MEDICINE_POLICIES, filled_handout, policy_values, printed_blocks
+from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
 
 if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is imported
     import jinja2
 
+    from handouts.plan import VisitFlags
+    from handouts.visit import Visit
+
 TEMPLATE = "handout.html"
+SOAKING = "{no_soaking_hours}"
+"""A handout that says how long not to soak (policies.no_soaking_hours) puts its end in the plan."""
 FONT_FILES = {
     ("normal", 400): "AtkinsonHyperlegible-Regular.ttf",
     ("normal", 700): "AtkinsonHyperlegible-Bold.ttf",
@@ -168,13 +173,78 @@ class Renderer:
         printed = self.printed(handout, language, request.slug, context["labels"])
         approval = ApprovalState(printed.fingerprint, self.approvals().of(request.slug, language))
         context.update(self.picture_context(printed.handout, language, request.slug))
+        context.update(self.visit_context(request, context["labels"]))
         context.update(
-            handout=printed.handout,
+            handout=self.for_visit(handout, printed.handout, language, context["labels"], request.visit),
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval)
+
+    def visit_context(self, request: RenderRequest, labels: Labels) -> dict[str, Any]:
+        """The appointment box's arrival time (the desk's, or worked out from the procedure time),
+        "Your plan" on the first handout of a visit with a date and time, and the pain-diary rows' times."""
+        from handouts.plan import arrival, diary_clock_texts, make_plan, plan_rows
+
+        visit, policies = request.visit, self.project.clinic.policies
+        context: dict[str, Any] = {"arrive_at": None, "plan_rows": [], "plan_note": "", "diary_times": []}
+        if visit is None:
+            return context
+        context["arrive_at"] = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
+        if visit.date is None or visit.time is None:
+            return context
+        language = request.content_language
+        context["diary_times"] = diary_clock_texts(visit.date, visit.time, policies, language)
+        if request.plan_for:
+            flags = self.visit_flags(request.plan_for, visit.sedation)
+            plan = make_plan(visit.date, visit.time, visit.arrive, policies, flags)
+            context["plan_rows"] = plan_rows(plan, labels, language, self.follow_up_text(language))
+            context["plan_note"] = labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else ""
+        return context
+
+    def visit_flags(self, parts: tuple[tuple[str, str], ...], sedation: str) -> "VisitFlags":
+        """What the visit's handouts ask for together; soaking where one prints {no_soaking_hours}."""
+        from handouts.plan import VisitFlags
+
+        handouts = [self.project.handout(language, slug) for language, slug in parts]
+        return VisitFlags.of(
+            [handout.flags for handout in handouts],
+            procedure=any(handout.kind == "procedure" or handout.flags.every_procedure for handout in handouts),
+            sedation=sedation,
+            soaking=any(SOAKING in handout.model_dump_json(exclude={"review"}) for handout in handouts),
+        )
+
+    def follow_up_text(self, language: str) -> str | None:
+        follow_up = self.project.clinic.policies.follow_up
+        if follow_up is None:
+            return None
+        if language not in follow_up.text:
+            raise ProjectError(f"clinic.yaml: policies.follow_up.text: no text in {language!r} (add `{language}: ...`)")
+        return follow_up.text[language]
+
+    def for_visit(
+        self, handout: Handout, printed: Handout, language: str, labels: Labels, visit: "Visit | None"
+    ) -> Handout:
+        """The printed handout, with the pain-diary times as clock times when the visit has a date and time."""
+        if visit is None or visit.date is None or visit.time is None or not handout.flags.pain_diary:
+            return printed
+        from babel.lists import format_list
+
+        from handouts.plan import diary_clock_texts
+
+        blocks = self.project.blocks(language)
+        values, _ = self.policies(language, labels, blocks)
+        times = format_list(
+            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, language),
+            locale=babel_locale(language),
+        )
+        values = {**values, "pain_diary_when": labels.plan_diary_at.replace("{times}", times)}
+        return with_blocks(
+            filled_handout(handout, values),
+            printed_blocks(blocks, values),
+            self.project.clinic.policies.driver_required,
+        )
 
     def approvals(self) -> Approvals:
         """The clinic's sign-offs, read again only when approvals.yaml changes."""
@@ -205,7 +275,7 @@ class Renderer:
         if kept is not None and kept[0][0] is labels and kept[0][1] is blocks:
             return kept[1], kept[2]
         clinic = self.project.clinic
-        defaults = {name: getattr(labels, f"policy_{name}") for name in MEDICINE_POLICIES}
+        defaults = {name: getattr(labels, f"policy_{name}") for name in LABELLED_POLICIES}
         values = policy_values(clinic, language, defaults)
         filled = printed_blocks(blocks, values)
         self._policies[language] = ((labels, blocks), values, filled)

@@ -93,9 +93,10 @@ def make_packet(
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = (page_size or project.clinic.page_size).lower()
     catalog = project.catalog()
+    parts = tuple((project.language_of(slug, language, fallback, catalog), slug) for slug in slugs)
     requests = [
-        RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
-        for slug in slugs
+        RenderRequest(slug, source, size, large_print, visit, plan_for=parts if index == 0 else ())
+        for index, (source, slug) in enumerate(parts)
     ]
     return maker.packet(requests, language)
 

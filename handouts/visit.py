@@ -4,8 +4,9 @@ one render and are never logged, cached, written to the output folder or put in 
 import datetime
 import re
 import unicodedata
+from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from handouts.characters import piled_marks
 from handouts.content import Strict
@@ -15,13 +16,17 @@ from handouts.glyphs import printable
 FIELDS = {
     "patient": "patient name",
     "date": "procedure date",
+    "time": "procedure time",
     "arrive": "arrival time",
+    "sedation": "sedation",
     "physician": "physician",
     "location": "location",
     "note": "special instructions",
 }
 NOT_A_DATE = "not a date like 2026-12-03"
 NOT_A_TIME = "not a time like 08:30"
+NOT_A_CHOICE = "not yes, no or unknown"
+ARRIVE_AFTER = "arrival time: after the procedure time (leave it empty to arrive as the clinic's policy says)"
 YEARS = range(2000, 2101)
 DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME_TEXT = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
@@ -48,7 +53,11 @@ class Visit(Strict):
 
     patient: str = Field("", max_length=100)
     date: datetime.date | None = None
-    arrive: datetime.time | None = None
+    time: datetime.time | None = Field(None, description="The procedure time.")
+    arrive: datetime.time | None = Field(None, description="The desk's own arrival time, in place of the policy's.")
+    sedation: Literal["yes", "no", "unknown"] = Field(
+        "unknown", description="Whether sedation is planned, where the handout allows both."
+    )
     physician: str = Field("", max_length=100)
     location: str = Field("", max_length=200)
     note: str = Field("", max_length=600)
@@ -74,7 +83,21 @@ class Visit(Strict):
             raise ValueError(f"not a year from {YEARS[0]} to {YEARS[-1]}")
         return parsed
 
-    @field_validator("arrive", mode="before")
+    @field_validator("sedation", mode="before")
+    @classmethod
+    def sedation_choice(cls, value: object) -> str:
+        if value not in ("yes", "no", "unknown"):
+            raise ValueError(NOT_A_CHOICE)
+        return str(value)
+
+    @model_validator(mode="after")
+    def arrive_before_procedure(self) -> "Visit":
+        """An arrival after the procedure (same day) would print two times that cannot both be right."""
+        if self.time is not None and self.arrive is not None and self.arrive > self.time:
+            raise ValueError(ARRIVE_AFTER)
+        return self
+
+    @field_validator("time", "arrive", mode="before")
     @classmethod
     def time_as_written(cls, value: object) -> datetime.time:
         """`HH:MM` on the 24-hour clock only: no seconds, no offsets."""
@@ -93,6 +116,9 @@ class Visit(Strict):
         except ValidationError as error:
             problems = []
             for problem in error.errors():
+                if not problem["loc"]:  # the whole visit: the message names its fields
+                    problems.append(str(problem["ctx"]["error"]))
+                    continue
                 name = str(problem["loc"][0])
                 label = FIELDS.get(name, name)
                 if problem["type"] == "value_error":

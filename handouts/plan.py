@@ -1,0 +1,184 @@
+"""The visit worked out as clock times ("Your plan"): arrive at, last food by, clear liquids until,
+the adult stays until, blood sugar checks until, no soaking until, follow-up, pain-diary times. Pure
+functions of the visit, the clinic's policies and the handouts' flags; no rendering here.
+
+Arithmetic is in wall-clock time in the clinic's time zone: 8 hours before 7:00 AM is 11:00 PM the
+day before, whether or not the clocks change that night. A time the clocks skip (2:30 AM on the
+night they spring forward) moves to the safe side: earlier for a time before the procedure, later
+for a time after it."""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from handouts.content import Flags, Labels
+from handouts.policies import Policies
+
+WEEKDAY_SHORT = re.compile(r"E+")
+"""The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
+EVENING = time(18, 0)
+"""A time on the day before from this hour on is "the night before"."""
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A wall-clock time and its day in the clinic's time zone."""
+
+    day: date
+    clock: time
+
+
+@dataclass(frozen=True)
+class VisitFlags:
+    """What the handouts of one visit ask for, taken together, and the desk's sedation answer."""
+
+    sedation: bool = False
+    steroid: bool = False
+    numb_limb: bool = False
+    needs_driver: bool = False
+    procedure: bool = False
+    soaking: bool = False
+
+    @classmethod
+    def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
+        """The union of the handouts' flags; sedation "no" from the desk switches sedation off."""
+        return cls(
+            sedation=any(flag.sedation for flag in flags) and sedation != "no",
+            steroid=any(flag.steroid for flag in flags),
+            numb_limb=any(flag.numb_limb for flag in flags),
+            needs_driver=any(flag.needs_driver for flag in flags),
+            procedure=procedure,
+            soaking=soaking,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan's times; None where a line does not apply to this visit."""
+
+    procedure: Moment
+    arrive: Moment
+    last_food: Moment | None = None
+    clear_liquids: Moment | None = None
+    adult_stays: Moment | None = None
+    driver_only: bool = False
+    blood_sugar: Moment | None = None
+    no_soaking: Moment | None = None
+    follow_up: date | None = None
+
+
+def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
+    """`by` added to a wall-clock time, in wall time; a result the clocks skip moves to the safe side."""
+    wall = datetime.combine(day, clock) + by
+    before = by < timedelta(0)
+    aware = wall.replace(tzinfo=zone, fold=1 if before else 0)
+    real = aware.astimezone(UTC).astimezone(zone)
+    if real.replace(tzinfo=None) != wall:  # skipped: fold picks the offset that lands on the safe side
+        wall = real.replace(tzinfo=None)
+    return Moment(wall.date(), wall.time())
+
+
+def arrival(procedure: time, arrive: time | None, policies: Policies) -> time:
+    """The desk's arrival time if it gave one, else the policy's minutes before the procedure."""
+    if arrive is not None:
+        return arrive
+    start = datetime.combine(date(2000, 1, 3), procedure) - timedelta(minutes=policies.arrive_minutes_before)
+    return start.time()
+
+
+def needs_driver(flags: VisitFlags, driver_required: str) -> bool:
+    """The rule of `Blocks.switched_on`, with the desk's sedation answer."""
+    return (
+        flags.numb_limb
+        or flags.needs_driver
+        or {"all": flags.procedure, "sedation": flags.sedation}.get(driver_required, False)
+    )
+
+
+def make_plan(day: date, procedure: time, arrive: time | None, policies: Policies, flags: VisitFlags) -> Plan:
+    """Every time of the plan for a procedure at `procedure` on `day`."""
+    zone = ZoneInfo(policies.time_zone)
+
+    def at(hours: float) -> Moment:
+        return shifted(day, procedure, timedelta(hours=hours), zone)
+
+    arrive_at = arrival(procedure, arrive, policies)
+    arrive_day = day if arrive_at <= procedure else day - timedelta(days=1)
+    driver = needs_driver(flags, policies.driver_required)
+    return Plan(
+        procedure=Moment(day, procedure),
+        arrive=Moment(arrive_day, arrive_at),
+        last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
+        clear_liquids=at(-policies.clear_liquids_until_hours) if flags.sedation else None,
+        adult_stays=at(policies.adult_stays_hours) if driver and flags.sedation else None,
+        driver_only=driver and not flags.sedation,
+        blood_sugar=at(24 * policies.blood_sugar_check_days) if flags.steroid else None,
+        no_soaking=at(policies.no_soaking_hours) if flags.soaking else None,
+        follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
+    )
+
+
+def diary_moments(day: date, procedure: time, policies: Policies) -> list[Moment]:
+    """The clock times to rate pain after the procedure (policies.pain_diary_minutes)."""
+    zone = ZoneInfo(policies.time_zone)
+    return [shifted(day, procedure, timedelta(minutes=minutes), zone) for minutes in policies.pain_diary_minutes]
+
+
+def night_before(moment: Moment, procedure_day: date) -> bool:
+    """An evening time on the day before the procedure."""
+    return moment.day == procedure_day - timedelta(days=1) and moment.clock >= EVENING
+
+
+def day_text(day: date, language: str) -> str:
+    """A day with its weekday as the language writes it: "Tuesday, December 8", "martes, 8 de diciembre"."""
+    from babel.dates import format_date
+
+    from handouts.locales import babel_locale
+
+    locale = babel_locale(language)
+    pattern = WEEKDAY_SHORT.sub("EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
+    return format_date(day, format=pattern, locale=locale)
+
+
+def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
+    """ "11:00 PM the night before (Monday, December 7)", or "7:00 AM, Wednesday, December 9"."""
+    from handouts.render import clock_time  # render imports this module
+
+    pattern = labels.plan_night_before if night_before(moment, procedure_day) else labels.plan_time_day
+    return pattern.replace("{time}", clock_time(moment.clock, language)).replace(
+        "{day}", day_text(moment.day, language)
+    )
+
+
+def diary_clock_texts(day: date, procedure: time, policies: Policies, language: str) -> list[str]:
+    """The pain-diary times as clock times; one on another day than the procedure says its day."""
+    from handouts.render import clock_time
+
+    return [
+        clock_time(moment.clock, language) + ("" if moment.day == day else f" ({day_text(moment.day, language)})")
+        for moment in diary_moments(day, procedure, policies)
+    ]
+
+
+def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None) -> list[tuple[str, str]]:
+    """The plan as printed: (label, time) per line that applies, in the order of the day."""
+    day = plan.procedure.day
+
+    def text(moment: Moment) -> str:
+        return moment_text(moment, day, labels, language)
+
+    lines: list[tuple[str, Moment | None]] = [
+        (labels.plan_last_food, plan.last_food),
+        (labels.plan_clear_liquids, plan.clear_liquids),
+        (labels.arrive, plan.arrive),
+        (labels.plan_adult_stays, plan.adult_stays),
+        (labels.plan_no_soaking, plan.no_soaking),
+        (labels.plan_blood_sugar, plan.blood_sugar),
+    ]
+    rows = [(label, text(moment)) for label, moment in lines if moment is not None]
+    if plan.driver_only:
+        rows.insert(rows.index((labels.arrive, text(plan.arrive))) + 1, (labels.plan_driver, day_text(day, language)))
+    if plan.follow_up is not None and follow_up is not None:
+        rows.append((follow_up, day_text(plan.follow_up, language)))
+    return rows

@@ -1,0 +1,131 @@
+"""'Your plan': the visit's own clock times, worked out from the procedure date and time, the
+clinic's policies and the handouts' flags, checked in the text of the real PDF."""
+
+import datetime
+import re
+import subprocess
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handouts.plan import Moment, VisitFlags, make_plan, shifted
+from handouts.policies import Policies
+
+from conftest import invoke
+
+ESI = "epidural-steroid-injection"
+NEW_YORK = "America/New_York"
+
+
+def built_text(tmp_path: Path, *args: str) -> str:
+    """The PDF text of `handouts build ARGS -o FILE`, one space between words."""
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", *args, "-o", str(target))
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(text.split())
+
+
+def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00")
+    assert "Your plan" in text
+    assert "Last solid food by 11:00 PM the night before (Monday, December 7)" in text
+    assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
+    assert "Arrive at 6:30 AM, Tuesday, December 8" in text
+    assert "stays with you until 7:00 AM, Wednesday, December 9" in text
+    assert "blood sugar often until 7:00 AM, Friday, December 11" in text
+    assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
+    assert "Procedure time: 7:00 AM" in text
+
+
+def test_one_pm_procedure_fasts_from_the_same_morning(tmp_path):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "13:00")
+    assert "Last solid food by 5:00 AM, Tuesday, December 8" in text
+    assert "night before" not in text
+    assert "Clear liquids until 11:00 AM, Tuesday, December 8" in text
+    assert "Arrive at 12:30 PM, Tuesday, December 8" in text
+
+
+@pytest.mark.parametrize(
+    ("day", "evening"),
+    [("2026-11-01", "Saturday, October 31"), ("2027-03-14", "Saturday, March 13")],
+)
+def test_a_night_with_a_clock_change_is_counted_in_wall_time(tmp_path, day, evening):
+    """8 hours before 7:00 AM is 11:00 PM on the clock, though 9 (or 7) hours pass that night."""
+    text = built_text(tmp_path, ESI, "--date", day, "--time", "07:00")
+    assert f"Last solid food by 11:00 PM the night before ({evening})" in text
+
+
+def test_a_time_the_clocks_skip_moves_to_the_safe_side():
+    zone = ZoneInfo(NEW_YORK)
+    day = datetime.date(2027, 3, 14)
+    before = shifted(day, datetime.time(10, 30), datetime.timedelta(hours=-8), zone)
+    after = shifted(datetime.date(2027, 3, 13), datetime.time(18, 30), datetime.timedelta(hours=8), zone)
+    assert before == Moment(day, datetime.time(1, 30))  # 2:30 AM does not exist: eat until 1:30
+    assert after == Moment(day, datetime.time(3, 30))  # and stay until 3:30
+
+
+def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
+    text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
+    assert "Su plan" in text
+    assert "Comida sólida solo hasta 11:00 p. m. la noche anterior (lunes, 7 de diciembre)" in text
+    assert "Hora de llegada 6:30 a. m., martes, 8 de diciembre" in text
+    assert "Hora del procedimiento: 7:00 a. m." in text
+
+
+def test_large_print_plan(tmp_path):
+    text = built_text(tmp_path, ESI, "--large-print", "--date", "2026-12-08", "--time", "07:00")
+    assert "Last solid food by 11:00 PM the night before (Monday, December 7)" in text
+    assert "Arrive at 6:30 AM, Tuesday, December 8" in text
+
+
+def test_the_desk_arrival_is_the_only_arrival_printed(tmp_path):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", "--arrive", "06:00")
+    assert "Arrive at: 6:00 AM" in text and "Arrive at 6:00 AM, Tuesday, December 8" in text
+    assert "6:30 AM" not in text
+
+
+def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", "--no-sedation")
+    assert "Your plan" in text and "6:30 AM, Tuesday, December 8" in text
+    assert "Last solid food" not in text and "Clear liquids until" not in text and "stays with you until" not in text
+
+
+def test_pain_diary_times_print_as_clock_times(tmp_path):
+    text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
+    assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
+    assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
+    without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
+    assert "Your plan" not in without_time
+    assert "Rate it again 30 minutes, 1 hour, 2 hours, 4 hours, and 6 hours after it." in without_time
+
+
+@pytest.mark.parametrize("bad", ["25:00", "7pm"])
+def test_a_bad_procedure_time_is_a_one_line_error(tmp_path, bad):
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--date", "2026-12-08", "--time", bad, "-o", str(target))
+    assert result.exit_code == 1
+    assert result.output == "Error: procedure time: not a time like 08:30\n"
+    assert not target.exists()
+
+
+def test_an_arrival_after_the_procedure_is_refused(tmp_path):
+    result = invoke("build", ESI, "--time", "07:00", "--arrive", "08:00", "-o", str(tmp_path / "x.pdf"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: arrival time: after the procedure time")
+
+
+def test_follow_up_and_driver_only_from_the_policies():
+    policies = Policies.model_validate(
+        {"driver_required": "all", "follow_up": {"days": 2, "text": {"en": "We call you"}}}
+    )
+    flags = VisitFlags(procedure=True)
+    plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags)
+    assert plan.driver_only and plan.adult_stays is None and plan.last_food is None
+    assert plan.follow_up == datetime.date(2026, 12, 10)
+
+
+def test_an_unknown_time_zone_is_refused():
+    with pytest.raises(ValueError, match="not a time zone like America/New_York"):
+        Policies.model_validate({"time_zone": "Mars/Olympus"})
