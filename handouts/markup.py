@@ -95,3 +95,13 @@ def css_string(text: str) -> Markup:
         f"\\{ord(char):x} " if char in "\"'\\<>" or not char.isprintable() else char for char in str(text)
     )
     return Markup(f'"{escaped}"')
+
+
+def site_of(url: object) -> str:
+    """The web site a source lives on, as a reader would type it: `https://www.fda.gov/drugs/...` ->
+    `fda.gov`. Large print prints this beside the title; the link keeps the whole address."""
+    from urllib.parse import urlsplit
+
+    address = str(url)
+    host = urlsplit(address).hostname or address
+    return host.removeprefix("www.")

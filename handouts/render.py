@@ -109,13 +109,14 @@ class Renderer:
 
     @cached_property
     def environment(self) -> "jinja2.Environment":
-        from handouts.markup import css_string, markdown_block, markdown_inline  # only a render needs Markdown
+        from handouts.markup import css_string, markdown_block, markdown_inline, site_of  # only a render needs Markdown
         from handouts.templating import template_environment
 
         filters = {
             "md": markdown_block,
             "md_inline": markdown_inline,
             "css_string": css_string,
+            "site": site_of,
             "long_date": long_date,
             "clock_time": clock_time,
         }

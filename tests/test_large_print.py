@@ -67,3 +67,16 @@ def test_large_print_goes_to_its_own_folder(clinic_project):
     result = invoke("build", "pain-diary", "--large-print", "--out", str(out), "--project", str(clinic_project))
     assert result.exit_code == 0, result.output
     assert [str(path.relative_to(out)) for path in out.rglob("*.pdf")] == ["en/large-print/pain-diary.pdf"]
+
+
+def test_large_print_sources_name_the_site_and_link_the_whole_address():
+    from pypdf import PdfReader
+
+    result = invoke("build", "epidural-steroid-injection", "--large-print", "-o", "-")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(io.BytesIO(result.stdout_bytes))
+    last = reader.pages[-1]
+    text = " ".join(last.extract_text().split())
+    assert "(fda.gov)" in text and "https://" not in text
+    links = [annotation.get_object()["/A"]["/URI"] for annotation in last.get("/Annots", [])]
+    assert any(str(link).startswith("https://www.fda.gov/drugs/") for link in links)
