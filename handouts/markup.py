@@ -99,7 +99,7 @@ def css_string(text: str) -> Markup:
 
 def site_of(url: object) -> str:
     """The web site a source lives on, as a reader would type it: `https://www.fda.gov/drugs/...` ->
-    `fda.gov`. Large print prints this beside the title; the link keeps the whole address."""
+    `fda.gov`. A handout prints this beside each source's title; the link keeps the whole address."""
     from urllib.parse import urlsplit
 
     address = str(url)
