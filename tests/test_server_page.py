@@ -229,6 +229,36 @@ def test_keyboard_only_find_tick_language_large_print_visit_and_pdf(server, cont
 
 
 @NEEDS_PROCEDURE_TIME
+@pytest.mark.parametrize("picks", [0, 12])
+def test_what_gets_focus_is_never_hidden_under_you_picked(server, context, picks):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(server.url)
+    boxes = page.locator("input[name=slug]")
+    for index in range(picks):
+        boxes.nth(index).check()
+    bar = page.get_by_role("region", name="You picked")
+    page.evaluate("window.scrollTo(0, 0)")
+    hidden = []
+    for index in range(boxes.count()):
+        boxes.nth(index).focus()
+        focused = page.evaluate("document.activeElement.getBoundingClientRect().bottom")
+        if focused > bar.bounding_box()["y"]:
+            hidden.append(boxes.nth(index).get_attribute("value"))
+    assert hidden == []
+
+
+def test_making_the_pdf_is_announced(server, context):
+    page = context.new_page()
+    page.goto(server.url + "/?q=diary")
+    page.get_by_label("Pain diary").check()
+    status = page.locator(".picked [role=status]")
+    with context.expect_page() as opened:
+        page.get_by_role("button", name="Open PDF to print").click()
+    opened.value.wait_for_url("blob:**")
+    status.filter(has_text="Your PDF is open in a new tab.").wait_for()
+
+
 def test_the_procedure_time_and_its_arrival_reach_the_pdf(server, context):
     page = context.new_page()
     pdfs = catch_pdfs(context)

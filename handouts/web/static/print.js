@@ -7,6 +7,18 @@
   var form = document.querySelector("form.handout");
   if (!form || !window.fetch || !window.FormData || !window.URL || !URL.createObjectURL) return;
   var button = form.querySelector("button.make");
+  var making = form.querySelector(".making");
+  var bar = form.querySelector(".picked");
+
+  // Whatever the desk tabs to scrolls clear of the sticky bar (WCAG 2.4.11): the page's scroll padding
+  // follows the bar's height as picks are added.
+  function padForBar() {
+    var sticky = bar && getComputedStyle(bar).position === "sticky";
+    document.documentElement.style.setProperty("--picked-height", sticky ? bar.offsetHeight + 16 + "px" : "0px");
+  }
+  if (bar && window.ResizeObserver) new ResizeObserver(padForBar).observe(bar);
+  window.addEventListener("resize", padForBar);
+  padForBar();
   var KEEP_PDF_MS = 60 * 1000;  // long enough for the viewer to load it; a reload later finds nothing
 
   function untie() {
@@ -72,6 +84,7 @@
     if (tab) tab.document.title = "Making the PDF…";
     var failed = false;
     button.disabled = true;
+    if (making) making.textContent = "Making your PDF…";
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -93,6 +106,7 @@
         complain(null, null);
       })
       .then(function () {
+        if (making) making.textContent = failed ? "" : "Your PDF is open in a new tab.";
         button.disabled = false;
         if (!failed) button.focus();  // disabled, it lost focus: back where the desk left it
       });
