@@ -138,7 +138,9 @@ class Maker:
         html = self.renderer.plan_sheet(requests, language)
         if html is None:
             return None
-        require_printable(requests[0].visit, coverage(tuple(self.project.asset_roots)))  # the visit is there: it has a time
+        require_printable(
+            requests[0].visit, coverage(tuple(self.project.asset_roots))
+        )  # the visit is there: it has a time
         with self.watched(private=True) as found:
             from handouts.pdf import Part, render_document
 
