@@ -135,12 +135,10 @@ class Maker:
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> "Part | None":
         """The visit's "Your plan" sheet laid out, or None when the visit has no procedure date and time."""
-        html = self.renderer.plan_sheet(requests, language)
-        if html is None:
+        visit, html = requests[0].visit, self.renderer.plan_sheet(requests, language)
+        if visit is None or html is None:
             return None
-        require_printable(
-            requests[0].visit, coverage(tuple(self.project.asset_roots))
-        )  # the visit is there: it has a time
+        require_printable(visit, coverage(tuple(self.project.asset_roots)))
         with self.watched(private=True) as found:
             from handouts.pdf import Part, render_document
 
