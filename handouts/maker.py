@@ -114,9 +114,11 @@ class Maker:
 
     def packet(self, requests: list[RenderRequest], language: str) -> bytes:
         """One PDF of several handouts for one visit, laid out one by one and written as one tagged
-        document: each handout starts on a new sheet and keeps its own language, page numbers and
-        bookmark; the title names them all in the packet's `language`."""
-        if len(requests) == 1:
+        document: the "Your plan" sheet first when the visit has a procedure date and time, then each
+        handout on a new sheet, keeping its own language, page numbers and bookmark; the title names
+        the handouts in the packet's `language`."""
+        sheet = self.plan_sheet(requests, language)
+        if len(requests) == 1 and sheet is None:
             return self.pdf(requests[0])
         laid = []
         for request in requests:
@@ -126,9 +128,23 @@ class Maker:
         titles = ", ".join(one.handout.title for one in laid)
         title = self.project.labels(language).visit_title.replace("{titles}", titles)
         private = any(request.visit is not None for request in requests)
-        pdf, written = self.write_pdf([one.part for one in laid], title, language, private)
+        parts = [one.part for one in laid] if sheet is None else [sheet, *(one.part for one in laid)]
+        pdf, written = self.write_pdf(parts, title, language, private)
         report(PACKET, written)
         return pdf
+
+    def plan_sheet(self, requests: list[RenderRequest], language: str) -> "Part | None":
+        """The visit's "Your plan" sheet laid out, or None when the visit has no procedure date and time."""
+        visit, html = requests[0].visit, self.renderer.plan_sheet(requests, language)
+        if visit is None or html is None:
+            return None
+        require_printable(visit, coverage(tuple(self.project.asset_roots)))
+        with self.watched(private=True) as found:
+            from handouts.pdf import Part, render_document
+
+            document = render_document(html, self.project.root, self.project.asset_roots)
+        report(PACKET, found)
+        return Part(document, language)
 
     def layout(self, html: str) -> Layout:
         """Pages the HTML lays out to and the words they print, without writing a PDF."""

@@ -39,6 +39,7 @@ class VisitFlags:
     needs_driver: bool = False
     procedure: bool = False
     soaking: bool = False
+    pain_diary: bool = False
 
     @classmethod
     def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
@@ -50,6 +51,7 @@ class VisitFlags:
             needs_driver=any(flag.needs_driver for flag in flags),
             procedure=procedure,
             soaking=soaking,
+            pain_diary=any(flag.pain_diary for flag in flags),
         )
 
 
@@ -66,6 +68,7 @@ class Plan:
     blood_sugar: Moment | None = None
     no_soaking: Moment | None = None
     follow_up: date | None = None
+    pain_diary: tuple[Moment, ...] = ()
 
 
 def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
@@ -116,6 +119,7 @@ def make_plan(day: date, procedure: time, arrive: time | None, policies: Policie
         blood_sugar=at(24 * policies.blood_sugar_check_days) if flags.steroid else None,
         no_soaking=at(policies.no_soaking_hours) if flags.soaking else None,
         follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
+        pain_diary=tuple(diary_moments(day, procedure, policies)) if flags.pain_diary else (),
     )
 
 
@@ -153,32 +157,39 @@ def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: s
 
 def diary_clock_texts(day: date, procedure: time, policies: Policies, language: str) -> list[str]:
     """The pain-diary times as clock times; one on another day than the procedure says its day."""
+    return [diary_text(moment, day, language) for moment in diary_moments(day, procedure, policies)]
+
+
+def diary_text(moment: Moment, procedure_day: date, language: str) -> str:
+    """A pain-diary time: the clock time, and its day when that is not the procedure's."""
     from handouts.render import clock_time
 
-    return [
-        clock_time(moment.clock, language) + ("" if moment.day == day else f" ({day_text(moment.day, language)})")
-        for moment in diary_moments(day, procedure, policies)
-    ]
+    return clock_time(moment.clock, language) + (
+        "" if moment.day == procedure_day else f" ({day_text(moment.day, language)})"
+    )
 
 
 def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None) -> list[tuple[str, str]]:
     """The plan as printed: (label, time) per line that applies, in the order of the day."""
+    from babel.lists import format_list
+
+    from handouts.locales import babel_locale
+
     day = plan.procedure.day
 
-    def text(moment: Moment) -> str:
-        return moment_text(moment, day, labels, language)
+    def text(moment: Moment | None) -> str | None:
+        return None if moment is None else moment_text(moment, day, labels, language)
 
-    lines: list[tuple[str, Moment | None]] = [
-        (labels.plan_last_food, plan.last_food),
-        (labels.plan_clear_liquids, plan.clear_liquids),
-        (labels.arrive, plan.arrive),
-        (labels.plan_adult_stays, plan.adult_stays),
-        (labels.plan_no_soaking, plan.no_soaking),
-        (labels.plan_blood_sugar, plan.blood_sugar),
+    diary = [diary_text(moment, day, language) for moment in plan.pain_diary]
+    lines: list[tuple[str, str | None]] = [
+        (labels.plan_last_food, text(plan.last_food)),
+        (labels.plan_clear_liquids, text(plan.clear_liquids)),
+        (labels.arrive, text(plan.arrive)),
+        (labels.plan_driver, day_text(day, language) if plan.driver_only else None),
+        (labels.plan_pain_diary, format_list(diary, locale=babel_locale(language)) if diary else None),
+        (labels.plan_adult_stays, text(plan.adult_stays)),
+        (labels.plan_no_soaking, text(plan.no_soaking)),
+        (labels.plan_blood_sugar, text(plan.blood_sugar)),
+        (follow_up or "", day_text(plan.follow_up, language) if plan.follow_up and follow_up else None),
     ]
-    rows = [(label, text(moment)) for label, moment in lines if moment is not None]
-    if plan.driver_only:
-        rows.insert(rows.index((labels.arrive, text(plan.arrive))) + 1, (labels.plan_driver, day_text(day, language)))
-    if plan.follow_up is not None and follow_up is not None:
-        rows.append((follow_up, day_text(plan.follow_up, language)))
-    return rows
+    return [(label, value) for label, value in lines if value is not None]

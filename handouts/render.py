@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is impor
     from handouts.visit import Visit
 
 TEMPLATE = "handout.html"
+PLAN_TEMPLATE = "plan-sheet.html"
 SOAKING = "{no_soaking_hours}"
 """A handout that says how long not to soak (policies.no_soaking_hours) puts its end in the plan."""
 FONT_FILES = {
@@ -174,7 +175,7 @@ class Renderer:
         printed = self.printed(handout, language, request.slug, context["labels"])
         approval = ApprovalState(printed.fingerprint, self.approvals().of(request.slug, language))
         context.update(self.picture_context(printed.handout, language, request.slug))
-        context.update(self.visit_context(request, context["labels"]))
+        context.update(self.visit_context(request))
         context.update(
             handout=self.for_visit(handout, printed.handout, language, context["labels"], request.visit),
             large_print=request.large_print,
@@ -183,28 +184,45 @@ class Renderer:
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval)
 
-    def visit_context(self, request: RenderRequest, labels: Labels) -> dict[str, Any]:
-        """The appointment box's arrival time (the desk's, or worked out from the procedure time),
-        "Your plan" on the first handout of a visit with a date and time, and the pain-diary rows' times."""
-        from handouts.plan import arrival, diary_clock_texts, make_plan, plan_rows
+    def visit_context(self, request: RenderRequest) -> dict[str, Any]:
+        """The appointment box's arrival time (the desk's, or worked out from the procedure time) and
+        the pain-diary rows' times."""
+        from handouts.plan import arrival, diary_clock_texts
 
         visit, policies = request.visit, self.project.clinic.policies
-        context: dict[str, Any] = {"arrive_at": None, "plan_rows": [], "plan_note": "", "diary_times": []}
+        context: dict[str, Any] = {"arrive_at": None, "diary_times": []}
         if visit is None:
             return context
         context["arrive_at"] = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
-        if visit.date is None or visit.time is None:
-            return context
-        language = request.content_language
-        context["diary_times"] = diary_clock_texts(visit.date, visit.time, policies, language)
-        if request.plan_for:
-            flags = self.visit_flags(request.plan_for, visit.sedation)
-            plan = make_plan(visit.date, visit.time, visit.arrive, policies, flags)
-            context["plan_rows"] = plan_rows(plan, labels, language, self.follow_up_text(language))
-            context["plan_note"] = labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else ""
+        if visit.date is not None and visit.time is not None:
+            context["diary_times"] = diary_clock_texts(visit.date, visit.time, policies, request.content_language)
         return context
 
-    def visit_flags(self, parts: tuple[tuple[str, str], ...], sedation: str) -> "VisitFlags":
+    def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
+        """The HTML of "Your plan", the sheet that starts the packet of a visit with a procedure date
+        and time: its clock times worked out from all the visit's handouts. None without a date and time."""
+        from handouts.plan import make_plan, plan_rows
+
+        first = requests[0]
+        visit = first.visit
+        if visit is None or visit.date is None or visit.time is None:
+            return None
+        labels = self.project.labels(language)
+        flags = self.visit_flags([(request.content_language, request.slug) for request in requests], visit.sedation)
+        plan = make_plan(visit.date, visit.time, visit.arrive, self.project.clinic.policies, flags)
+        return self.render_template(
+            PLAN_TEMPLATE,
+            {
+                **self.brand(language, first.page_size),
+                "visit": visit,
+                "large_print": first.large_print,
+                "arrive_at": plan.arrive.clock,
+                "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language)),
+                "plan_note": labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else "",
+            },
+        )
+
+    def visit_flags(self, parts: list[tuple[str, str]], sedation: str) -> "VisitFlags":
         """What the visit's handouts ask for together; soaking where one prints {no_soaking_hours}."""
         from handouts.plan import VisitFlags
 

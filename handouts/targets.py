@@ -26,9 +26,6 @@ class RenderRequest:
     page_size: str
     large_print: bool = False
     visit: "Visit | None" = field(default=None, repr=False)  # patient data: kept out of repr and logs
-    plan_for: tuple[tuple[str, str], ...] = ()
-    """(content language, slug) of every handout of the visit, on its first handout only: the one
-    that prints "Your plan" (worked out from all their flags) when the visit has a date and time."""
 
 
 def output_name(language: str, slug: str, large_print: bool) -> str:

@@ -83,7 +83,8 @@ def make_packet(
 ) -> bytes:
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
-    where a field is given. Nothing is written anywhere."""
+    where a field is given; with a procedure date and time, a "Your plan" sheet comes first.
+    Nothing is written anywhere."""
     from handouts.targets import RenderRequest
     from handouts.visit import Visit
 
@@ -93,10 +94,9 @@ def make_packet(
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = (page_size or project.clinic.page_size).lower()
     catalog = project.catalog()
-    parts = tuple((project.language_of(slug, language, fallback, catalog), slug) for slug in slugs)
     requests = [
-        RenderRequest(slug, source, size, large_print, visit, plan_for=parts if index == 0 else ())
-        for index, (source, slug) in enumerate(parts)
+        RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
+        for slug in slugs
     ]
     return maker.packet(requests, language)
 

@@ -1,34 +1,97 @@
 """'Your plan': the visit's own clock times, worked out from the procedure date and time, the
-clinic's policies and the handouts' flags, checked in the text of the real PDF."""
+clinic's policies and the handouts' flags, checked in the text of the real PDF. The plan is its own
+sheet, the first page of the visit's packet; each handout keeps its own 2 pages."""
 
 import datetime
+import io
 import re
 import subprocess
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pdfplumber
 import pytest
+from test_packet import LARGE, structure
 
 from handouts.plan import Moment, VisitFlags, make_plan, shifted
 from handouts.policies import Policies
+from handouts.usecases import make_packet
 
-from conftest import invoke
+from conftest import handout_bookmarks, invoke, pdf_reader
 
 ESI = "epidural-steroid-injection"
 NEW_YORK = "America/New_York"
 
 
-def built_text(tmp_path: Path, *args: str) -> str:
-    """The PDF text of `handouts build ARGS -o FILE`, one space between words."""
+MBB = "medial-branch-block"
+PLAN = {"en": ("Your plan", "Page 1 of 1"), "es": ("Su plan", "Página 1 de 1")}
+TIMED = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
+
+
+def built_text(tmp_path: Path, *args: str, page: int | None = None) -> str:
+    """The PDF text of `handouts build ARGS -o FILE` (or of one page), one space between words."""
     target = tmp_path / "visit.pdf"
     result = invoke("build", *args, "-o", str(target))
     assert result.exit_code == 0, result.output
-    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    text = subprocess.run(["pdftotext", *pages, str(target), "-"], capture_output=True, text=True, check=True).stdout
     return " ".join(text.split())
 
 
+def page_text(reader, number: int) -> str:
+    return " ".join(reader.pages[number].extract_text().split())
+
+
+@pytest.mark.parametrize("page_size", ["letter", "a4"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size):
+    """Page 1 is the plan (one page, its own H1 and bookmark), page 2 its blank back, then the
+    handout's own 2 pages without the plan."""
+    reader = pdf_reader(make_packet(maker, [ESI], language, page_size=page_size, visit_fields=TIMED))
+    heading, one_of_one = PLAN[language]
+    sheet = page_text(reader, 0)
+    assert sheet.startswith("Riverside Spine") and f"{heading}: Ana Ruiz" in sheet
+    assert sheet.endswith(one_of_one)
+    assert len(reader.pages) == 4 and not page_text(reader, 1)
+    handout = page_text(reader, 2) + " " + page_text(reader, 3)
+    assert heading not in handout and "Ana Ruiz" in handout  # the appointment box stays on the handout
+    assert page_text(reader, 3).endswith("2 " + ("of" if language == "en" else "de") + " 2")
+    assert Counter(str(element["/S"]) for element in structure(reader))["/H1"] == 2
+    title = "Epidural steroid injection" if language == "en" else "Inyección epidural de esteroides"
+    assert [item.title for item in handout_bookmarks(reader)] == [f"{heading}: Ana Ruiz", title]
+    assert reader.trailer["/Root"]["/Lang"] == language
+
+
+@pytest.mark.parametrize(("language", "page_size"), [("en", "letter"), ("es", "letter"), ("es", "a4"), ("en", "a4")])
+def test_the_large_print_plan_sheet_is_one_page_at_18_point(maker, language, page_size):
+    """The longest plan (sedation unknown, steroid, pain diary) with every appointment field filled."""
+    fields = {**TIMED, "physician": "Dr. Lee", "location": "Building B, 2nd floor", "note": "Bring your MRI"}
+    pdf = make_packet(maker, [ESI, MBB], language, page_size=page_size, large_print=True, visit_fields=fields)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        sheet = document.pages[0]
+        text = " ".join(sheet.extract_text().split())
+        assert text.endswith(PLAN[language][1])  # the whole plan on one page
+        assert "7:30" in text and ("Friday" if language == "en" else "viernes") in text
+        assert min(char["size"] for char in sheet.chars) >= LARGE
+
+
+def test_standard_print_plan_lines_are_14_point(maker):
+    pdf = make_packet(maker, [ESI], "en", visit_fields=TIMED)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        words = document.pages[0].extract_words(extra_attrs=["size"])
+    sizes = [round(word["size"], 1) for word in words if word["text"] in ("Tuesday,", "liquids")]
+    assert len(sizes) >= 2 and set(sizes) == {14.0}
+
+
+def test_no_plan_sheet_without_a_time(maker):
+    reader = pdf_reader(make_packet(maker, [ESI], "en", visit_fields={"patient": "Ana Ruiz", "date": "2026-12-08"}))
+    assert len(reader.pages) == 2
+    assert "Your plan" not in " ".join(page.extract_text() for page in reader.pages)
+
+
 def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
-    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00")
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", page=1)
     assert "Your plan" in text
     assert "Last solid food by 11:00 PM the night before (Monday, December 7)" in text
     assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
@@ -37,6 +100,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
     assert "Procedure time: 7:00 AM" in text
+    assert text.endswith("When to call us Phone: (555) 010-2400 · After hours: (555) 010-2499 Page 1 of 1")
 
 
 def test_one_pm_procedure_fasts_from_the_same_morning(tmp_path):
@@ -94,6 +158,7 @@ def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
 
 def test_pain_diary_times_print_as_clock_times(tmp_path):
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
+    assert "Rate your pain in your diary at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
     assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
     assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
     without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
