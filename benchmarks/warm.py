@@ -44,7 +44,7 @@ def cpu_ms(action, times: int) -> float:
 
 
 def measure(slugs: list[str], html_dir: Path, sample: int, reps: int) -> dict:
-    from handouts.pdf import render_document, write_pdf
+    from handouts.pdf import Part, render_document, write_pdf
 
     project = open_project(None)
     clinic = project.clinic
@@ -64,7 +64,7 @@ def measure(slugs: list[str], html_dir: Path, sample: int, reps: int) -> dict:
         (html_dir / name).write_text(html, encoding="utf-8")
 
     def pdf_of(html: str) -> bytes:
-        return write_pdf(render_document(html, project.root, project.asset_roots))
+        return write_pdf([Part(render_document(html, project.root, project.asset_roots), "en")])
 
     head = next(iter(htmls.values())).partition("</head>")[0]
     floor_html = head + "</head>" + FLOOR_BODY

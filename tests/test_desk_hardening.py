@@ -287,8 +287,9 @@ def session_and_token(port: int, headers: dict | None = None, path: str = "/") -
 @pytest.mark.slow
 def test_a_large_packet_never_touches_the_disk_even_for_a_slow_reader(clinic_project, tmp_path):
     random.seed(23)
-    pixels = bytes(random.getrandbits(8) for _ in range(300 * 300 * 3))
-    Image.frombytes("RGB", (300, 300), pixels).save(clinic_project / "assets" / "logo.png")
+    side = 700  # a packet is one document, its logo stored once: a 1.4 MB picture makes it pass 1 MB
+    pixels = random.randbytes(side * side * 3)
+    Image.frombytes("RGB", (side, side), pixels).save(clinic_project / "assets" / "logo.png")
     clinic = clinic_project / "clinic.yaml"
     clinic.write_text(re.sub(r"logo: .*", "logo: assets/logo.png", clinic.read_text()))
     slugs = sorted(open_project(clinic_project).catalog())[:6]
