@@ -42,23 +42,27 @@ class Budget:
         )
 
 
+SECONDS_RANGE = (0.001, 86400.0)
+MEMORY_MB_RANGE = (64.0, 1048576.0)  # a worker needs about 400 MB to start: below that `serve` says so
+
+
 def render_budget() -> Budget:
     """The limits this process's environment sets, or the defaults."""
-    return Budget(
-        _positive(SECONDS_ENVIRONMENT, DEFAULT_SECONDS), max(1, int(_positive(MEMORY_ENVIRONMENT, DEFAULT_MEMORY_MB)))
-    )
+    seconds = _within(SECONDS_ENVIRONMENT, DEFAULT_SECONDS, SECONDS_RANGE)
+    return Budget(seconds, int(_within(MEMORY_ENVIRONMENT, DEFAULT_MEMORY_MB, MEMORY_MB_RANGE)))
 
 
-def _positive(name: str, default: float) -> float:
+def _within(name: str, default: float, bounds: tuple[float, float]) -> float:
     text = os.environ.get(name, "").strip()
     if not text:
         return default
     try:
         value = float(text)
     except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise BudgetError(f"{name}={text}: not a positive number")
+        value = float("nan")
+    low, high = bounds
+    if not low <= value <= high:
+        raise BudgetError(f"{name}={text}: not a number from {low:g} to {high:.0f}")
     return value
 
 
@@ -75,8 +79,8 @@ def time_limit(budget: Budget) -> Iterator[None]:
         raise _OutOfTime()
 
     previous = signal.signal(signal.SIGALRM, out_of_time)
-    signal.setitimer(signal.ITIMER_REAL, budget.seconds)
     try:
+        signal.setitimer(signal.ITIMER_REAL, budget.seconds)  # inside the try: a tiny budget may ring at once
         with memory_errors(budget):
             yield
     except _OutOfTime:

@@ -143,7 +143,11 @@ def refuse_use_bombs(root: ElementTree.Element, shown: str) -> None:
     """Refuses a drawing whose <use> elements nest more than MAX_USE_DEPTH deep (one that draws
     itself nests for ever) or draw more than MAX_SVG_ELEMENTS elements in all: each <use> draws its
     target again, so ten levels of ten <use> drew 10^10 shapes from 2.6 KB."""
-    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    by_id: dict[str, ElementTree.Element] = {}
+    for element in root.iter():
+        name = element.get("id")
+        if name and by_id.setdefault(name, element) is not element:
+            raise ContentError([f"{shown}: the id {name!r} is used twice"])  # renderers differ on which one wins
     drawn: dict[int, tuple[int, int]] = {}  # id(element) -> (elements it draws, <use> levels below it)
 
     def count(element: ElementTree.Element, level: int) -> tuple[int, int]:
@@ -157,9 +161,11 @@ def refuse_use_bombs(root: ElementTree.Element, shown: str) -> None:
             elements, levels = count(child, level)
             total, below = total + elements, max(below, levels)
         if element.tag == f"{{{SVG_NAMESPACE}}}use":
-            target = by_id.get((element.get("href") or element.get(XLINK_HREF) or "").removeprefix("#"))
-            if target is not None:
-                elements, levels = count(target, level + 1)
+            # renderers differ on which of href and xlink:href wins: count the worse of the two
+            links = {(element.get(name) or "").removeprefix("#") for name in ("href", XLINK_HREF)}
+            targets = [by_id[link] for link in links if link in by_id]
+            if targets:
+                elements, levels = max(count(target, level + 1) for target in targets)
                 total, below = total + elements, max(below, levels + 1)
         if total > MAX_SVG_ELEMENTS:
             raise ContentError([f"{shown}: over {MAX_SVG_ELEMENTS} elements once every <use> is drawn"])

@@ -172,12 +172,19 @@ class Project:
             return str(path.relative_to(self.root))
         return f"(built-in) {path.relative_to(self.library)}"
 
+    def _is_file(self, path: Path) -> bool:
+        """Whether a file is there; a folder this process may not look into is an error naming it."""
+        try:
+            return path.is_file()
+        except OSError as error:
+            raise ProjectError(f"{self.shown(path.parent)}: cannot look into this folder ({error.strerror})") from None
+
     def find(self, relative: str) -> Path | None:
-        return next((self._inside(root, relative) for root in self.roots if (root / relative).is_file()), None)
+        return next((self._inside(root, relative) for root in self.roots if self._is_file(root / relative)), None)
 
     def layers(self, relative: str) -> list[tuple[Path, str]]:
         """Every copy of a file, built-in first, each with its shown name."""
-        paths = [self._inside(root, relative) for root in reversed(self.roots) if (root / relative).is_file()]
+        paths = [self._inside(root, relative) for root in reversed(self.roots) if self._is_file(root / relative)]
         return [(path, self.shown(path)) for path in paths]
 
     def _inside(self, root: Path, relative: str) -> Path:
@@ -203,7 +210,7 @@ class Project:
         """An asset file by its project-relative path; it must stay inside an assets/ folder."""
         for root in roots or self.roots:
             candidate = (root / relative).resolve()
-            if candidate.is_file():
+            if self._is_file(candidate):
                 if not any(candidate.is_relative_to(folder.resolve()) for folder in self.asset_roots):
                     raise ProjectError(f"{shown_in}: {relative}: points outside the project's assets/ folder")
                 return candidate

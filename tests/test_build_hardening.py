@@ -68,6 +68,24 @@ def test_use_fan_out_within_the_depth_limit_is_counted(clinic_project, run):
     )
 
 
+def test_a_use_with_two_links_counts_the_worse_one(clinic_project, run):
+    # WeasyPrint follows xlink:href first; a checker that followed href alone counted one leaf
+    bomb = use_bomb(10).replace('<use xlink:href="#l', '<use href="#l0" xlink:href="#l')
+    (clinic_project / "assets" / "logo.svg").write_text(bomb, encoding="utf-8")
+    result = run("build", "pain-diary", "--project", clinic_project, "-o", clinic_project / "x.pdf")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(f"assets/logo.svg: <use> nested more than {MAX_USE_DEPTH} levels deep")
+
+
+def test_an_id_used_twice_is_refused(clinic_project, run):
+    # renderers differ on which element an id names; a checker that kept the last one counted a leaf
+    bomb = use_bomb(10).replace("<defs>", '<defs><circle id="l9" r="1"/>')
+    (clinic_project / "assets" / "logo.svg").write_text(bomb, encoding="utf-8")
+    result = run("build", "pain-diary", "--project", clinic_project, "-o", clinic_project / "x.pdf")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith("assets/logo.svg: the id 'l9' is used twice")
+
+
 def test_png_logo_is_limited_by_pixels_not_bytes(clinic_project, run, tmp_path):
     logo = clinic_project / "assets" / "logo.png"
     Image.new("1", (5000, 5000)).save(logo)  # 25 million pixels in a few KB
@@ -170,6 +188,25 @@ def without_root_powers(command: list[str]) -> list[str]:
         return command
     dropped = "-dac_override,-dac_read_search"
     return ["setpriv", f"--inh-caps={dropped}", f"--bounding-set={dropped}", *command]
+
+
+def test_an_unreadable_content_folder_is_one_error_line(clinic_project):
+    folder = clinic_project / "content" / "en"
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "content" / "en" / "pain-diary.yaml", folder / "pain-diary.yaml")
+    folder.chmod(0)
+    try:
+        result = subprocess.run(
+            without_root_powers([sys.executable, "-m", "handouts", "build", "pain-diary", "-o", "x.pdf"]),
+            cwd=clinic_project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 1
+    assert result.stderr == "Error: content/en: cannot look into this folder (Permission denied)\n"
 
 
 @pytest.mark.slow

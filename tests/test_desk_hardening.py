@@ -152,10 +152,19 @@ def test_a_worker_keeps_to_the_memory_limit(library_project, monkeypatch):
         pool.close()
 
 
-def test_a_limit_that_is_not_a_number_is_an_error_line(run, tmp_path, monkeypatch):
-    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "soon")
+@pytest.mark.parametrize(
+    "name,value,bounds",
+    [
+        ("HANDOUTS_RENDER_SECONDS", "soon", "0.001 to 86400"),
+        ("HANDOUTS_RENDER_SECONDS", "1e10", "0.001 to 86400"),
+        ("HANDOUTS_RENDER_SECONDS", "0.0000001", "0.001 to 86400"),
+        ("HANDOUTS_RENDER_MEMORY_MB", "1e15", "64 to 1048576"),
+    ],
+)
+def test_a_limit_out_of_range_is_an_error_line(run, tmp_path, monkeypatch, name, value, bounds):
+    monkeypatch.setenv(name, value)
     result = run("build", "pain-diary", "-o", tmp_path / "x.pdf")
-    assert result.exit_code == 1 and result.stderr == "Error: HANDOUTS_RENDER_SECONDS=soon: not a positive number\n"
+    assert result.exit_code == 1 and result.stderr == f"Error: {name}={value}: not a number from {bounds}\n"
 
 
 # 5. Weak spots

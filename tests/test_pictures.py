@@ -215,21 +215,21 @@ def test_large_print_scales_the_pictograms(library_project):
     def icon_widths(large_print: bool) -> list[float]:
         page = Maker(library_project).renderer.page(Request(SLUG, "en", "letter", large_print=large_print))
         document = render_document(page.html, library_project.root, library_project.asset_roots)
-        widths = []
+        widths: dict[int, float] = {}  # one per element: an item split across two pages makes two boxes
 
         def walk(box):
             classes = (box.element.get("class", "") if box.element is not None else "").split()
             if "icon" in classes:  # a heading's pictogram: a box of its own
-                widths.append(box.width)
+                widths[id(box.element)] = box.width
             layers = box.background.layers if box.background else []
             if "with-icon" in classes and layers and layers[0].image is not None:  # a list item's: its background
-                widths.append(layers[0].size[0])
+                widths[id(box.element)] = layers[0].size[0]
             for child in getattr(box, "children", []):
                 walk(child)
 
         for page_ in document.pages:
             walk(page_._page_box)
-        return widths
+        return list(widths.values())
 
     standard, large = icon_widths(False), icon_widths(True)
     assert standard and len(standard) == len(large)
