@@ -123,6 +123,11 @@ def jobs_option(command: F) -> F:
     )(command)
 
 
+def visit_variable(option: str) -> str:
+    """The environment variable that gives a visit option: --patient -> HANDOUTS_PATIENT."""
+    return "HANDOUTS_" + option.removeprefix("--").upper()
+
+
 def visit_options(command: F) -> F:
     """--patient, --date, --time, --arrive, --sedation, --physician, --location, --note: the "Your
     appointment" box and, with --date and --time, "Your plan"."""
@@ -135,12 +140,18 @@ def visit_options(command: F) -> F:
         ("--location", "TEXT", "Where to go."),
         ("--note", "TEXT", "Special instructions."),
     ]
+    # Each also reads HANDOUTS_<NAME> (HANDOUTS_PATIENT ...): a command line is public to every user of
+    # the computer (`ps`), a process's environment is not.
     for name, metavar, text in reversed(options):
-        command = click.option(name, metavar=metavar, help=f"{text} Needs -o; never stored.")(command)
+        command = click.option(
+            name, metavar=metavar, envvar=visit_variable(name), show_envvar=True, help=f"{text} Needs -o; never stored."
+        )(command)
         if name == "--arrive":
             command = click.option(
                 "--sedation/--no-sedation",
                 default=None,
+                envvar=visit_variable("--sedation"),
+                show_envvar=True,
                 callback=lambda ctx, param, value: None if value is None else ("yes" if value else "no"),
                 help="Whether sedation is planned, for a handout that allows both (default: not known). "
                 "Needs -o; never stored.",

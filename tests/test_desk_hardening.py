@@ -379,3 +379,20 @@ def test_behind_an_https_proxy_the_forwarded_scheme_is_believed_from_the_proxy_o
         assert sign_in_through_a_proxy(elsewhere.port) == 403
     finally:
         elsewhere.stop()
+
+
+def test_visit_details_can_come_from_the_environment_instead_of_the_public_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from handouts.cli import cli
+
+    environment = {"HANDOUTS_PATIENT": "Zed Secretname", "HANDOUTS_DATE": "2026-12-08", "HANDOUTS_TIME": "07:00"}
+    out = tmp_path / "visit.pdf"
+    result = CliRunner().invoke(cli, ["build", "epidural-steroid-injection", "-o", str(out)], env=environment)
+    assert result.exit_code == 0, result.output
+    text = " ".join(pdf_text(out.read_bytes()).split())
+    assert "Zed Secretname" in text and "6:30 AM" in text  # the name, and the plan worked out from the time
+    assert out.stat().st_mode & 0o777 == 0o600
+
+    no_output = CliRunner().invoke(cli, ["build", "epidural-steroid-injection"], env=environment)
+    assert no_output.exit_code == 2 and "visit details need -o FILE" in no_output.output
