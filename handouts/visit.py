@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from handouts.characters import piled_marks
-from handouts.content import Strict
+from handouts.content import MAX_MARKS_PER_CHARACTER, Strict
 from handouts.errors import HandoutsError
 from handouts.glyphs import printable
 
@@ -35,9 +35,6 @@ UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\
 isolates that make text run right to left: typed text never needs them, and they can reverse it."""
 TEXT_FIELDS = ("patient", "physician", "location", "note")
 NAME_FIELDS = frozenset({"patient", "physician"})
-MAX_MARKS = 3
-"""Accent and vowel marks on one letter: Vietnamese needs 2, Hindi 3; hundreds piled on one letter
-draw through the page and make its layout slow (time grows with the square of their count)."""
 
 
 class VisitError(HandoutsError):
@@ -65,8 +62,8 @@ class Visit(Strict):
     @field_validator(*TEXT_FIELDS)
     @classmethod
     def few_marks_per_letter(cls, value: str) -> str:
-        if piled_marks(value) > MAX_MARKS:
-            raise ValueError(f"more than {MAX_MARKS} accent marks on one letter")
+        if piled_marks(value) > MAX_MARKS_PER_CHARACTER:  # the same limit as content's
+            raise ValueError(f"more than {MAX_MARKS_PER_CHARACTER} accent marks on one letter")
         return value
 
     @field_validator("date", mode="before")
