@@ -2,11 +2,12 @@
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 from coloraide import Color
 from pydantic import AfterValidator, RootModel
@@ -25,6 +26,7 @@ from handouts.targets import RenderRequest, Target
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
 
 Severity = Literal["error", "warning", "note"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)  # most serious first
 LONG_WORDS_PILE_UP = 5  # fewer unexplained long words than this in a section is never a warning
 MIN_CONTRAST = 4.5
 # Patterns per language; a language without one is not checked for that item.
@@ -43,6 +45,10 @@ SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossarie
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 NOT_WORDS = {"icon", "file", "section"}  # names of pictures and places, inside items and the diagram
+Pairs = list[tuple[str, str]]  # (language, slug) of each handout to check
+# Wraps the pairs while their reports are finished, e.g. in a progress bar, which is closed (its line
+# ended) however the checks end: an error line printed next must start a line of its own.
+Tracker = Callable[[Pairs], AbstractContextManager[Iterable[tuple[str, str]]]]
 
 
 class Jargon(RootModel[dict[str, Text]]):
@@ -169,9 +175,9 @@ class Checker:
 
     def check_all(
         self,
-        pairs: list[tuple[str, str]],
+        pairs: Pairs,
         jobs: int = 1,
-        track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
+        track: Tracker = nullcontext,
     ) -> list[Report]:
         """One report per (language, slug). Each handout without a page count from an unchanged build
         starts laying out on `jobs` processes as soon as its HTML is made, and the texts are checked
@@ -187,28 +193,32 @@ class Checker:
             for draft in drafts:
                 if draft.page is not None and draft.path is not None:
                     draft.printed_text = self._check_text(draft.report, draft.page, draft.path)
-            for _, draft in zip(track(pairs), drafts, strict=True):
-                if draft.page is None:
-                    continue
-                layout = draft.laid_out() if draft.laid_out else draft.pages
-                if isinstance(layout, str):
-                    for line in layout.splitlines():
-                        draft.report.add("error", draft.report.file, line)
-                    continue
-                if isinstance(layout, Layout):
-                    self._headings_printed(draft.report, draft.page, layout.text)
-                self._print(draft.report, layout.pages if isinstance(layout, Layout) else layout, draft.printed_text)
-                self._large_print_end(draft.report)
+            with track(pairs) as tracked:
+                for _, draft in zip(tracked, drafts, strict=True):
+                    self._finish(draft)
         return [draft.report for draft in drafts]
+
+    def _finish(self, draft: Draft) -> None:
+        """The findings about print, once the draft's page count is known."""
+        if draft.page is None:
+            return
+        layout = draft.laid_out() if draft.laid_out else draft.pages
+        if isinstance(layout, str):
+            for line in layout.splitlines():
+                draft.report.add("error", draft.report.file, line)
+            return
+        if isinstance(layout, Layout):
+            self._headings_printed(draft.report, draft.page, layout.text)
+        self._print(draft.report, layout.pages if isinstance(layout, Layout) else layout, draft.printed_text)
+        self._large_print_end(draft.report)
 
     def _draft(self, language: str, slug: str) -> Draft:
         """The handout rendered to HTML (or the errors that stopped it), and its page count from an
         unchanged build."""
-        path = self.project.find(f"content/{language}/{slug}.yaml")
-        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        path, shown = self.project.content_file(language, slug)
         report = Report(slug, language, shown)
         try:
-            request = RenderRequest(slug, language, self.project.clinic.page_size)
+            request = RenderRequest(slug, language, self.project.page_size())
             page = self.maker.renderer.page(request)
         except ContentError as error:
             for problem in error.problems:
@@ -219,7 +229,8 @@ class Checker:
                 report.add("error", shown, line)
             return Draft(report)
         assert path is not None, "a handout that loaded has a file"
-        return Draft(report, page, path, self._pages_already_built(request) if self.count_pages else None)
+        built = pages_built(self.manifest, self.fingerprints, request) if self.count_pages and self.manifest else None
+        return Draft(report, page, path, built)
 
     def _check_text(self, report: Report, page: Page, path: Path) -> str:
         """Every finding but those about print, which need the page count; returns every character
@@ -242,15 +253,6 @@ class Checker:
         self._pictures(report, handout, locate)
         self._governance(report, handout, page.approval, locate)
         return text.visible
-
-    def _pages_already_built(self, request: RenderRequest) -> int | None:
-        """The page count of the same PDF in the output folder, when its inputs have not changed since."""
-        if self.manifest is None:
-            return None
-        target = Target(request, request.content_language, self.manifest.out_dir)
-        if not self.manifest.is_current(target.path, self.fingerprints.of(target)):
-            return None
-        return self.manifest.entries[target.name].pages
 
     def _readability(self, report: Report, blocks: list[str], language: str) -> None:
         thresholds = self.project.clinic.reading
@@ -520,7 +522,7 @@ class Checker:
             report.add(
                 "error",
                 shown,
-                f"{pages} pages at {self.project.clinic.page_size}: "
+                f"{pages} pages at {self.project.page_size()}: "
                 "standard print must fit one double-sided sheet (2 pages)",
             )
         missing = sorted(
@@ -537,7 +539,7 @@ class Checker:
         from handouts.logs import collected_warnings
         from handouts.pdf import render_document  # WeasyPrint loads slowly: only when pages are laid out
 
-        request = RenderRequest(report.slug, report.language, self.project.clinic.page_size, large_print=True)
+        request = RenderRequest(report.slug, report.language, self.project.page_size(), large_print=True)
         try:
             with collected_warnings():
                 html = self.maker.renderer.page(request).html
@@ -576,6 +578,15 @@ class Checker:
         path = self.project.root / "clinic.yaml"
         _, node = load_yaml(path, "clinic.yaml")
         return line_of(node, tuple(keys))
+
+
+def pages_built(manifest: Manifest, fingerprints: Fingerprints, request: RenderRequest) -> int | None:
+    """The page count of the request's PDF in the manifest's output folder, when its inputs have not
+    changed since it was built."""
+    target = Target(request, request.content_language, manifest.out_dir)
+    if not manifest.is_current(target.path, fingerprints.of(target)):
+        return None
+    return manifest.entries[target.name].pages
 
 
 @dataclass(frozen=True)

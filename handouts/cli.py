@@ -4,7 +4,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -15,8 +15,11 @@ from handouts import DEFAULT_OUTPUT_FOLDER, __version__
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
     from handouts.project import Project
     from handouts.targets import Outcome
+    from handouts.usecases import CheckResults
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,15 +104,23 @@ def checked_output_file(project: "Project", output_file: Path, out_dir: Path, st
 
 
 def out_option(help_text: str) -> Callable[[F], F]:
-    """--out: the output folder (default output/), for commands that write or read one."""
+    """--out: the output folder, for commands that write or read one (`output_folder` gives the default)."""
     return click.option(
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path(DEFAULT_OUTPUT_FOLDER),
-        show_default=True,
-        help=help_text,
+        help=f"{help_text} Default: the project's own {DEFAULT_OUTPUT_FOLDER}/ folder, wherever you run the command.",
     )
+
+
+def output_folder(project: "Project", out_dir: Path | None) -> Path:
+    """The folder --out names, else the project's own output folder."""
+    return project.output_folder if out_dir is None else out_dir
+
+
+def languages_option(help_text: str) -> Callable[[F], F]:
+    """--lang, repeatable: the languages a command works on."""
+    return click.option("--lang", "languages", multiple=True, metavar="LANG", help=help_text)
 
 
 def jobs_option(command: F) -> F:
@@ -207,13 +218,7 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("slugs", nargs=-1)
 @click.option("--all", "build_all", is_flag=True, help="Build every handout.")
-@click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    metavar="LANG",
-    help="Language code, e.g. en. Repeat for several. Default: the clinic's languages.",
-)
+@languages_option("Language code, e.g. en. Repeat for several. Default: the clinic's languages.")
 @click.option(
     "--page-size",
     type=click.Choice(["letter", "a4"], case_sensitive=False),
@@ -244,13 +249,16 @@ def list_command(project_dir: Path | None, as_json: bool) -> None:
     "--booklet", is_flag=True, help="Also make <lang>/booklet.pdf: a cover, contents and every standard-print handout."
 )
 @click.option("--strict", is_flag=True, help="Fail when WeasyPrint or the package warns (e.g. a broken logo).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Say why each PDF was made or skipped: which of its inputs changed."
+)
 @project_option
 def build(
     slugs: tuple[str, ...],
     build_all: bool,
     languages: tuple[str, ...],
     page_size: str | None,
-    out_dir: Path,
+    out_dir: Path | None,
     large_print: bool,
     fallback: str | None,
     output_file: Path | None,
@@ -259,6 +267,7 @@ def build(
     fail_fast: bool,
     booklet: bool,
     strict: bool,
+    verbose: bool,
     project_dir: Path | None,
     **visit_fields: str | None,
 ) -> None:
@@ -275,7 +284,7 @@ def build(
     if output_file is not None:
         from handouts.files import PDF_START
 
-        kept = checked_output_file(project, output_file, out_dir, PDF_START)
+        kept = checked_output_file(project, output_file, output_folder(project, out_dir), PDF_START)
         write_packet(
             project,
             list(slugs),
@@ -291,12 +300,13 @@ def build(
         build_into_folder(
             project,
             None if build_all else list(slugs),
-            out_dir,
+            output_folder(project, out_dir),
             list(languages),
             page_size,
             large_print,
             fallback,
             {"jobs": jobs, "force": force, "fail_fast": fail_fast, "booklet": booklet},
+            verbose,
         )
     fail_on_warnings(strict)
 
@@ -339,9 +349,11 @@ def build_into_folder(
     large_print: bool,
     fallback: str | None,
     settings: dict[str, Any],
+    verbose: bool = False,
 ) -> None:
-    """`build SLUG... | --all`: bring the output folder up to date and say what was done.
-    `settings` holds the --jobs, --force, --fail-fast and --booklet choices."""
+    """`build SLUG... | --all`: bring the output folder up to date and say what was done (with
+    `verbose`, why each PDF was made or skipped). `settings` holds the --jobs, --force, --fail-fast
+    and --booklet choices."""
     from handouts.batch import Update
     from handouts.usecases import build_folder
 
@@ -420,16 +432,11 @@ class Progress:
 
 @cli.command()
 @click.argument("slugs", nargs=-1)
-@click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    metavar="LANG",
-    help="Only this language. Repeat for several. Default: every language found.",
-)
+@languages_option("Only this language. Repeat for several. Default: every language each handout exists in.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--require-approved", is_flag=True, help="A handout still in draft is an error.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--quiet", "-q", is_flag=True, help="Leave out the notes (errors, warnings and the counts stay).")
 @out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @jobs_option
 @project_option
@@ -439,25 +446,26 @@ def check(
     strict: bool,
     require_approved: bool,
     as_json: bool,
-    out_dir: Path,
+    quiet: bool,
+    out_dir: Path | None,
     jobs: int,
     project_dir: Path | None,
 ) -> None:
     """Check reading level, plain words, structure, review status and print fit."""
     from handouts.usecases import check_handouts
 
-    def track(pairs: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        with click.progressbar(
+    def track(pairs: list[tuple[str, str]]) -> "ProgressBar[tuple[str, str]]":
+        return click.progressbar(
             pairs, label="Checking handouts", file=sys.stderr, hidden=as_json or not sys.stderr.isatty()
-        ) as bar:
-            yield from bar
+        )
 
+    project = open_from(project_dir)
     results = check_handouts(
-        open_from(project_dir),
+        project,
         list(slugs),
         list(languages),
         require_approved=require_approved,
-        out_dir=out_dir,
+        out_dir=output_folder(project, out_dir),
         jobs=jobs,
         track=track,
     )
@@ -473,32 +481,50 @@ def check(
             )
         )
     else:
-        for finding in results.clinic:
-            click.echo(f"{finding.severity:<8}{finding.where}: {finding.message}")
-        for report in results.reports:
-            score = "no reading score" if report.score is None else f"{report.formula} {report.score:.1f}"
-            click.echo(
-                f"{report.language}/{report.slug}: {score}, "
-                f"{report.pages if report.pages is not None else '-'} pages, "
-                f"{report.count('error')} errors, {report.count('warning')} warnings"
-            )
-            for finding in report.findings:
-                click.echo(f"  {finding.severity:<8}{finding.where}: {finding.message}")
+        print_check_table(results, quiet)
     failing = {"error", "warning"} if strict else {"error"}
     if any(finding.severity in failing for finding in results.findings):
         raise click.exceptions.Exit(1)
 
 
+def print_check_table(results: "CheckResults", quiet: bool) -> None:
+    """A line per handout (reading level, pages), then the findings: errors first, then warnings,
+    then notes (not with `quiet`), and last the counts of each."""
+    from handouts.check import SEVERITIES
+
+    for report in results.reports:
+        score = "no reading score" if report.score is None else f"{report.formula} {report.score:.1f}"
+        pages = "-" if report.pages is None else report.pages
+        click.echo(
+            f"{report.language}/{report.slug}: {score}, {pages} pages, "
+            f"{counted(report.count('error'), 'error')}, {counted(report.count('warning'), 'warning')}"
+        )
+    findings = results.findings
+    for severity in SEVERITIES:
+        if quiet and severity == "note":
+            continue
+        for finding in findings:
+            if finding.severity == severity:
+                click.echo(f"{severity:<8}{finding.where}: {finding.message}")
+    click.echo(
+        ", ".join(
+            counted(sum(finding.severity == severity for finding in findings), severity) for severity in SEVERITIES
+        )
+    )
+
+
+def counted(count: int, thing: str) -> str:
+    """`1 error`, `2 errors`."""
+    return f"{count} {thing}{'' if count == 1 else 's'}"
+
+
 @cli.command()
-@click.argument("slugs", nargs=-1, required=True)
-@click.option("--by", "approved_by", required=True, metavar="NAME", help='Who approves, e.g. "A. Lee, MD".')
+@click.argument("slugs", nargs=-1)
 @click.option(
-    "--lang",
-    "languages",
-    multiple=True,
-    metavar="LANG",
-    help="Only this language. Repeat for several. Default: every language the handout exists in.",
+    "--all", "approve_all", is_flag=True, help="Approve every handout (with --lang: every one in that language)."
 )
+@click.option("--by", "approved_by", required=True, metavar="NAME", help='Who approves, e.g. "A. Lee, MD".')
+@languages_option("Only this language. Repeat for several. Default: every language the handout exists in.")
 @click.option(
     "--date",
     "approved_on",
@@ -509,6 +535,7 @@ def check(
 @project_option
 def approve(
     slugs: tuple[str, ...],
+    approve_all: bool,
     approved_by: str,
     languages: tuple[str, ...],
     approved_on: datetime | None,
@@ -519,8 +546,11 @@ def approve(
     The record goes into the project's approvals.yaml, with a fingerprint of the printed text."""
     from handouts.usecases import approve_handouts
 
+    if bool(slugs) == approve_all:
+        raise click.UsageError("name one or more handouts, or use --all")
     day = approved_on.date() if approved_on else date.today()
-    for approved in approve_handouts(open_from(project_dir), list(slugs), approved_by, list(languages), day):
+    chosen = None if approve_all else list(slugs)
+    for approved in approve_handouts(open_from(project_dir), chosen, approved_by, list(languages), day):
         click.echo(
             f"approved {approved.language}/{approved.slug} version {approved.version} ({approved.fingerprint[:19]})"
         )
@@ -536,7 +566,7 @@ def approve(
 )
 @out_option("A built output folder: page counts of unchanged PDFs come from it.")
 @project_option
-def review_report(as_json: bool, output_file: Path | None, out_dir: Path, project_dir: Path | None) -> None:
+def review_report(as_json: bool, output_file: Path | None, out_dir: Path | None, project_dir: Path | None) -> None:
     """Review status, dates, reading level and pages of every handout.
 
     A text table, JSON with --json, or a printable HTML page with -o FILE."""
@@ -544,6 +574,7 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
     from handouts.usecases import review_report as report_rows
 
     project = open_from(project_dir)
+    out_dir = output_folder(project, out_dir)
     if output_file is not None:
         from handouts.files import HTML_START
 

@@ -172,6 +172,16 @@ class Project:
             return str(path.relative_to(self.root))
         return f"(built-in) {path.relative_to(self.library)}"
 
+    def content_file(self, language: str, slug: str) -> tuple[Path | None, str]:
+        """A handout's content file (none when there is no such file) and its name as messages print it."""
+        relative = f"content/{language}/{slug}.yaml"
+        path = self.find(relative)
+        return path, self.shown(path) if path else relative
+
+    def page_size(self, asked: str | None = None) -> str:
+        """The paper size asked for, else the clinic's: `letter` or `a4`."""
+        return (asked or self.clinic.page_size).lower()
+
     def _is_file(self, path: Path) -> bool:
         """Whether a file is there; a folder this process may not look into is an error naming it."""
         try:
@@ -201,6 +211,12 @@ class Project:
         assets and default output folder, its own and the library's."""
         names = (CLINIC_FILE, APPROVALS_FILE, *SOURCE_FOLDERS, DEFAULT_OUTPUT_FOLDER)
         return [root / name for root in self.roots for name in names]
+
+    @cached_property
+    def output_folder(self) -> Path:
+        """Where `build` puts the set unless told: the project's own output/, wherever the command
+        runs; for the built-in example clinic (no project), output/ in the current folder."""
+        return Path(DEFAULT_OUTPUT_FOLDER) if self.root == self.library else self.root / DEFAULT_OUTPUT_FOLDER
 
     @cached_property
     def asset_roots(self) -> list[Path]:

@@ -153,8 +153,7 @@ class Renderer:
 
     def picture_context(self, handout: Handout, language: str, slug: str) -> dict:
         """The diagram (inline SVG) and the pictogram rules the templates' picture parts use."""
-        path = self.project.find(f"content/{language}/{slug}.yaml")
-        shown = self.project.shown(path) if path else f"content/{language}/{slug}.yaml"
+        path, shown = self.project.content_file(language, slug)
         diagram = handout.diagram
         return {
             "diagram": diagram,

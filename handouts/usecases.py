@@ -2,7 +2,7 @@
 visit, build an output folder, check handouts, approve them, report on their review. Each returns data and raises only the package's own
 errors; `cli.py` and `server.py` parse, call one of these, and print or respond."""
 
-from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,7 +14,7 @@ from handouts.project import Project
 
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
-    from handouts.check import Finding, Report
+    from handouts.check import Finding, Report, Tracker
     from handouts.maker import Maker
 
 STAFF_LANGUAGE = "en"  # the front desk reads titles in English where there is an English version
@@ -92,7 +92,7 @@ def make_packet(
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
-    size = (page_size or project.clinic.page_size).lower()
+    size = project.page_size(page_size)
     catalog = project.catalog()
     requests = [
         RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
@@ -119,9 +119,10 @@ def build_folder(
     from handouts.targets import plan_targets
 
     clinic = project.clinic
-    size = (page_size or clinic.page_size).lower()
     sizes: list[str] = ["large"] if large_print else list(clinic.print_sizes)
-    targets = plan_targets(project, slugs, languages or clinic.languages, size, sizes, out_dir, fallback)
+    targets = plan_targets(
+        project, slugs, languages or clinic.languages, project.page_size(page_size), sizes, out_dir, fallback
+    )
     if slugs is not None:
         for language, slug in dict.fromkeys(
             (target.request.content_language, target.request.slug) for target in targets
@@ -140,6 +141,23 @@ class CheckResults:
         return self.clinic + [finding for report in self.reports for finding in report.findings]
 
 
+def chosen_handouts(project: Project, slugs: list[str] | None, languages: list[str]) -> list[tuple[str, str]]:
+    """(language, slug) of each handout a command works on: the named ones in the languages given
+    (one missing in a language is that command's error to report), else every language each exists
+    in; with `slugs=None`, every handout, in each of the languages given that it exists in."""
+    catalog = project.catalog()
+    if slugs is None:
+        return [
+            (language, slug)
+            for slug, existing in catalog.items()
+            for language in existing
+            if not languages or language in languages
+        ]
+    return [
+        (language, slug) for slug in slugs for language in languages or catalog.get(slug) or project.clinic.languages
+    ]
+
+
 def check_handouts(
     project: Project,
     slugs: list[str],
@@ -148,7 +166,7 @@ def check_handouts(
     require_approved: bool = False,
     out_dir: Path | None = None,
     jobs: int = 1,
-    track: Callable[[list[tuple[str, str]]], Iterable[tuple[str, str]]] = iter,
+    track: "Tracker" = nullcontext,
 ) -> CheckResults:
     """Check the named handouts (every one when none is named) in the languages given (else every
     language each exists in); page counts of unchanged PDFs come from `out_dir`'s manifest, the
@@ -156,11 +174,7 @@ def check_handouts(
     from handouts.check import Checker
     from handouts.maker import Maker
 
-    catalog = project.catalog()
-    chosen = slugs or list(catalog)
-    pairs = [
-        (language, slug) for slug in chosen for language in (languages or catalog.get(slug) or project.clinic.languages)
-    ]
+    pairs = chosen_handouts(project, slugs or None, languages)
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
     clinic = checker.clinic_findings() + [
         finding
@@ -183,18 +197,18 @@ APPROVAL_YEARS = range(2000, 2100)  # the review a year later must still be a da
 
 
 def approve_handouts(
-    project: Project, slugs: list[str], approved_by: str, languages: list[str], approved_on: date
+    project: Project, slugs: list[str] | None, approved_by: str, languages: list[str], approved_on: date
 ) -> list[Approved]:
-    """Record in the project's approvals.yaml that `approved_by` approved each named handout, in
-    the languages given (else every language it exists in), as it prints today. Every handout is
-    read before anything is written; the built-in library is refused."""
+    """Record in the project's approvals.yaml that `approved_by` approved each named handout (every
+    one with `slugs=None`), in the languages given (else every language it exists in), as it prints
+    today. Every handout is read before anything is written; the built-in library is refused."""
     from handouts.approvals import Approval, Approvals, next_review_after, read_approvals, write_approvals
     from handouts.render import Renderer
     from handouts.targets import RenderRequest
     from handouts.visit import cleaned
 
     refuse_library(project.root, project.library)
-    if not slugs:
+    if slugs == []:
         raise UnknownHandoutError("name at least one handout to approve")
     approved_by = cleaned(approved_by)  # printed in every footer: no control or direction-changing characters
     if not approved_by:
@@ -206,19 +220,20 @@ def approve_handouts(
     approvals = read_approvals(project.root)
     records = {slug: dict(languages_) for slug, languages_ in approvals.approvals.items()}
     done = []
-    for slug in slugs:
-        for language in languages or catalog.get(slug) or [STAFF_LANGUAGE]:
-            project.language_of(slug, language, catalog=catalog)  # unknown, or missing in that language: an error
-            page = renderer.page(RenderRequest(slug, language, project.clinic.page_size))
-            version = page.handout.review.version
-            records.setdefault(slug, {})[language] = Approval(
-                version=version,
-                approved_by=approved_by,
-                approved_on=approved_on,
-                next_review=next_review_after(approved_on),
-                fingerprint=page.approval.signed(approved_by),
-            )
-            done.append(Approved(slug, language, version, page.approval.signed(approved_by)))
+    for language, slug in chosen_handouts(project, slugs, languages):
+        project.language_of(slug, language, catalog=catalog)  # unknown, or missing in that language: an error
+        page = renderer.page(RenderRequest(slug, language, project.page_size()))
+        version = page.handout.review.version
+        records.setdefault(slug, {})[language] = Approval(
+            version=version,
+            approved_by=approved_by,
+            approved_on=approved_on,
+            next_review=next_review_after(approved_on),
+            fingerprint=page.approval.signed(approved_by),
+        )
+        done.append(Approved(slug, language, version, page.approval.signed(approved_by)))
+    if not done:
+        raise UnknownHandoutError(f"no handout to approve{' in ' + ', '.join(languages) if languages else ''}")
     write_approvals(project.root, Approvals(approvals=records))
     return done
 
@@ -246,17 +261,18 @@ class ReviewRow:
 def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRow]:
     """Every handout in every language it exists in: review status, dates, reading level, and
     pages from `out_dir`'s build manifest where that PDF is current (nothing is laid out)."""
+    from handouts.check import pages_built
     from handouts.manifest import Fingerprints, Manifest
     from handouts.readability import measure, patient_text
     from handouts.render import Renderer
-    from handouts.targets import RenderRequest, Target
+    from handouts.targets import RenderRequest
 
     renderer = Renderer(project)
     manifest, fingerprints = Manifest(out_dir), Fingerprints(project)
     rows = []
     for slug, languages in project.catalog().items():
         for language in languages:
-            request = RenderRequest(slug, language, project.clinic.page_size)
+            request = RenderRequest(slug, language, project.page_size())
             try:
                 page = renderer.page(request)
             except HandoutsError as error:
@@ -274,8 +290,6 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
                 status = review.status
                 reviewer, reviewed_on, next_review = review.reviewed_by, review.reviewed_on, review.next_review
             reading = measure(patient_text(page.html), language)
-            target = Target(request, language, out_dir)
-            current = manifest.is_current(target.path, fingerprints.of(target))
             rows.append(
                 ReviewRow(
                     slug,
@@ -290,7 +304,7 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
                     approval.changed,
                     reading.formula.name if reading.formula else None,
                     None if reading.score is None else round(reading.score, 1),
-                    manifest.entries[target.name].pages if current else None,
+                    pages_built(manifest, fingerprints, request),
                 )
             )
     return rows
