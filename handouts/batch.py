@@ -46,6 +46,7 @@ class Summary:
     removed: list[Path] = field(default_factory=list)
     booklets: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    why: dict[str, str | None] = field(default_factory=dict)  # label -> why it was made (None: up to date)
 
     @property
     def failures(self) -> list[str]:
@@ -101,13 +102,16 @@ def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: 
     manifest = Manifest(out_dir)
     fingerprints = Fingerprints(project)
     prints, unreadable = fingerprints.of_each(targets)
-    todo = [target for target in prints if how.force or not manifest.is_current(target.path, prints[target])]
+    inputs = {target: fingerprints.inputs(target) for target in prints}
+    why = {target: "--force" if how.force else manifest.why_made(target.path, inputs[target]) for target in prints}
+    todo = [target for target in prints if why[target] is not None]
     booklets = booklet_paths(targets, out_dir) if how.booklet else {}
     summary = Summary(
         len(targets),
         [Outcome(target, problem) for target, problem in unreadable.items()],
         up_to_date=len(prints) - len(todo),
         removed=manifest.remove_orphans([target.path for target in targets] + list(booklets.values())),
+        why={target.label: reason for target, reason in why.items()},
     )
 
     def record(outcome: Outcome) -> None:
@@ -123,6 +127,7 @@ def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: 
                     target.request.large_print,
                     outcome.version,
                     outcome.pages,
+                    inputs[target],
                 ),
             )
         how.on_done(outcome)

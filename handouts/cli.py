@@ -379,6 +379,9 @@ def build_into_folder(
         raise click.exceptions.Exit(130) from None
     finally:
         progress.close()
+    if verbose:
+        for label, reason in summary.why.items():
+            click.echo(f"{label}: {'skipped (up to date)' if reason is None else f'made ({reason})'}", err=True)
     for path in summary.booklets:
         click.echo(f"Made {path}", err=True)
     failures = summary.failures

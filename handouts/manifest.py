@@ -48,6 +48,8 @@ class Entry:
     large_print: StrictBool
     version: StrictInt | None
     pages: Annotated[StrictInt, Field(ge=0)]
+    # input name -> its digest, as `Fingerprints.inputs` gave them: what tells which input changed since
+    inputs: dict[StrictStr, Annotated[StrictStr, Field(pattern=HEX_DIGEST.pattern)]] = Field(default_factory=dict)
 
 
 ENTRY = TypeAdapter(Entry)
@@ -118,6 +120,19 @@ class Manifest:
         entry = self.entries.get(self.name(path))
         return entry is not None and entry.fingerprint == fingerprint and path.is_file()
 
+    def why_made(self, path: Path, inputs: dict[str, str]) -> str | None:
+        """Why the file is to be made again, in words (none when it is up to date): never built,
+        gone from the folder, or which of its inputs changed since it was built."""
+        entry = self.entries.get(self.name(path))
+        if entry is None:
+            return "never built"
+        if not path.is_file():
+            return "the PDF is gone from the folder"
+        if entry.fingerprint == fingerprint_of(inputs):
+            return None
+        changed = [INPUT_NAMES[name] for name in inputs if entry.inputs.get(name) != inputs[name]]
+        return f"changed: {', '.join(changed)}" if entry.inputs else "built before its inputs were recorded"
+
     def record(self, path: Path, entry: Entry) -> None:
         self.entries[self.name(path)] = entry
         self.save()
@@ -158,36 +173,78 @@ def index_record_of(data: object) -> IndexRecord | None:
     return IndexRecord(data["inputs"], data["page"])
 
 
+# The inputs of a render, by the name a manifest entry records, and as `build -v` names them.
+INPUT_NAMES = {
+    "content": "content file",
+    "print": "language or print size",
+    "labels": "labels",
+    "blocks": "shared blocks",
+    "policies": "policies",
+    "clinic": CLINIC_FILE,
+    "approvals": APPROVALS_FILE,
+    "templates": "templates",
+    "assets": "assets",
+    "program": "the handouts program",
+}
+LANGUAGE_FILES = {"labels": "_labels.yaml", "blocks": "_blocks.yaml"}
+
+
+def fingerprint_of(inputs: dict[str, str]) -> str:
+    """One digest of the inputs' digests."""
+    return hashlib.sha256("\0".join(f"{name}={value}" for name, value in inputs.items()).encode()).hexdigest()
+
+
 class Fingerprints:
     """Hashes of every input of a render: the content file, labels and blocks of its language,
-    templates, assets (fonts, logo), clinic.yaml, approvals.yaml, and the package itself."""
+    templates, assets (fonts, logo), clinic.yaml (its policies apart too), approvals.yaml, and the package itself."""
 
     def __init__(self, project: Project):
         self.project = project
-        self._languages: dict[str, str] = {}
+        self._languages: dict[str, dict[str, str]] = {}
         self._sources: dict[tuple[str, str], tuple[Path | None, str]] = {}
 
     @cached_property
-    def shared(self) -> str:
-        digest = hashlib.sha256(__version__.encode())
-        for root in self.project.roots:
-            for folder in ("templates", "assets"):
-                digest.update(folder_digest(root / folder, self.project.shown).encode())
-        digest.update(file_digest(self.project.root / CLINIC_FILE, CLINIC_FILE).encode())
-        approvals = self.project.root / APPROVALS_FILE  # sign-offs change footers
-        digest.update(file_digest(approvals, APPROVALS_FILE).encode() if approvals.is_file() else b"")
+    def shared_inputs(self) -> dict[str, str]:
+        """The digest of each input every render shares."""
+        project = self.project
+        approvals = project.root / APPROVALS_FILE  # sign-offs change footers
+        program = hashlib.sha256(__version__.encode())
         for module in sorted(PACKAGE.glob("*.py")):
-            digest.update(file_digest(module).encode())
+            program.update(file_digest(module).encode())
+        return {
+            "policies": hashlib.sha256(project.clinic.policies.model_dump_json().encode()).hexdigest(),
+            "clinic": file_digest(project.root / CLINIC_FILE, CLINIC_FILE),
+            "approvals": file_digest(approvals, APPROVALS_FILE)
+            if approvals.is_file()
+            else hashlib.sha256().hexdigest(),
+            **{folder: self._folders(folder) for folder in ("templates", "assets")},
+            "program": program.hexdigest(),
+        }
+
+    def _folders(self, folder: str) -> str:
+        digest = hashlib.sha256()
+        for root in self.project.roots:
+            digest.update(folder_digest(root / folder, self.project.shown).encode())
         return digest.hexdigest()
 
-    def language(self, language: str) -> str:
+    @cached_property
+    def shared(self) -> str:
+        return fingerprint_of(self.shared_inputs)
+
+    def language_inputs(self, language: str) -> dict[str, str]:
+        """The digest of the labels and of the shared blocks of a language (every layer of each)."""
         if language not in self._languages:
-            digest = hashlib.sha256()
-            for name in ("_labels.yaml", "_blocks.yaml"):
+            found = {}
+            for key, name in LANGUAGE_FILES.items():
+                digest = hashlib.sha256()
                 for path, shown in self.project.layers(f"content/{language}/{name}"):
                     digest.update(f"{path}\0{file_digest(path, shown)}\0".encode())
-            self._languages[language] = digest.hexdigest()
+                found[key] = digest.hexdigest()
+            self._languages[language] = found
         return self._languages[language]
+
+    def language(self, language: str) -> str:
+        return fingerprint_of(self.language_inputs(language))
 
     def source(self, target: "Target") -> Path | None:
         request = target.request
@@ -213,11 +270,19 @@ class Fingerprints:
                 problems[target] = str(error)
         return prints, problems
 
-    def of(self, target: "Target") -> str:
+    def inputs(self, target: "Target") -> dict[str, str]:
+        """The digest of each input of the target's render, by name (`INPUT_NAMES`)."""
         request = target.request
         source, digest = self._source(request.content_language, request.slug)
-        parts = [self.shared, self.language(request.content_language), repr(request), str(source), digest]
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return {
+            "content": hashlib.sha256(f"{source}\0{digest}".encode()).hexdigest(),
+            "print": hashlib.sha256(repr(request).encode()).hexdigest(),
+            **self.language_inputs(request.content_language),
+            **self.shared_inputs,
+        }
+
+    def of(self, target: "Target") -> str:
+        return fingerprint_of(self.inputs(target))
 
     def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:
         """A booklet depends on the brand, the labels and every handout PDF in it."""
