@@ -6,11 +6,13 @@ from datetime import date
 from typing import Any
 
 from handouts.project import Project
+from handouts.readability import FORMULAS
 from handouts.usecases import ReviewRow
 
 TEMPLATE = "review-report.html"
 COLUMNS = (
     "handout",
+    "title",
     "lang",
     "status",
     "version",
@@ -19,16 +21,19 @@ COLUMNS = (
     "next review",
     "overdue",
     "changed",
-    "grade",
+    "reading level",
     "pages",
 )
+# Reading ease (Fernández-Huerta, like Flesch's) from this score up, in words; below the last, very hard.
+EASE_BANDS = ((90, "very easy"), (80, "easy"), (70, "fairly easy"), (60, "plain"), (50, "fairly hard"), (30, "hard"))
+SCHOOL_GRADES = range(1, 13)
 
 
 def cells(row: ReviewRow) -> list[str]:
     """The row as the table and the HTML page print it; blank where there is nothing to say."""
-    score = "" if row.reading_score is None else f"{row.reading_formula} {row.reading_score:.1f}"
     return [
         row.slug,
+        row.title,
         row.language,
         row.status,
         "" if row.version is None else str(row.version),
@@ -37,9 +42,35 @@ def cells(row: ReviewRow) -> list[str]:
         str(row.next_review or ""),
         "yes" if row.overdue else "",
         "yes" if row.changed_since_approval else "",
-        score,
+        reading_level(row),
         "not built" if row.pages is None else str(row.pages),
     ]
+
+
+def reading_level(row: ReviewRow) -> str:
+    """The readability figure and what it means, in words: `grade 6.2: about the reading level of a
+    6th grader`, `Fernández-Huerta 78.0: fairly easy (0 to 100, higher is easier)`."""
+    formula = FORMULAS.get(row.language)
+    score = row.reading_score
+    if formula is None or score is None:
+        return ""
+    if formula.higher_is_easier:
+        ease = next((words for bound, words in EASE_BANDS if score >= bound), "very hard")
+        return f"{formula.name} {score:.1f}: {ease} to read (0 to 100, higher is easier)"
+    grade = round(score)
+    if grade < SCHOOL_GRADES[0]:
+        meaning = "easier than 1st grade reading"
+    elif grade > SCHOOL_GRADES[-1]:
+        meaning = "harder than high school reading"
+    else:
+        meaning = f"about the reading level of a {ordinal(grade)} grader"
+    return f"grade {score:.1f}: {meaning}"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th."""
+    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def as_table(rows: list[ReviewRow]) -> str:

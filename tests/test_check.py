@@ -347,9 +347,9 @@ def test_table_on_a_terminal(clinic_project):
     result = invoke("check", "test-topic", "--project", str(clinic_project))
     lines = result.output.splitlines()
     assert lines[0].startswith("en/test-topic: Flesch-Kincaid grade ") and lines[0].endswith(
-        "1 pages, 0 errors, 1 warnings"
+        "1 pages, 0 errors, 1 warning"
     )
-    assert f'  warning {FILE}:5: call_us[1]: "utilize": try "use", or explain it in bold' in lines
+    assert f'warning {FILE}:5: call_us[1]: "utilize": try "use", or explain it in bold' in lines
 
 
 @pytest.mark.slow
