@@ -6,11 +6,11 @@ import re
 
 import pytest
 import yaml
+from test_check import FILE, write_topic
 
 from handouts.project import open_project
 
 from conftest import REPO, invoke, pdf_reader
-from test_check import FILE, write_topic
 
 DIARY = "pain-diary"
 
