@@ -132,8 +132,8 @@ def test_deep_nesting_is_one_clear_error(clinic_project, command):
     extra = ["--out", str(out)] if command[0] == "build" else []
     result = CliRunner().invoke(cli, [*command, "--project", str(clinic_project), *extra], catch_exceptions=False)
     assert result.exit_code == 1
-    if command[0] == "check":  # the report names the handout, then its one error
-        assert [line for line in result.output.splitlines() if "deep.yaml" in line] == [f"  error   {DEEP_ERROR}"]
+    if command[0] == "check":  # the report names the handout; its one error follows
+        assert [line for line in result.output.splitlines() if "deep.yaml" in line] == [f"error   {DEEP_ERROR}"]
     else:
         assert result.output == f"Error: {DEEP_ERROR}\n"
     assert not out.exists()
@@ -509,7 +509,7 @@ def test_only_https_mailto_and_tel_links_load(clinic_project, command, link):
         "links must start with https://, mailto: or tel:"
     )
     assert [line for line in result.output.splitlines() if "linked.yaml" in line] == (
-        [f"Error: {problem}"] if command == "build" else [f"  error   {problem}"]
+        [f"Error: {problem}"] if command == "build" else [f"error   {problem}"]
     )
     assert not out.exists()
 

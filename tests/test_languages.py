@@ -98,7 +98,7 @@ def test_changed_english_version_flags_the_translation(clinic_project):
     spanish = (REPO / "content/es" / f"{SLUG}.yaml").read_text(encoding="utf-8")
     line = spanish[: spanish.index("translation_of:")].count("\n") + 1
     assert (
-        f"  error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
+        f"error   (built-in) content/es/{SLUG}.yaml:{line}: review.translation_of: translated from en "
         f"version {version}, which is now version {version + 1}: update the translation"
     ) in result.output.splitlines()
 

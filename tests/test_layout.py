@@ -58,7 +58,7 @@ def test_check_names_a_large_print_handout_that_ends_on_its_sources_alone(clinic
     result = invoke("check", SLUG, "--project", clinic_project, "--out", clinic_project / "none")
     assert result.exit_code == 1, result.output
     assert (
-        f"  error   content/en/{SLUG}.yaml: large print ends on a page holding only the sources: "
+        f"error   content/en/{SLUG}.yaml: large print ends on a page holding only the sources: "
         "keep them with the text before (templates/large-print.css)"
     ) in result.output.splitlines()
 
