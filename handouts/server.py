@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -386,11 +387,28 @@ def serve(project: Project, host: str, port: int, passcode: str | None, workers:
     for listener in list(sockets.values()):
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = YieldingChannel
+            listener.maintenance = partial(_close_idle, listener)
     try:
         pool.start()
         server.run()  # returns on Ctrl-C or SystemExit
     finally:
         pool.close()
+
+
+def _close_idle(server: BaseWSGIServer, now: float) -> None:
+    """Close each connection idle (nothing read or sent) for IDLE_CONNECTION_SECONDS. Waitress's own
+    maintenance only marks one to close the next time it can write, which never comes for a client
+    that stopped reading its packet; closed here, the packet's buffers go with it. The closing waits
+    for the loop's trigger: this runs while the loop lists what to watch."""
+    cutoff = now - IDLE_CONNECTION_SECONDS
+    for channel in list(server.active_channels.values()):
+        if not channel.requests and channel.last_activity < cutoff:
+            server.trigger.pull_trigger(partial(_close, channel))
+
+
+def _close(channel: HTTPChannel) -> None:
+    if channel.connected:
+        channel.handle_close()
 
 
 def _make_room(channels: list[HTTPChannel], newcomer: HTTPChannel) -> None:

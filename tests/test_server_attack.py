@@ -63,10 +63,14 @@ def slow_reader(port: int, cookie: str, csrf: str) -> socket.socket:
     return reader
 
 
+def open_connections(pid: int) -> list:
+    return [connection for connection in psutil.Process(pid).net_connections() if connection.status == "ESTABLISHED"]
+
+
 @pytest.mark.slow
 def test_slow_readers_cannot_keep_the_desk_out(clinic_project, tmp_path):
     """More slow readers than waitress has threads (the queue's places and 4): each packet is handed
-    over whole, so the desk's next page still comes at once."""
+    over whole, so the desk's next page still comes at once; a reader idle for 30 seconds is closed."""
     large_logo(clinic_project)
     server = RunningServer(tmp_path, "--project", str(clinic_project))
     readers = []
@@ -79,6 +83,10 @@ def test_slow_readers_cannot_keep_the_desk_out(clinic_project, tmp_path):
             assert response.status == 200 and b"csrf_token" in response.read()
         assert time.monotonic() - started < 3
         assert not server.packets_in_temp()  # the eight packets wait in memory, never in a file
+        deadline = time.monotonic() + 60  # 30 idle seconds and waitress's cleanup every 10
+        while open_connections(server.process.pid) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not open_connections(server.process.pid)  # the stalled readers are closed, their packets freed
     finally:
         for reader in readers:
             reader.close()
