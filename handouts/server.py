@@ -3,11 +3,13 @@ the visit, get the PDF to print. Visit details arrive by POST, live only while t
 and are never logged, cached or written to disk. PDFs are made by the worker pool of
 `handouts.web.pool`; the request checks live in `handouts.web.security`.
 
-A PDF is handed to waitress in pieces, and waitress rotates its output buffers well below the size at
-which it would spill one into a temporary file: a packet never touches the disk, whatever its size.
-An idle connection gives way to a new one when the server is full, so no flood of idle connections
-can keep the desk out. Behind a TLS-terminating proxy (`--behind-proxy`), the `X-Forwarded-*` headers
-are believed from the proxy's address only."""
+A PDF is handed to waitress whole, in pieces, into output buffers that stay in memory (waitress would
+copy one into a temporary file only at twice the largest packet's size): the thread that made it is
+free at once, however slowly the client reads, and a packet never touches the disk. An idle or stalled
+connection gives way to a new one when the server is full and is closed after 30 seconds, so neither a
+flood of idle connections nor slow readers can keep the desk out. Behind a TLS-terminating proxy
+(`--behind-proxy`), the `X-Forwarded-*` headers are believed from the proxy's address only, and wrong
+passcodes are counted per address and for all that comes through the proxy."""
 
 import datetime
 import hmac
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from waitress.channel import HTTPChannel
+from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import BaseWSGIServer
 
 from handouts.errors import HandoutsError
@@ -55,12 +59,18 @@ IDLE_MINUTES = 30
 RETRY_AFTER_SECONDS = 3
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
 SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
+# Wrong passcodes from one direct peer, whatever address it forwards: on one computer any program can
+# connect from the proxy's address and claim to be a new desk each time.
+PEER_LIMITS = ("20 per minute", "100 per hour")
+PEER = "handouts.peer"  # the environ key of the direct peer's address, before a proxy's headers are believed
 BRAND_ENDPOINTS = {"logo_file", "brand"}
 PUBLIC_ENDPOINTS = {"login", "static", *BRAND_ENDPOINTS}
 BRAND_CACHE = "public, max-age=3600"  # the logo and colours: the clinic's, the same for everyone, no patient data
 PIECE_BYTES = 64 * 1024  # a PDF goes to waitress in pieces of this size
-OUTPUT_BUFFER_BYTES = 256 * 1024  # waitress starts a new output buffer past this (and waits for the client) ...
-SPILL_BYTES = 1024 * 1024  # ... far below the size at which it would copy a buffer into a temporary file
+# Waitress makes the thread wait for the client only past this, far above any packet (the logo, stored
+# once, is at most 5 MB; a usual packet is under 2 MB) ...
+OUTPUT_BUFFER_BYTES = 32 * 1024 * 1024
+SPILL_BYTES = 2 * OUTPUT_BUFFER_BYTES  # ... and a buffer (never over that and a piece) stays below this: no temp file
 OPEN_CONNECTIONS = 64  # past this, a new connection closes the longest-idle one
 CONNECTION_LIMIT = 100  # waitress stops accepting at this many sockets (busy ones cannot be closed)
 IDLE_CONNECTION_SECONDS = 30
@@ -127,6 +137,30 @@ def in_pieces(data: bytes) -> Iterator[bytes]:
     view = memoryview(data)
     for start in range(0, len(data), PIECE_BYTES):
         yield bytes(view[start : start + PIECE_BYTES])
+
+
+def behind(app: Any, proxy: str | None) -> Any:
+    """The app as waitress serves it: the direct peer's address kept under PEER, then waitress's own
+    middleware believes the `X-Forwarded-*` headers from `proxy` alone and removes them from
+    everyone else's requests."""
+    believed = proxy_headers_middleware(
+        app, trusted_proxy=proxy, trusted_proxy_headers=PROXY_HEADERS if proxy else None, clear_untrusted=True
+    )
+
+    def keep_peer(environ: dict, start_response: Any) -> Any:
+        environ[PEER] = environ.get("REMOTE_ADDR", "")
+        return believed(environ, start_response)
+
+    return keep_peer
+
+
+def direct_peer() -> str:
+    """Who opened the connection: behind a proxy, the proxy (or a program posing as it)."""
+    return request.environ.get(PEER) or get_remote_address()
+
+
+def wrong_passcode(response: Response) -> bool:
+    return response.status_code == 401
 
 
 def create_app(
@@ -253,7 +287,8 @@ def create_app(
         return Response(Brand.of(project.clinic.colors).css(), mimetype="text/css")
 
     @app.route("/login", methods=["GET", "POST"])
-    @limiter.limit(";".join(SIGN_IN_LIMITS), methods=["POST"], deduct_when=lambda response: response.status_code == 401)
+    @limiter.limit(";".join(SIGN_IN_LIMITS), methods=["POST"], deduct_when=wrong_passcode)
+    @limiter.limit(";".join(PEER_LIMITS), key_func=direct_peer, methods=["POST"], deduct_when=wrong_passcode)
     def login() -> Any:
         if request.method == "POST":
             if passcode and hmac.compare_digest(request.form.get("passcode", "").encode(), passcode.encode()):
@@ -329,13 +364,10 @@ def serve(project: Project, host: str, port: int, passcode: str | None, workers:
     pool = RenderPool(project.root, workers)
     app = create_app(project, passcode, pool, bound_host=host, behind_proxy=proxy is not None)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
-    proxy_settings: dict[str, Any] = (
-        {"trusted_proxy": proxy, "trusted_proxy_headers": PROXY_HEADERS} if proxy is not None else {}
-    )
     sockets: dict[int, Any] = {}
     try:  # binds now, before the workers start; lookahead lets waitress notice a client that left
         server = waitress.create_server(
-            app,
+            behind(app, proxy),
             sockets,
             host=host,
             port=port,
@@ -348,19 +380,35 @@ def serve(project: Project, host: str, port: int, passcode: str | None, workers:
             connection_limit=CONNECTION_LIMIT,
             channel_timeout=IDLE_CONNECTION_SECONDS,
             cleanup_interval=IDLE_CONNECTION_SECONDS // 3,
-            clear_untrusted_proxy_headers=True,
-            **proxy_settings,
+            clear_untrusted_proxy_headers=False,  # `behind` does it
         )
     except OSError as error:
         raise ServeError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     for listener in list(sockets.values()):
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = YieldingChannel
+            listener.maintenance = partial(_close_idle, listener)
     try:
         pool.start()
         server.run()  # returns on Ctrl-C or SystemExit
     finally:
         pool.close()
+
+
+def _close_idle(server: BaseWSGIServer, now: float) -> None:
+    """Close each connection idle (nothing read or sent) for IDLE_CONNECTION_SECONDS. Waitress's own
+    maintenance only marks one to close the next time it can write, which never comes for a client
+    that stopped reading its packet; closed here, the packet's buffers go with it. The closing waits
+    for the loop's trigger: this runs while the loop lists what to watch."""
+    cutoff = now - IDLE_CONNECTION_SECONDS
+    for channel in list(server.active_channels.values()):
+        if not channel.requests and channel.last_activity < cutoff:
+            server.trigger.pull_trigger(partial(_close, channel))
+
+
+def _close(channel: HTTPChannel) -> None:
+    if channel.connected:
+        channel.handle_close()
 
 
 def _make_room(channels: list[HTTPChannel], newcomer: HTTPChannel) -> None:

@@ -1,7 +1,7 @@
 """Issue 23, the front desk's half: visit details no bundled font draws are refused and the warnings
 of a render that holds them never quote them; a packet never touches the disk; idle connections
 cannot keep the desk out; every render has a time and memory budget; packets are 0600; a
-world-readable passcode file is refused; sign-out ends copies of the session; the page works behind
+passcode file open to the group or others is refused; sign-out ends copies of the session; the page works behind
 an HTTPS proxy; a worker that cannot start is named in one line."""
 
 import http.client
@@ -186,14 +186,17 @@ def serve_command(*args: str, env: dict | None = None, timeout: float = 90):
     )
 
 
-def test_a_world_readable_passcode_file_is_refused(tmp_path):
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o610])
+def test_a_passcode_file_open_to_the_group_or_others_is_refused(tmp_path, mode):
+    """As ssh does with a key: any permission for the group or others, reading or not."""
     passcode_file = tmp_path / "passcode"
     passcode_file.write_text(PASSCODE + "\n")
-    passcode_file.chmod(0o644)
+    passcode_file.chmod(mode)
     result = serve_command("--passcode-file", str(passcode_file))
     assert result.returncode == 1
-    assert (
-        result.stderr == f"Error: {passcode_file}: every user of this computer can read it: chmod 600 {passcode_file}\n"
+    assert result.stderr == (
+        f"Error: {passcode_file}: permissions {mode:04o} let other users in, "
+        f"its owner only may read it: chmod 600 {passcode_file}\n"
     )
 
 

@@ -37,6 +37,7 @@ RECYCLE_AFTER = 100
 CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
 START_SECONDS = 120  # a worker loads the project, WeasyPrint and the fonts and makes one handout
 STOP_GRACE_SECONDS = 5  # beyond the packet's own time limits, before its worker is stopped from here
+RENDER_ATTEMPTS = 2  # a packet whose workers were stopped under it (another one was stuck) is made once more
 
 
 class Busy(HandoutsError):
@@ -83,7 +84,7 @@ class RenderPool:
         """Start every worker now and wait until each has warmed up, so the first patient does not
         wait for WeasyPrint to load; `WorkerStartError` says why one could not start."""
         try:
-            ready = [self._submit(_ready, ()) for _ in range(self.workers)]
+            ready = [self._submit(_ready, ())[1] for _ in range(self.workers)]
             problems = {future.result(timeout=START_SECONDS) for future in ready} - {None}
         except (OSError, RuntimeError) as error:  # no process or thread could be made: too many open files, ...
             raise WorkerStartError(
@@ -113,15 +114,8 @@ class RenderPool:
             while not self._idle_workers.acquire(timeout=CLIENT_CHECK_SECONDS):
                 if client_gone():
                     raise ClientGone()
-            limit = self.budget.seconds * max(1, len(slugs)) + STOP_GRACE_SECONDS
             try:
-                result = self._submit(_make_packet, (slugs, language, large_print, visit_fields)).result(limit)
-            except BrokenProcessPool:
-                self._replace_broken()
-                raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.") from None
-            except FutureTimeout:
-                self._replace_broken(stop_workers=True)
-                raise self.budget.time_limit_error() from None
+                result = self._render((slugs, language, large_print, visit_fields))
             finally:
                 self._idle_workers.release()
         finally:
@@ -130,6 +124,22 @@ class RenderPool:
             raise (BadRequest if result.bad_request else RenderError)(result.message)
         return result
 
+    def _render(self, arguments: tuple) -> "bytes | Failure":
+        """The packet made by a worker, within its time limit. The executor cannot stop one worker
+        alone: when another packet's worker is stuck and every worker is stopped, or a worker
+        crashes, the packet is made once more on the new workers; `Busy` if they break too."""
+        limit = self.budget.seconds * max(1, len(arguments[0])) + STOP_GRACE_SECONDS
+        for _ in range(RENDER_ATTEMPTS):
+            executor, future = self._submit(_make_packet, arguments)
+            try:
+                return future.result(limit)
+            except BrokenProcessPool:
+                self._replace_broken(executor)
+            except FutureTimeout:
+                self._replace_broken(executor, stop_workers=True)
+                raise self.budget.time_limit_error() from None
+        raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.")
+
     def close(self) -> None:
         """Drop what is waiting; packets already rendering finish first (a few seconds at most)."""
         with self._lock:
@@ -137,7 +147,9 @@ class RenderPool:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
 
-    def _submit(self, function: Callable, arguments: tuple) -> Future:
+    def _submit(self, function: Callable, arguments: tuple) -> tuple[ProcessPoolExecutor, Future]:
+        """The executor (made now if there is none) and the future of the call on it; on an executor
+        already broken, a future that says so."""
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
@@ -147,18 +159,25 @@ class RenderPool:
                     initargs=(self.root, os.getpid()),
                     max_tasks_per_child=self.recycle_after,
                 )
-            return self._executor.submit(function, *arguments)
+            executor = self._executor
+            try:
+                return executor, executor.submit(function, *arguments)
+            except BrokenProcessPool as error:
+                broken: Future = Future()
+                broken.set_exception(error)
+                return executor, broken
 
-    def _replace_broken(self, stop_workers: bool = False) -> None:
-        """A new executor for the next packet; with `stop_workers`, the old one's workers are killed
-        (one is stuck past every limit; packets the others were making come back as Busy)."""
+    def _replace_broken(self, broken: ProcessPoolExecutor, stop_workers: bool = False) -> None:
+        """A new executor for the next packet, unless another thread has made one already; with
+        `stop_workers`, the broken one's workers are killed (one is stuck past every limit; the
+        packets the others were making are made again by `_render`)."""
         with self._lock:
-            broken, self._executor = self._executor, None
-        if broken is not None:
-            if stop_workers:
-                for process in list(broken._processes.values()):
-                    process.kill()
-            broken.shutdown(wait=False, cancel_futures=True)
+            if self._executor is broken:
+                self._executor = None
+        if stop_workers:
+            for process in list((broken._processes or {}).values()):
+                process.kill()
+        broken.shutdown(wait=False, cancel_futures=True)
 
 
 _start_problem: str | None = None

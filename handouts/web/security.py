@@ -19,6 +19,7 @@ MIN_PASSCODE_LENGTH = 8
 MAX_PASSCODE_LENGTH = 1024
 MAX_PASSCODE_BYTES = 4 * MAX_PASSCODE_LENGTH  # UTF-8
 PASSCODE_ENVIRONMENT = "HANDOUTS_PASSCODE"
+OPEN_TO_OTHERS = stat.S_IRWXG | stat.S_IRWXO  # as ssh with a key: any bit for the group or others is refused
 SAME_SITE_FETCHES = frozenset({"same-origin", "none"})  # "none": typed in the address bar, a bookmark
 
 
@@ -97,9 +98,10 @@ def read_passcode(environment_value: str | None, passcode_file: Path | None) -> 
         try:
             with passcode_file.open("rb") as file:
                 mode = os.fstat(file.fileno()).st_mode
-                if stat.S_ISREG(mode) and mode & stat.S_IROTH:  # a pipe or /dev/stdin has no such reader
+                if stat.S_ISREG(mode) and mode & OPEN_TO_OTHERS:  # a pipe or /dev/stdin is not kept
                     raise PasscodeError(
-                        f"{passcode_file}: every user of this computer can read it: chmod 600 {passcode_file}"
+                        f"{passcode_file}: permissions {stat.S_IMODE(mode):04o} let other users in, "
+                        f"its owner only may read it: chmod 600 {passcode_file}"
                     )
                 first_line = file.readline(MAX_PASSCODE_BYTES + 1)  # never more: the file may be /dev/zero
             if len(first_line.rstrip(b"\r\n")) > MAX_PASSCODE_BYTES:
