@@ -45,3 +45,27 @@ def test_the_glossary_reads_the_printed_words_not_the_markup(clinic_project, sum
     ]
     assert without_draft_note(findings(data)) == expected
     assert result.exit_code == (1 if warned else 0)
+
+
+@pytest.mark.parametrize(
+    "item,warned",
+    [
+        ("Puede tener **efectos** malos por la medicina para relajarse.", ["efectos malos"]),
+        ("Vea [la lista](https://clinica.example/colorante) de medicinas para relajarse.", []),
+    ],
+)
+def test_the_glossary_reads_the_shared_blocks_as_printed(clinic_project, item, warned):
+    write_glossary(clinic_project, GLOSSARY)
+    (clinic_project / "content/es/_blocks.yaml").write_text(f"sedation:\n  before:\n    - {item}\n", encoding="utf-8")
+    write_spanish_topic(clinic_project, "Usted puede llamarnos a cualquier hora. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    expected = [
+        (
+            "warning",
+            "content/es/_blocks.yaml:3",
+            f'sedation.before[1]: "{variant}": say "efectos secundarios" (glossary: side_effects)',
+        )
+        for variant in warned
+    ]
+    assert without_draft_note(findings(data)) == expected
+    assert result.exit_code == (1 if warned else 0)
