@@ -3,10 +3,11 @@ of that tier, in English and Spanish. Intermediate and high carry the 911 line a
 pain with numbness; low does not."""
 
 import pytest
+import yaml
 
 from handouts.targets import RenderRequest
 
-from conftest import pdf_text
+from conftest import REPO, pdf_text
 
 NUMBNESS_911 = {
     "en": "Sudden, bad back or neck pain with new numbness or weakness.",
@@ -39,3 +40,20 @@ def test_each_bleeding_tier_prints_its_own_block(maker, library_project, tier, l
     assert STOPPING[tier][language] in text
     others = [STOPPING[other][language] for other in STOPPING if other != tier]
     assert not [line for line in others if line in text]
+
+
+def tiered(tiers: set[str]) -> list[str]:
+    return sorted(
+        path.stem
+        for path in (REPO / "content" / "en").glob("[!_]*.yaml")
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get("flags", {}).get("bleeding_risk") in tiers
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("slug", tiered({"intermediate", "high"}))
+def test_every_intermediate_and_high_handout_prints_the_911_numbness_line(maker, library_project, slug, language):
+    if language not in library_project.catalog()[slug]:
+        pytest.skip(f"no {language} version")
+    assert NUMBNESS_911[language] in printed(maker, slug, language)
