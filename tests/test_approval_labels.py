@@ -22,7 +22,9 @@ def status(project, tmp_path) -> str:
 
 
 def test_changing_a_label_undoes_the_approval(clinic_project, tmp_path):
-    approved = invoke("approve", ESI, "--by", "A. Lee, MD", "--date", "2026-03-02", "--lang", "en", "--project", clinic_project)
+    approved = invoke(
+        "approve", ESI, "--by", "A. Lee, MD", "--date", "2026-03-02", "--lang", "en", "--project", clinic_project
+    )
     assert approved.exit_code == 0, approved.output
     assert status(clinic_project, tmp_path) == "approved"
 

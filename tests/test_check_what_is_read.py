@@ -2,8 +2,18 @@
 other section, and the glossary reads the words as printed, not the Markdown they are written in."""
 
 import pytest
-from test_check import EASY_EXTRAS, FILE, LONG_WINDED, SPANISH_FILE, check, findings, without_draft_note
-from test_check import write_glossary, write_spanish_topic, write_topic
+from test_check import (
+    EASY_EXTRAS,
+    FILE,
+    LONG_WINDED,
+    SPANISH_FILE,
+    check,
+    findings,
+    without_draft_note,
+    write_glossary,
+    write_spanish_topic,
+    write_topic,
+)
 
 GLOSSARY = """\
 side_effects:
