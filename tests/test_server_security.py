@@ -1,6 +1,7 @@
 """The front desk's request checks, in process through Flask's test client: Host names, cross-site
-POSTs, CSRF tokens, the passcode (rules, throttle, a new session at sign-in, idle expiry, sign-out), bounded packets, and a
-front page that survives broken content. None of these requests reaches a render."""
+POSTs, CSRF tokens, the passcode (rules, throttle, a new session at sign-in, idle expiry, sign-out),
+bounded packets, and a front page that survives broken content. None of these requests reaches a
+render."""
 
 import datetime
 import os
