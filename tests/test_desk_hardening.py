@@ -280,10 +280,12 @@ class RunningServer:
         return found
 
     def stop(self) -> None:
+        """Stop it; the patient's name is nowhere in what it printed (its log, its workers' output)."""
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
         self.log.close()
+        assert NAME.encode() not in Path(self.log.name).read_bytes(), "the patient's name is in the server log"
 
 
 def session_and_token(port: int, headers: dict | None = None, path: str = "/") -> tuple[str, str]:

@@ -37,6 +37,7 @@ class Server:
         self.tmp = tmp_path / "server-tmp"
         self.tmp.mkdir(exist_ok=True)
         self.log = tmp_path / "server.log"
+        self.patients = {PATIENT}  # the name the browser tests type, and every name posted (`Tab.post`)
         environment = {**os.environ, "TMPDIR": str(self.tmp), **(env or {})}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
@@ -67,12 +68,15 @@ class Server:
         ]
 
     def stop(self, warnings_expected: bool = False) -> None:
-        """Stop the server; the warnings guard of conftest, for this process: no `Warning:` line."""
+        """Stop the server; the warnings guard of conftest, for this process: no `Warning:` line; and
+        no patient's name anywhere in what it printed (its log, standard output and error, its workers')."""
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
+        printed = self.log.read_text(errors="replace")
+        assert not [name for name in self.patients if name and name in printed], "a patient's name is in the log"
         if not warnings_expected:
-            assert_no_warning_lines(self.log.read_text())
+            assert_no_warning_lines(printed)
 
 
 class Tab:
@@ -86,6 +90,7 @@ class Tab:
             self.token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
 
     def post(self, fields: list[tuple[str, str]], timeout: float = 60):
+        self.server.patients.update(value for name, value in fields if name == "patient")
         data = urllib.parse.urlencode([*fields, ("csrf_token", self.token)]).encode()
         try:
             with self.opener.open(self.server.url + "/pdf", data=data, timeout=timeout) as response:
@@ -102,7 +107,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """One server for the module, as a clinic runs it; its log is checked for patient names."""
+    """One server for the module, as a clinic runs it; `stop` checks its log for patient names."""
     running = Server(tmp_path_factory.mktemp("front-desk"), "--workers", "1")
     yield running
     running.stop()

@@ -1,6 +1,7 @@
 """The front desk's request checks, in process through Flask's test client: Host names, cross-site
-POSTs, CSRF tokens, the passcode (rules, throttle, idle expiry, sign-out), bounded packets, and a
-front page that survives broken content. None of these requests reaches a render."""
+POSTs, CSRF tokens, the passcode (rules, throttle, a new session at sign-in, idle expiry, sign-out),
+bounded packets, and a front page that survives broken content. None of these requests reaches a
+render."""
 
 import datetime
 import os
@@ -138,6 +139,23 @@ def test_sign_out_ends_the_session(locked_app):
     response = client.post("/logout", data={"csrf_token": token(client)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert client.get("/").headers["Location"].endswith("/login")
+
+
+def test_signing_in_starts_a_new_session(locked_app):
+    client = locked_app.test_client()
+    old_token = token(client, "/login")
+    with client.session_transaction() as before:  # as if someone else had set this browser's cookie
+        before["planted"] = "fixed-before-sign-in"
+        old_secret = before["csrf_token"]
+    assert sign_in(client).status_code == 302
+    with client.session_transaction() as after:
+        assert "planted" not in after and after.get("csrf_token") != old_secret
+        assert "signed_in" in after
+    fields = {"slug": "no-such-handout", "language": "en", "csrf_token": old_token}
+    stale = client.post("/pdf", data=fields)
+    assert stale.status_code == 400 and "expired or did not come from the front desk" in stale.get_data(as_text=True)
+    fresh = client.post("/pdf", data={**fields, "csrf_token": token(client)})  # the new session's own form
+    assert "no-such-handout" in fresh.get_data(as_text=True)  # past the CSRF check: there is no such handout
 
 
 def test_passcode_rules():
