@@ -1,0 +1,210 @@
+"""A day's packets from a schedule: which handouts each appointment gets and in which language
+(`plan_day`, nothing rendered), then one PDF for the day, the desk's list first and each packet on a
+new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
+patient's detail; the desk list and the packets are the only places those details go."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from handouts.codes import Procedures
+from handouts.errors import UnknownHandoutError
+from handouts.logs import report
+from handouts.project import Project
+from handouts.schedule import Appointment, ScheduleError
+from handouts.targets import RenderRequest
+from handouts.visit import Visit, VisitError, require_printable
+
+if TYPE_CHECKING:
+    from handouts.maker import Maker
+    from handouts.pdf import Part
+
+DESK_TEMPLATE = "desk-list.html"
+STAFF_LANGUAGE = "en"
+DESK_FILE = "desk-list.pdf"
+DAY = "day"
+"""How warnings about writing the day's PDF are reported (never a patient's detail)."""
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One appointment's packet: its handouts, each in the language it prints in, and what the desk should know."""
+
+    number: int  # its place in the day, from 1
+    appointment: Appointment = field(repr=False)
+    visit: Visit = field(repr=False)
+    language: str  # of "Your plan" and the title
+    requests: list[RenderRequest]
+    notes: list[str]
+
+    @property
+    def file_name(self) -> str:
+        """`0830-1.pdf`: its time and place in the day, never the patient's name."""
+        return f"{self.appointment.start:%H%M}-{self.number}.pdf"
+
+
+def choose_day(appointments: list[Appointment], wanted: date | None, name: str) -> date:
+    """The day asked for, else the first day of the schedule; a day without appointments is an error."""
+    days = sorted({appointment.day for appointment in appointments})
+    if wanted is None:
+        return days[0]
+    if wanted not in days:
+        listed = ", ".join(day.isoformat() for day in days[:5]) + (" ..." if len(days) > 5 else "")
+        raise ScheduleError(f"{name}: no appointments on {wanted.isoformat()} (the schedule has {listed})")
+    return wanted
+
+
+def plan_day(project: Project, appointments: list[Appointment], day: date, fallback: str | None) -> list[Packet]:
+    """A packet for each appointment of `day`, in order of time; every detail is checked before anything is rendered."""
+    from handouts.glyphs import coverage
+
+    catalog = project.catalog()
+    library = {language for languages in catalog.values() for language in languages}
+    fallback = fallback or project.clinic.languages[0]
+    if fallback not in library:
+        raise UnknownHandoutError(f"--fallback: no handouts in {fallback!r} (there are: {', '.join(sorted(library))})")
+    procedures = Procedures(project)
+    covered = coverage(tuple(project.asset_roots))
+    size = project.clinic.page_size.lower()
+    todays = [appointment for appointment in appointments if appointment.day == day]
+    seen: dict[str, int] = {}
+    packets = []
+    for number, appointment in enumerate(todays, start=1):
+        visit = visit_of(appointment)
+        try:
+            require_printable(visit, covered)
+        except VisitError as error:
+            raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+        match = procedures.match(list(appointment.codes), list(appointment.procedures))
+        language, notes = packet_language(appointment.language, library, fallback)
+        requests = []
+        for slug in match.slugs:
+            printed = project.language_of(slug, language, fallback, catalog)
+            notes += [] if printed == language else [f"{slug} in {printed}"]
+            requests.append(RenderRequest(slug, printed, size, False, visit))
+        notes += [f"unmapped: {code}" for code in match.unmapped]
+        notes += [] if requests else ["no handouts"]
+        seen[appointment.person] = seen.get(appointment.person, 0) + 1
+        notes += [] if seen[appointment.person] == 1 else [f"visit {seen[appointment.person]} today: own packet"]
+        packets.append(Packet(number, appointment, visit, language, requests, notes))
+    return packets
+
+
+def visit_of(appointment: Appointment) -> Visit:
+    """The appointment as the "Your appointment" box and "Your plan" take it."""
+    fields = {
+        "patient": appointment.patient,
+        "date": appointment.day.isoformat(),
+        "time": f"{appointment.start:%H:%M}",
+        "physician": appointment.physician,
+        "location": appointment.location,
+    }
+    try:
+        return Visit.from_fields(fields)
+    except VisitError as error:
+        raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+
+
+def packet_language(wanted: str | None, library: set[str], fallback: str) -> tuple[str, list[str]]:
+    """The patient's language if the library has it, else the fallback, with a note for the desk."""
+    if wanted is None:
+        return fallback, [f"no language given: {language_name(fallback)}"]
+    if wanted not in library:
+        return fallback, [f"no {language_name(wanted)} handouts: {language_name(fallback)} instead"]
+    return wanted, []
+
+
+def language_name(code: str) -> str:
+    """ "Spanish" for es: how the desk list names a language."""
+    from handouts.locales import babel_locale
+
+    return str(babel_locale(code).get_display_name(STAFF_LANGUAGE) or code)
+
+
+def desk_rows(maker: "Maker", packets: list[Packet]) -> list[dict[str, str | int]]:
+    from handouts.render import clock_time
+
+    project = maker.project
+    rows: list[dict[str, str | int]] = []
+    for packet in packets:
+        titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
+        wanted = packet.appointment.language
+        rows.append(
+            {
+                "number": packet.number,
+                "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
+                "patient": packet.appointment.patient,
+                "handouts": "; ".join(titles) or "none",
+                "language": language_name(packet.language)
+                + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),
+                "notes": "; ".join(packet.notes),
+            }
+        )
+    return rows
+
+
+def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
+    """The desk's list laid out: time, patient, handouts, language and what to check, one line a packet."""
+    from handouts.plan import day_text
+
+    project = maker.project
+    rows = desk_rows(maker, packets)
+    html = maker.renderer.render_template(
+        DESK_TEMPLATE,
+        {
+            **maker.renderer.brand(STAFF_LANGUAGE, project.clinic.page_size.lower()),
+            "day": day.isoformat(),
+            "day_text": day_text(day, STAFF_LANGUAGE),
+            "rows": rows,
+            "attention": sum(1 for packet in packets if packet.notes),
+            "large_print": False,
+        },
+    )
+    with maker.watched(private=True) as found:
+        from handouts.pdf import Part, render_document
+
+        document = render_document(html, project.root, project.asset_roots)
+    report(DAY, found)
+    return Part(document, STAFF_LANGUAGE)
+
+
+def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
+    """"Your plan" from the patient's own time, then each handout, laid out."""
+    if not packet.requests:
+        return []
+    sheet = maker.plan_sheet(packet.requests, packet.language)
+    parts = [] if sheet is None else [sheet]
+    for request in packet.requests:
+        laid = maker.lay_out(request)
+        report(request.slug, laid.warnings)
+        parts.append(laid.part)
+    return parts
+
+
+def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
+    """One PDF: the desk's list, then every packet in order, each part on a new sheet."""
+    parts = [desk_part(maker, day, packets)]
+    for packet in packets:
+        parts += packet_parts(maker, packet)
+    pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
+    report(DAY, written)
+    return pdf
+
+
+def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
+    """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
+    pdfs = {}
+    desk, written = maker.write_pdf([desk_part(maker, day, packets)], f"Handouts for {day.isoformat()}", private=True)
+    report(DAY, written)
+    pdfs[DESK_FILE] = desk
+    for packet in packets:
+        parts = packet_parts(maker, packet)
+        if not parts:
+            continue
+        titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
+        title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
+        pdf, written = maker.write_pdf(parts, title, packet.language, private=True)
+        report(DAY, written)
+        pdfs[packet.file_name] = pdf
+    return pdfs
+

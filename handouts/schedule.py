@@ -1,0 +1,305 @@
+"""A day's schedule as an EHR or practice-management system exports it: a FHIR R4 Bundle (JSON) of
+Appointments with their Patients, Practitioners, Locations and ServiceRequests, or a CSV with one row
+per appointment. The appointments are patient data: they live in memory for one command and are
+never logged, cached or written anywhere but the packets. A message names the line or entry and
+the field, never a value from the file."""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field
+
+from handouts.content import LANGUAGE_PATTERN, Strict, Text
+from handouts.errors import HandoutsError
+from handouts.files import shown
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.codeableconcept import CodeableConcept
+
+MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
+MAX_APPOINTMENTS = 500
+COLUMNS = ("patient", "date", "time", "code", "procedure", "language", "physician", "location")
+Column = Literal["patient", "date", "time", "code", "procedure", "language", "physician", "location"]
+CSV_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CSV_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+CODE_SEPARATORS = re.compile(r"[;,\s]+")
+SKIPPED_STATUSES = frozenset({"cancelled", "noshow", "entered-in-error"})
+"""Appointments that will not happen get no packet."""
+
+
+class ScheduleSettings(Strict):
+    """`schedule:` in clinic.yaml: how the clinic's own export names its CSV columns."""
+
+    columns: dict[Column, Text] = Field(
+        default_factory=dict,
+        description="A column of `handouts visits` to the name the clinic's CSV export gives it, "
+        "e.g. {patient: Patient Name, time: Appt Time}. Columns not named keep their own names.",
+    )
+
+
+class ScheduleError(HandoutsError):
+    """A schedule that cannot be read; the message says where (line or entry), never what was there."""
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """One appointment of the schedule, in the clinic's time zone."""
+
+    where: str = field(repr=False)  # "line 3", "entry 2": how messages name it
+    patient: str = field(repr=False)
+    person: str = field(repr=False)  # tells one patient from another: two appointments of one person
+    day: date
+    start: time
+    codes: tuple[str, ...] = ()
+    procedures: tuple[str, ...] = field(default=(), repr=False)
+    language: str | None = None
+    physician: str = field(default="", repr=False)
+    location: str = field(default="", repr=False)
+
+
+def read_schedule(path: Path, columns: dict[str, str], time_zone: str) -> list[Appointment]:
+    """The appointments of a FHIR Bundle or a CSV file, in the order of their start."""
+    name = shown(path)
+    text = schedule_text(path)
+    if text.lstrip().startswith(("{", "[")):
+        appointments = from_bundle(text, name, ZoneInfo(time_zone))
+    else:
+        appointments = from_csv(text, name, {**{column: column for column in COLUMNS}, **columns})
+    if not appointments:
+        raise ScheduleError(f"{name}: no appointments in this schedule")
+    if len(appointments) > MAX_APPOINTMENTS:
+        raise ScheduleError(f"{name}: more than {MAX_APPOINTMENTS} appointments; split the schedule")
+    return sorted(appointments, key=lambda one: (one.day, one.start))
+
+
+def schedule_text(path: Path) -> str:
+    """The file's text: at most MAX_SCHEDULE_BYTES, UTF-8 (a byte order mark is allowed)."""
+    name = shown(path)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCHEDULE_BYTES + 1)
+    except OSError as error:
+        raise ScheduleError(f"{name}: cannot read it ({error.strerror or error})") from None
+    if len(data) > MAX_SCHEDULE_BYTES:
+        raise ScheduleError(f"{name}: larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB; split the schedule")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ScheduleError(f"{name}:{line}: not UTF-8 text (save the export as UTF-8)") from None
+
+
+def language_code(value: str | None, where: str) -> str | None:
+    """The language part of a code like es, es-MX or ES: lower case; one that is no language is an error."""
+    from babel import Locale, UnknownLocaleError
+
+    if value is None or not value.strip():
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    try:
+        if not LANGUAGE_PATTERN.match(code):
+            raise ValueError(code)
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        raise ScheduleError(f"{where}: language: not a language code like en, es or vi") from None
+    return code
+
+
+# CSV
+
+
+def from_csv(text: str, name: str, columns: dict[str, str]) -> list[Appointment]:
+    """One appointment per row, under a header row that names at least patient, date, time, and code or procedure."""
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        header = reader.fieldnames or []
+    except csv.Error as error:
+        raise ScheduleError(f"{name}:1: not a CSV file ({error})") from None
+    header_names = {column.strip() for column in header}
+    missing = [column for column in ("patient", "date", "time") if columns[column] not in header_names]
+    if missing or not {columns["code"], columns["procedure"]} & header_names:
+        wanted = ", ".join(columns[column] for column in (*missing, "code")) if missing else columns["code"]
+        raise ScheduleError(
+            f"{name}:1: not a schedule: no column {wanted}"
+            + ("" if missing else f" or {columns['procedure']}")
+            + " (a FHIR Bundle in JSON, or a CSV with a header row)"
+        )
+    appointments = []
+    try:
+        for row in reader:
+            if len(appointments) > MAX_APPOINTMENTS:
+                break
+            values = {key.strip(): (value or "").strip() for key, value in row.items() if isinstance(key, str)}
+            if not any(values.values()):
+                continue
+            appointments.append(csv_appointment(values, columns, f"{name}:{reader.line_num}"))
+    except csv.Error as error:
+        raise ScheduleError(f"{name}:{reader.line_num}: not a CSV row ({error})") from None
+    return appointments
+
+
+def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str) -> Appointment:
+    def cell(column: str) -> str:
+        return values.get(columns[column], "")
+
+    if not cell("patient"):
+        raise ScheduleError(f"{where}: {columns['patient']}: empty")
+    if not CSV_DATE.fullmatch(cell("date")):
+        raise ScheduleError(f"{where}: {columns['date']}: not a date like 2026-12-03")
+    clock = CSV_TIME.fullmatch(cell("time"))
+    if not clock:
+        raise ScheduleError(f"{where}: {columns['time']}: not a start time like 08:30")
+    try:
+        day = date.fromisoformat(cell("date"))
+    except ValueError:
+        raise ScheduleError(f"{where}: {columns['date']}: not a date like 2026-12-03") from None
+    codes = tuple(code for code in CODE_SEPARATORS.split(cell("code")) if code)
+    procedure = cell("procedure")
+    if not codes and not procedure:
+        raise ScheduleError(f"{where}: no {columns['code']} and no {columns['procedure']}")
+    return Appointment(
+        where=where,
+        patient=cell("patient"),
+        person=" ".join(cell("patient").casefold().split()),
+        day=day,
+        start=time(int(clock[1]), int(clock[2])),
+        codes=codes,
+        procedures=(procedure,) if procedure else (),
+        language=language_code(cell("language"), where),
+        physician=cell("physician"),
+        location=cell("location"),
+    )
+
+
+# FHIR
+
+
+def from_bundle(text: str, name: str, zone: ZoneInfo) -> list[Appointment]:
+    """The Appointments of a Bundle, parsed and validated by fhir.resources (R4B, whose Appointment,
+    Patient, Practitioner, Location and ServiceRequest read R4's)."""
+    bundle = parsed_bundle(text, name)
+    entries = bundle.entry or []
+    if len(entries) > MAX_APPOINTMENTS * 10:
+        raise ScheduleError(f"{name}: more than {MAX_APPOINTMENTS * 10} entries; split the schedule")
+    resources = {}
+    for entry in entries:
+        resource = entry.resource
+        if resource is None:
+            continue
+        kind = resource.get_resource_type()
+        if resource.id:
+            resources[f"{kind}/{resource.id}"] = resource
+        if entry.fullUrl:
+            resources[str(entry.fullUrl)] = resource
+    appointments = []
+    kinds = set()
+    for number, entry in enumerate(entries, start=1):
+        resource = entry.resource
+        kinds.add(resource.get_resource_type() if resource is not None else "nothing")
+        if resource is None or resource.get_resource_type() != "Appointment" or resource.status in SKIPPED_STATUSES:
+            continue
+        appointments.append(fhir_appointment(resource, resources, f"{name}: entry {number}", zone))
+    if "Appointment" not in kinds:
+        held = ", ".join(sorted(kinds)) or "no entries"
+        raise ScheduleError(f"{name}: a Bundle without an Appointment (it holds {held})")
+    return appointments
+
+
+def parsed_bundle(text: str, name: str) -> "Bundle":
+    import json
+
+    from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ScheduleError(f"{name}:{error.lineno}: not JSON ({error.msg})") from None
+    if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
+        raise ScheduleError(f"{name}: not a FHIR Bundle (a JSON object with resourceType Bundle)")
+    try:
+        return Bundle.model_validate(data)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        raise ScheduleError(f"{name}: {fhir_place(problem['loc'])}: {problem['msg']}") from None
+    except (ValueError, TypeError, LookupError):  # what fhir.resources raises itself for a resource it cannot make
+        raise ScheduleError(f"{name}: not a FHIR R4 Bundle the library can read") from None
+
+
+def fhir_place(location: tuple[int | str, ...]) -> str:
+    """A validation error's place: "entry 3: Appointment.start" from ("entry", 2, "resource", "start")."""
+    parts = [str(part) for part in location]
+    if len(parts) >= 2 and parts[0] == "entry" and parts[1].isdigit():
+        rest = [part for part in parts[2:] if not part.isdigit() and part != "resource"]
+        return f"entry {int(parts[1]) + 1}" + (f": {'.'.join(rest)}" if rest else "")
+    return ".".join(parts) or "Bundle"
+
+
+def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zone: ZoneInfo) -> Appointment:
+    if appointment.start is None:
+        raise ScheduleError(f"{where}: Appointment has no start time")
+    start = appointment.start
+    if not isinstance(start, datetime):
+        raise ScheduleError(f"{where}: Appointment.start: not a date and time")
+    local = start.astimezone(zone) if start.tzinfo else start
+    actors: dict[str, Any] = {}
+    for participant in appointment.participant or []:
+        reference = participant.actor.reference if participant.actor else None
+        resource = resources.get(str(reference)) if reference else None
+        if resource is not None:
+            actors.setdefault(resource.get_resource_type(), resource)
+    patient = actors.get("Patient")
+    if patient is None:
+        raise ScheduleError(f"{where}: no Patient in the bundle among the Appointment's participants")
+    concepts: list[CodeableConcept] = [*(appointment.serviceType or []), *(appointment.reasonCode or [])]
+    for request in appointment.basedOn or []:
+        linked = resources.get(str(request.reference))
+        if linked is not None and linked.get_resource_type() == "ServiceRequest" and linked.code is not None:
+            concepts.append(linked.code)
+    codes = tuple(coding.code for concept in concepts for coding in concept.coding or [] if coding.code)
+    names = tuple(concept.text for concept in concepts if concept.text and not concept.coding)
+    if not codes and not names:
+        raise ScheduleError(f"{where}: no procedure (serviceType, reasonCode or a ServiceRequest's code)")
+    patient_name = person_name(patient)
+    if not patient_name:
+        raise ScheduleError(f"{where}: the Patient has no name")
+    return Appointment(
+        where=where,
+        patient=patient_name,
+        person=f"Patient/{patient.id}" if patient.id else patient_name.casefold(),
+        day=local.date(),
+        start=time(local.hour, local.minute),
+        codes=codes,
+        procedures=names,
+        language=language_code(preferred_language(patient), where),
+        physician=person_name(actors["Practitioner"]) if "Practitioner" in actors else "",
+        location=str(actors["Location"].name or "") if "Location" in actors else "",
+    )
+
+
+def person_name(resource: Any) -> str:
+    """A Patient's or Practitioner's first name as written: its text, else given names and family name."""
+    for name in resource.name or []:
+        if name.text:
+            return str(name.text)
+        written = " ".join([*(name.prefix or []), *(name.given or []), name.family or ""]).strip()
+        if written:
+            return written
+    return ""
+
+
+def preferred_language(patient: Any) -> str | None:
+    """The language marked preferred in Patient.communication, else the first one."""
+    spoken = patient.communication or []
+    chosen = next((one for one in spoken if one.preferred), spoken[0] if spoken else None)
+    if chosen is None or chosen.language is None:
+        return None
+    codes = [coding.code for coding in chosen.language.coding or [] if coding.code]
+    return codes[0] if codes else None
