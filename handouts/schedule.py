@@ -123,13 +123,12 @@ def from_csv(text: str, name: str, columns: dict[str, str]) -> list[Appointment]
     except csv.Error as error:
         raise ScheduleError(f"{name}:1: not a CSV file ({error})") from None
     header_names = {column.strip() for column in header}
-    missing = [column for column in ("patient", "date", "time") if columns[column] not in header_names]
-    if missing or not {columns["code"], columns["procedure"]} & header_names:
-        wanted = ", ".join(columns[column] for column in (*missing, "code")) if missing else columns["code"]
+    needed = [columns[column] for column in ("patient", "date", "time") if columns[column] not in header_names]
+    if not {columns["code"], columns["procedure"]} & header_names:
+        needed.append(f"{columns['code']} or {columns['procedure']}")
+    if needed:
         raise ScheduleError(
-            f"{name}:1: not a schedule: no column {wanted}"
-            + ("" if missing else f" or {columns['procedure']}")
-            + " (a FHIR Bundle in JSON, or a CSV with a header row)"
+            f"{name}:1: not a schedule: no column {', '.join(needed)} (a FHIR Bundle in JSON, or a CSV with a header row)"
         )
     appointments = []
     try:
