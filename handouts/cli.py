@@ -563,7 +563,9 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path, projec
 
 @cli.command()
 @click.argument("schedule_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=False, path_type=Path))
-@click.option("-o", "output_file", type=OutputFile(), help="Write the day's PDF to this file ('-' for standard output).")
+@click.option(
+    "-o", "output_file", type=OutputFile(), help="Write the day's PDF to this file ('-' for standard output)."
+)
 @click.option(
     "--split",
     "split_dir",
@@ -591,7 +593,7 @@ def visits(
 
     One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
     handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
-    from handouts.day import choose_day, day_pdf, packet_pdfs, plan_day
+    from handouts.day import DESK_FILE, choose_day, day_pdf, packet_pdfs, plan_day
     from handouts.files import PDF_START, refuse_to_replace, write_output
     from handouts.maker import Maker
     from handouts.schedule import read_schedule
@@ -604,7 +606,7 @@ def visits(
     if output_file is not None:
         refuse_to_replace(output_file, PDF_START, kept)
     clinic = project.clinic
-    appointments = read_schedule(schedule_file, dict(clinic.schedule.columns), clinic.policies.time_zone)
+    appointments = read_schedule(schedule_file, clinic.schedule.columns, clinic.policies.time_zone)
     day = choose_day(appointments, wanted, str(schedule_file))
     packets = plan_day(project, appointments, day, fallback)
     maker = Maker(project)
@@ -613,7 +615,7 @@ def visits(
         written = str(output_file)
     else:
         assert split_dir is not None
-        for name in ["desk-list.pdf", *(packet.file_name for packet in packets)]:
+        for name in [DESK_FILE, *(packet.file_name for packet in packets)]:
             refuse_to_replace(split_dir / name, PDF_START, kept)
         pdfs = packet_pdfs(maker, day, packets)
         for name, pdf in pdfs.items():

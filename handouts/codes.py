@@ -16,8 +16,8 @@ from handouts.errors import ProjectError
 if TYPE_CHECKING:  # clinic.yaml's model holds a ProcedureMap: the project imports this module
     from handouts.project import Project
 
-CODE = re.compile(r"[0-9A-Z]{5}")
-"""A CPT code: five digits, or four and a letter (0275T)."""
+CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.]{0,31}")
+"""A CPT code (64483, 0275T) or a clinic's own; letters in either case."""
 RANGE = re.compile(r"([0-9]{5})-([0-9]{5})")
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN.pattern)]
 
@@ -43,7 +43,9 @@ class ProcedureMap(Strict):
     def codes_or_ranges(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         for key in value:
             if not CODE.fullmatch(key) and not ranged(key):
-                raise ValueError(f'{key!r} is not a code like 64483 or 0275T, or a range like "64490-64495"')
+                raise ValueError(
+                    f'{key!r} is not a code like 64483 or 0275T (letters, digits and dots), or a range like "64490-64495"'
+                )
         return value
 
 
@@ -61,8 +63,13 @@ def expanded(codes: dict[str, list[str]]) -> dict[str, list[str]]:
     for key, slugs in codes.items():
         numbers = ranged(key)
         for code in [key] if numbers is None else [f"{number:05d}" for number in numbers]:
-            result[code] = slugs
+            result[code_key(code)] = slugs
     return result
+
+
+def code_key(code: str) -> str:
+    """How codes are compared: case does not count (0275t is 0275T)."""
+    return code.strip().upper()
 
 
 def name_key(text: str) -> str:
@@ -103,20 +110,20 @@ class Procedures:
         """Every handout's slug, titles and other names in every language, to its slug."""
         from handouts.usecases import list_handouts
 
-        return {name_key(name): row.slug for row in list_handouts(self.project, every_name=True).rows for name in row.names}
+        return {
+            name_key(name): row.slug for row in list_handouts(self.project, every_name=True).rows for name in row.names
+        }
 
     def match(self, codes: list[str], names: list[str]) -> Match:
-        """The handouts of the codes and names, in order, once each; `always` joins when one is a procedure."""
-        slugs: list[str] = []
-        unmapped: list[str] = []
-        for code in codes:
-            found = self.codes.get(code.strip().upper())
-            slugs += found or []
-            unmapped += [] if found else [code]
-        for name in names:
-            found = self.names.get(name_key(name)) or self.by_handout_name(name)
-            slugs += found or []
-            unmapped += [] if found or (codes and not unmapped) else [name]
+        """The handouts of the codes and names, in order, once each; `always` joins when one is a
+        procedure. A code no map knows is unmapped; so is a name, unless a code of the same
+        appointment was found (the name is then that code's description)."""
+        by_code = {code: self.codes.get(code_key(code), []) for code in codes}
+        by_name = {name: self.names.get(name_key(name)) or self.by_handout_name(name) for name in names}
+        slugs = [slug for found in (*by_code.values(), *by_name.values()) for slug in found]
+        unmapped = [code for code, found in by_code.items() if not found]
+        if not any(by_code.values()):
+            unmapped += [name for name, found in by_name.items() if not found]
         if any(self.project.handout(self.language_of(slug), slug).kind == "procedure" for slug in slugs):
             slugs += self.always or []
         return Match(list(dict.fromkeys(slugs)), unmapped)

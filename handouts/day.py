@@ -92,7 +92,7 @@ def plan_day(project: Project, appointments: list[Appointment], day: date, fallb
 
 def visit_of(appointment: Appointment) -> Visit:
     """The appointment as the "Your appointment" box and "Your plan" take it."""
-    fields = {
+    fields: dict[str, str | None] = {
         "patient": appointment.patient,
         "date": appointment.day.isoformat(),
         "time": f"{appointment.start:%H:%M}",
@@ -169,7 +169,7 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
 
 
 def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
-    """"Your plan" from the patient's own time, then each handout, laid out."""
+    """ "Your plan" from the patient's own time, then each handout, laid out."""
     if not packet.requests:
         return []
     sheet = maker.plan_sheet(packet.requests, packet.language)
@@ -207,4 +207,3 @@ def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, b
         report(DAY, written)
         pdfs[packet.file_name] = pdf
     return pdfs
-

@@ -7,10 +7,11 @@ the field, never a value from the file."""
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import Field
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 
 MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
 MAX_APPOINTMENTS = 500
-COLUMNS = ("patient", "date", "time", "code", "procedure", "language", "physician", "location")
 Column = Literal["patient", "date", "time", "code", "procedure", "language", "physician", "location"]
+COLUMNS: tuple[Column, ...] = get_args(Column)
 CSV_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CSV_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 CODE_SEPARATORS = re.compile(r"[;,\s]+")
@@ -64,14 +65,14 @@ class Appointment:
     location: str = field(default="", repr=False)
 
 
-def read_schedule(path: Path, columns: dict[str, str], time_zone: str) -> list[Appointment]:
+def read_schedule(path: Path, columns: Mapping[Column, str], time_zone: str) -> list[Appointment]:
     """The appointments of a FHIR Bundle or a CSV file, in the order of their start."""
     name = shown(path)
     text = schedule_text(path)
     if text.lstrip().startswith(("{", "[")):
         appointments = from_bundle(text, name, ZoneInfo(time_zone))
     else:
-        appointments = from_csv(text, name, {**{column: column for column in COLUMNS}, **columns})
+        appointments = from_csv(text, name, {column: columns.get(column, column) for column in COLUMNS})
     if not appointments:
         raise ScheduleError(f"{name}: no appointments in this schedule")
     if len(appointments) > MAX_APPOINTMENTS:
@@ -130,7 +131,7 @@ def from_csv(text: str, name: str, columns: dict[str, str]) -> list[Appointment]
         raise ScheduleError(
             f"{name}:1: not a schedule: no column {', '.join(needed)} (a FHIR Bundle in JSON, or a CSV with a header row)"
         )
-    appointments = []
+    appointments: list[Appointment] = []
     try:
         for row in reader:
             if len(appointments) > MAX_APPOINTMENTS:
@@ -197,12 +198,14 @@ def from_bundle(text: str, name: str, zone: ZoneInfo) -> list[Appointment]:
             resources[f"{kind}/{resource.id}"] = resource
         if entry.fullUrl:
             resources[str(entry.fullUrl)] = resource
-    appointments = []
+    from fhir.resources.R4B.appointment import Appointment as FhirAppointment
+
+    appointments: list[Appointment] = []
     kinds = set()
     for number, entry in enumerate(entries, start=1):
         resource = entry.resource
         kinds.add(resource.get_resource_type() if resource is not None else "nothing")
-        if resource is None or resource.get_resource_type() != "Appointment" or resource.status in SKIPPED_STATUSES:
+        if not isinstance(resource, FhirAppointment) or resource.status in SKIPPED_STATUSES:
             continue
         appointments.append(fhir_appointment(resource, resources, f"{name}: entry {number}", zone))
     if "Appointment" not in kinds:

@@ -22,6 +22,7 @@ from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient, PatientCommunication
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.reference import Reference
+from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from handouts.codes import Procedures, built_in_map, expanded
 from handouts.day import choose_day, plan_day
@@ -63,21 +64,25 @@ ESI, FACET, TPI, RFA, PREP = (
 def patient(key: str) -> Patient:
     given, family, language = PATIENTS[key]
     spoken = (
-        [PatientCommunication(language=CodeableConcept(coding=[Coding(system="urn:ietf:bcp:47", code=language)]), preferred=True)]
+        [
+            PatientCommunication(
+                language=CodeableConcept(coding=[Coding(system="urn:ietf:bcp:47", code=language)]), preferred=True
+            )
+        ]
         if language
         else None
     )
     return Patient(id=key, name=[HumanName(given=[given], family=family)], communication=spoken)
 
 
-def appointment(number: int, key: str, day: date, clock: time, code: str) -> Appointment:
+def appointment(number: int, key: str, day: date, clock: time, code: str | None, **fields) -> Appointment:
     offset = "-05:00"  # December in New York
     return Appointment(
         id=f"a{number}",
-        status="booked",
+        status=fields.pop("status", "booked"),
         start=f"{day.isoformat()}T{clock:%H:%M}:00{offset}",
-        end=f"{day.isoformat()}T{clock:%H:%M}:00{offset}",
-        serviceType=[CodeableConcept(coding=[Coding(system=CPT, code=code)])],
+        serviceType=[CodeableConcept(coding=[Coding(system=CPT, code=code)])] if code else None,
+        **fields,
         participant=[
             AppointmentParticipant(actor=Reference(reference=f"Patient/{key}"), status="accepted"),
             AppointmentParticipant(actor=Reference(reference="Practitioner/kim"), status="accepted"),
@@ -86,13 +91,17 @@ def appointment(number: int, key: str, day: date, clock: time, code: str) -> App
     )
 
 
-def day_bundle(appointments: list = APPOINTMENTS, extra: list | None = None) -> str:
+def day_bundle(appointments: list = APPOINTMENTS) -> str:
+    return bundle_of([appointment(number, *row) for number, row in enumerate(appointments)])
+
+
+def bundle_of(resources: list) -> str:
+    """The day's patients, physician and room, and these resources, as one Bundle in JSON."""
     resources = [
         *(patient(key) for key in PATIENTS),
         Practitioner(id="kim", name=[HumanName(prefix=["Dr."], family="Kim")]),
         Location(id="suite", name="Suite 200"),
-        *(appointment(number, *row) for number, row in enumerate(appointments)),
-        *(extra or []),
+        *resources,
     ]
     bundle = Bundle(type="collection", entry=[BundleEntry(resource=resource) for resource in resources])
     return bundle.model_dump_json(exclude_none=True)
@@ -104,7 +113,9 @@ def day_csv(appointments: list = APPOINTMENTS) -> str:
     writer.writerow(["patient", "date", "time", "code", "procedure", "language", "physician", "location"])
     for key, day, clock, code in appointments:
         given, family, language = PATIENTS[key]
-        writer.writerow([f"{given} {family}", day.isoformat(), f"{clock:%H:%M}", code, "", language or "", "Dr. Kim", "Suite 200"])
+        writer.writerow(
+            [f"{given} {family}", day.isoformat(), f"{clock:%H:%M}", code, "", language or "", "Dr. Kim", "Suite 200"]
+        )
     return out.getvalue()
 
 
@@ -117,7 +128,7 @@ def files(tmp_path) -> dict[str, Path]:
 
 def summary(project, path: Path) -> list[tuple]:
     """What the day's packets are: time, patient, handouts with their languages, packet language, desk notes."""
-    appointments = read_schedule(path, dict(project.clinic.schedule.columns), NEW_YORK)
+    appointments = read_schedule(path, project.clinic.schedule.columns, NEW_YORK)
     packets = plan_day(project, appointments, choose_day(appointments, None, str(path)), None)
     return [
         (
@@ -151,7 +162,35 @@ def test_a_date_picks_that_day_and_a_day_without_appointments_is_an_error(librar
     assert choose_day(appointments, date(2026, 12, 9), "day.json") == date(2026, 12, 9)
     result = invoke("visits", files["fhir"], "--date", "2026-12-10", "-o", files["fhir"].parent / "x.pdf")
     assert result.exit_code == 1
-    assert result.stderr == "Error: " + str(files["fhir"]) + ": no appointments on 2026-12-10 (the schedule has 2026-12-08, 2026-12-09)\n"
+    assert (
+        result.stderr
+        == "Error: "
+        + str(files["fhir"])
+        + ": no appointments on 2026-12-10 (the schedule has 2026-12-08, 2026-12-09)\n"
+    )
+
+
+def test_a_service_request_or_a_reason_names_the_procedure_and_a_cancelled_visit_has_none(library_project, tmp_path):
+    order = ServiceRequest(
+        id="order",
+        status="active",
+        intent="order",
+        subject=Reference(reference="Patient/ana"),
+        code=CodeableConcept(coding=[Coding(system=CPT, code="64635")]),
+    )
+    resources = [
+        order,
+        appointment(1, "ana", DAY, time(8, 30), None, basedOn=[Reference(reference="ServiceRequest/order")]),
+        appointment(2, "john", DAY, time(9, 0), None, reasonCode=[CodeableConcept(text="Medial  branch block")]),
+        appointment(3, "pat", DAY, time(9, 30), None, reasonCode=[CodeableConcept(text="Something new")]),
+        appointment(4, "minh", DAY, time(10, 0), "20552", status="cancelled"),
+    ]
+    (tmp_path / "day.json").write_text(bundle_of(resources), encoding="utf-8")
+    assert [(row[1], row[2], row[4]) for row in summary(library_project, tmp_path / "day.json")] == [
+        ("Ana Quintero", [(RFA, "es"), (PREP, "es")], []),
+        ("John Whitfield", [("medial-branch-block", "en"), (PREP, "en")], []),
+        ("Pat Oduya", [], ["no language given: English", "unmapped: Something new", "no handouts"]),
+    ]
 
 
 def test_a_start_in_another_time_zone_is_the_clinics_wall_clock(library_project, tmp_path):
@@ -182,7 +221,7 @@ def test_the_clinic_maps_its_own_codes_names_and_columns(clinic_project):
     clinic = clinic_project / "clinic.yaml"
     clinic.write_text(
         clinic.read_text(encoding="utf-8")
-        + "procedures:\n  always: []\n  codes:\n    X1234: [pain-diary]\n    \"64483\": [medial-branch-block]\n"
+        + 'procedures:\n  always: []\n  codes:\n    X1234: [pain-diary]\n    "64483": [medial-branch-block]\n'
         + "  names:\n    Nerve zap: [radiofrequency-ablation]\n"
         + "schedule:\n  columns: {patient: Name, date: Day, time: Start, code: CPT, procedure: Visit type}\n",
         encoding="utf-8",
@@ -202,7 +241,7 @@ def test_the_clinic_maps_its_own_codes_names_and_columns(clinic_project):
 
 def test_a_clinic_map_naming_a_handout_that_does_not_exist_is_an_error(clinic_project, tmp_path, files):
     clinic = clinic_project / "clinic.yaml"
-    clinic.write_text(clinic.read_text(encoding="utf-8") + "procedures:\n  codes:\n    \"64483\": [no-such-handout]\n")
+    clinic.write_text(clinic.read_text(encoding="utf-8") + 'procedures:\n  codes:\n    "64483": [no-such-handout]\n')
     result = invoke("visits", files["csv"], "-o", tmp_path / "x.pdf", "--project", clinic_project)
     assert result.exit_code == 1
     assert result.stderr == "Error: clinic.yaml: procedures: no handout named no-such-handout (see `handouts list`)\n"
@@ -276,7 +315,10 @@ def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
     (built / ".handouts-manifest.json").write_text("{}")
     result = invoke("visits", files["csv"], "-o", built / "day.pdf")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {built / 'day.pdf'}: inside {built}, a folder of built handouts; -o writes elsewhere\n"
+    assert (
+        result.stderr
+        == f"Error: {built / 'day.pdf'}: inside {built}, a folder of built handouts; -o writes elsewhere\n"
+    )
     result = invoke("visits", files["csv"], "--split", built / "day", "--out", built)
     assert result.exit_code == 1
     assert "never writes into" in result.stderr
@@ -319,7 +361,11 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     for note in ["English (asked: Vietnamese)", "no Vietnamese handouts: English instead", "no language given: English",
                  "unmapped: 99999", "visit 2 today: own packet"]:  # fmt: skip
         assert note in desk, note
-    plans = [(number, page) for number, page in enumerate(pages, start=1) if page.startswith("Riverside") and ("Your plan:" in page or "Su plan:" in page)]
+    plans = [
+        (number, page)
+        for number, page in enumerate(pages, start=1)
+        if page.startswith("Riverside") and ("Your plan:" in page or "Su plan:" in page)
+    ]
     assert [number % 2 for number, _ in plans] == [1] * 5  # each packet starts on a new sheet
     expected = [
         ("Su plan: Ana Quintero", "8:30 a. m."),
@@ -330,7 +376,7 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     ]
     for (_, page), (heading, clock) in zip(plans, expected, strict=True):
         assert heading in page and clock in page, (heading, page)
-    spanish = pages[plans[0][0]: plans[1][0] - 1]
+    spanish = pages[plans[0][0] : plans[1][0] - 1]
     assert any("Inyección epidural" in page for page in spanish)
     assert not any("Sam Kellner" in page for page in pages[1:])  # no handouts: on the desk list only
 
