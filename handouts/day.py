@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 DESK_TEMPLATE = "desk-list.html"
 STAFF_LANGUAGE = "en"
 DESK_FILE = "desk-list.pdf"
+MAX_DAY_PACKETS = 100
+"""Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written."""
 DAY = "day"
 """How warnings about writing the day's PDF are reported (never a patient's detail)."""
 
@@ -183,6 +185,10 @@ def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
 
 def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     """One PDF: the desk's list, then every packet in order, each part on a new sheet."""
+    if len(packets) > MAX_DAY_PACKETS:
+        raise ScheduleError(
+            f"more than {MAX_DAY_PACKETS} appointments on {day.isoformat()} for one PDF: print them with --split DIR"
+        )
     parts = [desk_part(maker, day, packets)]
     for packet in packets:
         parts += packet_parts(maker, packet)

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
 from zoneinfo import ZoneInfo
@@ -98,12 +99,14 @@ def schedule_text(path: Path) -> str:
 
 
 def language_code(value: str | None, where: str) -> str | None:
-    """The language part of a code like es, es-MX or ES: lower case; one that is no language is an error."""
+    """The language part of a code like es, es-MX or ES, or of an English name like Spanish: lower
+    case; one that is no language is an error."""
     from babel import Locale, UnknownLocaleError
 
     if value is None or not value.strip():
         return None
     code = value.strip().replace("_", "-").split("-")[0].lower()
+    code = english_names().get(code, code)
     try:
         if not LANGUAGE_PATTERN.match(code):
             raise ValueError(code)
@@ -111,6 +114,14 @@ def language_code(value: str | None, where: str) -> str | None:
     except (UnknownLocaleError, ValueError):
         raise ScheduleError(f"{where}: language: not a language code like en, es or vi") from None
     return code
+
+
+@cache
+def english_names() -> dict[str, str]:
+    """ "spanish": "es", for exports that write a language's name."""
+    from babel import Locale
+
+    return {name.casefold(): code for code, name in Locale("en").languages.items() if "_" not in code}
 
 
 # CSV

@@ -25,7 +25,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from handouts.codes import Procedures, built_in_map, expanded
-from handouts.day import choose_day, plan_day
+from handouts.day import MAX_DAY_PACKETS, choose_day, plan_day
 from handouts.project import open_project
 from handouts.schedule import MAX_APPOINTMENTS, read_schedule
 
@@ -40,6 +40,7 @@ PATIENTS = {  # id: (given, family, language or None)
     "minh": ("Minh", "Tranh", "vi"),
     "pat": ("Pat", "Oduya", None),
     "sam": ("Sam", "Kellner", "en-US"),
+    "lia": ("Lia", "Moreno", "Spanish"),
 }
 NAMES = [f"{given} {family}" for given, family, _ in PATIENTS.values()]
 # (patient, local day, local time, CPT code): out of order on purpose; John comes twice.
@@ -50,6 +51,7 @@ APPOINTMENTS = [
     ("john", DAY, time(9, 0), "64493"),
     ("pat", DAY, time(10, 0), "62323"),
     ("sam", DAY, time(11, 0), "99999"),
+    ("lia", DAY, time(11, 30), "64483"),
     ("ana", date(2026, 12, 9), time(8, 0), "27096"),
 ]
 ESI, FACET, TPI, RFA, PREP = (
@@ -148,6 +150,7 @@ EXPECTED = [
     (time(9, 30), "Minh Tranh", [(TPI, "en"), (PREP, "en")], "en", ["no Vietnamese handouts: English instead"]),
     (time(10, 0), "Pat Oduya", [(ESI, "en"), (PREP, "en")], "en", ["no language given: English"]),
     (time(11, 0), "Sam Kellner", [], "en", ["unmapped: 99999", "no handouts"]),
+    (time(11, 30), "Lia Moreno", [(ESI, "es"), (PREP, "es")], "es", []),
     (time(13, 0), "John Whitfield", [(RFA, "en"), (PREP, "en")], "en", ["visit 2 today: own packet"]),
 ]
 
@@ -293,7 +296,7 @@ def many(count: int) -> bytes:
         ("day.json", b'{"resourceType": "Patient", "id": "x"}', ": not a FHIR Bundle (a JSON object with resourceType Bundle)"),
         ("day.json", b'{"resourceType": "Bundle",\n "type": "collection",\n "entry": [}', ":3: not JSON (Expecting value)"),
         ("day.json", observations(), ": a Bundle without an Appointment (it holds Observation)"),
-        ("day.json", without_start(), ": entry 9: Appointment has no start time"),
+        ("day.json", without_start(), ": entry 10: Appointment has no start time"),
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
@@ -307,6 +310,26 @@ def many(count: int) -> bytes:
 def test_a_bad_schedule_is_one_error_line_and_writes_nothing(tmp_path, name, data, message):
     shown, _ = bad(tmp_path, name, data)
     assert shown == message
+
+
+def test_a_day_too_long_for_one_pdf_asks_for_split(tmp_path):
+    schedule = tmp_path / "day.csv"
+    schedule.write_bytes(many(MAX_DAY_PACKETS + 1))
+    result = invoke("visits", schedule, "-o", tmp_path / "day.pdf")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: more than {MAX_DAY_PACKETS} appointments on 2026-12-08 for one PDF: print them with --split DIR\n"
+    )
+    assert not (tmp_path / "day.pdf").exists()
+
+
+def test_a_column_clinic_yaml_does_not_know_is_an_error(clinic_project, files, tmp_path):
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text(encoding="utf-8") + "schedule:\n  columns: {surname: Last}\n")
+    result = invoke("visits", files["csv"], "-o", tmp_path / "x.pdf", "--project", clinic_project)
+    assert result.exit_code == 1
+    assert "schedule.columns.surname" in result.stderr, result.stderr
+    assert not (tmp_path / "x.pdf").exists()
 
 
 def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
@@ -347,7 +370,7 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     target = tmp_path / "day.pdf"
     result = invoke("visits", files["fhir"], "-o", target)
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"Wrote {target}: 6 appointment(s) on 2026-12-08\n"
+    assert result.stderr == f"Wrote {target}: 7 appointment(s) on 2026-12-08\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert not any(name in result.stderr for name in NAMES)
     leftovers = [path for path in private_tmp.rglob("*") if path.is_file()]
@@ -355,9 +378,12 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     pages = page_texts(target.read_bytes())
     desk = pages[0]
     assert desk.startswith("Handouts for Tuesday, December 8")
-    order = [desk.index(name) for name in ["Ana Quintero", "John Whitfield", "Minh Tranh", "Pat Oduya", "Sam Kellner"]]
+    order = [
+        desk.index(name)
+        for name in ["Ana Quintero", "John Whitfield", "Minh Tranh", "Pat Oduya", "Sam Kellner", "Lia Moreno"]
+    ]
     assert order == sorted(order)
-    assert desk.rindex("John Whitfield") > desk.index("Sam Kellner")  # his second visit comes last
+    assert desk.rindex("John Whitfield") > desk.index("Lia Moreno")  # his second visit comes last
     for note in ["English (asked: Vietnamese)", "no Vietnamese handouts: English instead", "no language given: English",
                  "unmapped: 99999", "visit 2 today: own packet"]:  # fmt: skip
         assert note in desk, note
@@ -366,12 +392,13 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
         for number, page in enumerate(pages, start=1)
         if page.startswith("Riverside") and ("Your plan:" in page or "Su plan:" in page)
     ]
-    assert [number % 2 for number, _ in plans] == [1] * 5  # each packet starts on a new sheet
+    assert [number % 2 for number, _ in plans] == [1] * 6  # each packet starts on a new sheet
     expected = [
         ("Su plan: Ana Quintero", "8:30 a. m."),
         ("Your plan: John Whitfield", "9:00 AM"),
         ("Your plan: Minh Tranh", "9:30 AM"),
         ("Your plan: Pat Oduya", "10:00 AM"),
+        ("Su plan: Lia Moreno", "11:30 a. m."),
         ("Your plan: John Whitfield", "1:00 PM"),
     ]
     for (_, page), (heading, clock) in zip(plans, expected, strict=True):
