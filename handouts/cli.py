@@ -589,14 +589,15 @@ def visits(
     out_dir: Path,
     project_dir: Path | None,
 ) -> None:
-    """Every packet of one day's schedule: FILE is a FHIR R4 Bundle (JSON) or a CSV export.
+    """Print one day's packets from a schedule (FHIR R4 Bundle or CSV).
 
-    One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
+    FILE is the EHR's export. One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
     handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
-    from handouts.day import DESK_FILE, choose_day, day_pdf, packet_pdfs, plan_day
-    from handouts.files import PDF_START, refuse_to_replace, write_output
+    from handouts.day import DESK_FILE, day_pdf, packet_pdfs
+    from handouts.files import PDF_START, refuse_to_replace, shown, write_output
     from handouts.maker import Maker
-    from handouts.schedule import read_schedule
+    from handouts.schedule import read_bounded
+    from handouts.usecases import plan_visits
 
     if (output_file is None) == (split_dir is None):
         raise click.UsageError("give -o DAY.pdf or --split DIR")
@@ -605,24 +606,21 @@ def visits(
     kept = [*project.own_files, out_dir]
     if output_file is not None:
         refuse_to_replace(output_file, PDF_START, kept)
-    clinic = project.clinic
-    appointments = read_schedule(schedule_file, clinic.schedule.columns, clinic.policies.time_zone)
-    day = choose_day(appointments, wanted, str(schedule_file))
-    packets = plan_day(project, appointments, day, fallback)
+    plan = plan_visits(project, read_bounded(schedule_file), shown(schedule_file), wanted, fallback)
     maker = Maker(project)
     if output_file is not None:
-        write_output(output_file, day_pdf(maker, day, packets), kept, PRIVATE_FILE_MODE)
+        write_output(output_file, day_pdf(maker, plan.day, plan.packets), kept, PRIVATE_FILE_MODE)
         written = str(output_file)
     else:
         assert split_dir is not None
-        for name in [DESK_FILE, *(packet.file_name for packet in packets)]:
+        for name in [DESK_FILE, *(packet.file_name for packet in plan.packets)]:
             refuse_to_replace(split_dir / name, PDF_START, kept)
-        pdfs = packet_pdfs(maker, day, packets)
+        pdfs = packet_pdfs(maker, plan.day, plan.packets)
         for name, pdf in pdfs.items():
             write_output(split_dir / name, pdf, kept, PRIVATE_FILE_MODE)
         written = f"{len(pdfs)} files in {split_dir}"
     if str(output_file) != "-":
-        click.echo(f"Wrote {written}: {len(packets)} appointment(s) on {day.isoformat()}", err=True)
+        click.echo(f"Wrote {written}: {len(plan.packets)} appointment(s) on {plan.day.isoformat()}", err=True)
 
 
 def day_option(text: str) -> date:

@@ -66,10 +66,26 @@ class Appointment:
     location: str = field(default="", repr=False)
 
 
-def read_schedule(path: Path, columns: Mapping[Column, str], time_zone: str) -> list[Appointment]:
-    """The appointments of a FHIR Bundle or a CSV file, in the order of their start."""
-    name = shown(path)
-    text = schedule_text(path)
+def read_bounded(path: Path) -> bytes:
+    """A schedule file's bytes, at most MAX_SCHEDULE_BYTES."""
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SCHEDULE_BYTES + 1)
+    except OSError as error:
+        raise ScheduleError(f"{shown(path)}: cannot read it ({error.strerror or error})") from None
+    too_large(data, shown(path))
+    return data
+
+
+def too_large(data: bytes, name: str) -> None:
+    if len(data) > MAX_SCHEDULE_BYTES:
+        raise ScheduleError(f"{name}: larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB; split the schedule")
+
+
+def parse_schedule(data: bytes, name: str, columns: Mapping[Column, str], time_zone: str) -> list[Appointment]:
+    """The appointments of a FHIR Bundle or a CSV file (`name` is how messages call it), in the order of their start."""
+    too_large(data, name)
+    text = schedule_text(data, name)
     if text.lstrip().startswith(("{", "[")):
         appointments = from_bundle(text, name, ZoneInfo(time_zone))
     else:
@@ -81,16 +97,8 @@ def read_schedule(path: Path, columns: Mapping[Column, str], time_zone: str) -> 
     return sorted(appointments, key=lambda one: (one.day, one.start))
 
 
-def schedule_text(path: Path) -> str:
-    """The file's text: at most MAX_SCHEDULE_BYTES, UTF-8 (a byte order mark is allowed)."""
-    name = shown(path)
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_SCHEDULE_BYTES + 1)
-    except OSError as error:
-        raise ScheduleError(f"{name}: cannot read it ({error.strerror or error})") from None
-    if len(data) > MAX_SCHEDULE_BYTES:
-        raise ScheduleError(f"{name}: larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB; split the schedule")
+def schedule_text(data: bytes, name: str) -> str:
+    """UTF-8 text (a byte order mark is allowed); broken bytes are an error at their line."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

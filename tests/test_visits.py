@@ -25,9 +25,10 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from handouts.codes import Procedures, built_in_map, expanded
-from handouts.day import MAX_DAY_PACKETS, choose_day, plan_day
+from handouts.day import MAX_DAY_PACKETS, choose_day
 from handouts.project import open_project
-from handouts.schedule import MAX_APPOINTMENTS, read_schedule
+from handouts.schedule import MAX_APPOINTMENTS, parse_schedule
+from handouts.usecases import plan_visits
 
 from conftest import REPO, invoke, pdf_reader
 
@@ -130,8 +131,7 @@ def files(tmp_path) -> dict[str, Path]:
 
 def summary(project, path: Path) -> list[tuple]:
     """What the day's packets are: time, patient, handouts with their languages, packet language, desk notes."""
-    appointments = read_schedule(path, project.clinic.schedule.columns, NEW_YORK)
-    packets = plan_day(project, appointments, choose_day(appointments, None, str(path)), None)
+    packets = plan_visits(project, path.read_bytes(), str(path)).packets
     return [
         (
             packet.appointment.start,
@@ -161,7 +161,7 @@ def test_the_day_is_planned_alike_from_fhir_and_csv(library_project, files, kind
 
 
 def test_a_date_picks_that_day_and_a_day_without_appointments_is_an_error(library_project, files):
-    appointments = read_schedule(files["fhir"], {}, NEW_YORK)
+    appointments = parse_schedule(files["fhir"].read_bytes(), "day.json", {}, NEW_YORK)
     assert choose_day(appointments, date(2026, 12, 9), "day.json") == date(2026, 12, 9)
     result = invoke("visits", files["fhir"], "--date", "2026-12-10", "-o", files["fhir"].parent / "x.pdf")
     assert result.exit_code == 1
@@ -201,7 +201,7 @@ def test_a_start_in_another_time_zone_is_the_clinics_wall_clock(library_project,
     start = next(entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Appointment")
     start["start"] = "2026-12-08T13:30:00Z"
     (tmp_path / "utc.json").write_text(json.dumps(bundle), encoding="utf-8")
-    [one] = read_schedule(tmp_path / "utc.json", {}, NEW_YORK)
+    [one] = parse_schedule((tmp_path / "utc.json").read_bytes(), "utc.json", {}, NEW_YORK)
     assert (one.day, one.start) == (DAY, time(8, 30))
 
 
