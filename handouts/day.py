@@ -3,6 +3,7 @@
 new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
 patient's detail; the desk list and the packets are the only places those details go."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -58,38 +59,51 @@ def choose_day(appointments: list[Appointment], wanted: date | None, name: str) 
 
 def plan_day(project: Project, appointments: list[Appointment], day: date, fallback: str | None) -> list[Packet]:
     """A packet for each appointment of `day`, in order of time; every detail is checked before anything is rendered."""
-    from handouts.glyphs import coverage
-
-    catalog = project.catalog()
-    library = {language for languages in catalog.values() for language in languages}
-    fallback = fallback or project.clinic.languages[0]
-    if fallback not in library:
-        raise UnknownHandoutError(f"--fallback: no handouts in {fallback!r} (there are: {', '.join(sorted(library))})")
-    procedures = Procedures(project)
-    covered = coverage(tuple(project.asset_roots))
-    size = project.clinic.page_size.lower()
-    todays = [appointment for appointment in appointments if appointment.day == day]
-    seen: dict[str, int] = {}
+    planner = Planner(project, fallback)
+    visits: Counter[str] = Counter()
     packets = []
-    for number, appointment in enumerate(todays, start=1):
+    for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
+        visits[appointment.person] += 1
+        packets.append(planner.packet(number, appointment, visits[appointment.person]))
+    return packets
+
+
+class Planner:
+    """What every packet of a day is chosen from: the library's languages, the procedure map, the fonts."""
+
+    def __init__(self, project: Project, fallback: str | None):
+        from handouts.glyphs import coverage
+
+        self.project = project
+        self.catalog = project.catalog()
+        self.library = {language for languages in self.catalog.values() for language in languages}
+        self.fallback = fallback or project.clinic.languages[0]
+        if self.fallback not in self.library:
+            raise UnknownHandoutError(
+                f"--fallback: no handouts in {self.fallback!r} (there are: {', '.join(sorted(self.library))})"
+            )
+        self.procedures = Procedures(project)
+        self.covered = coverage(tuple(project.asset_roots))
+        self.size = project.clinic.page_size.lower()
+
+    def packet(self, number: int, appointment: Appointment, visit_of_the_day: int) -> Packet:
+        """The appointment's handouts, each in the patient's language where it exists, and the desk's notes."""
         visit = visit_of(appointment)
         try:
-            require_printable(visit, covered)
+            require_printable(visit, self.covered)
         except VisitError as error:
             raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
-        match = procedures.match(list(appointment.codes), list(appointment.procedures))
-        language, notes = packet_language(appointment.language, library, fallback)
+        match = self.procedures.match(list(appointment.codes), list(appointment.procedures))
+        language, notes = packet_language(appointment.language, self.library, self.fallback)
         requests = []
         for slug in match.slugs:
-            printed = project.language_of(slug, language, fallback, catalog)
-            notes += [] if printed == language else [f"{slug} in {printed}"]
-            requests.append(RenderRequest(slug, printed, size, False, visit))
+            printed = self.project.language_of(slug, language, self.fallback, self.catalog)
+            notes += [] if printed == language else [f"{slug} in {language_name(printed)}"]
+            requests.append(RenderRequest(slug, printed, self.size, False, visit))
         notes += [f"unmapped: {code}" for code in match.unmapped]
         notes += [] if requests else ["no handouts"]
-        seen[appointment.person] = seen.get(appointment.person, 0) + 1
-        notes += [] if seen[appointment.person] == 1 else [f"visit {seen[appointment.person]} today: own packet"]
-        packets.append(Packet(number, appointment, visit, language, requests, notes))
-    return packets
+        notes += [] if visit_of_the_day == 1 else [f"visit {visit_of_the_day} today: own packet"]
+        return Packet(number, appointment, visit, language, requests, notes)
 
 
 def visit_of(appointment: Appointment) -> Visit:
