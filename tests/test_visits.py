@@ -8,6 +8,7 @@ import io
 import json
 import os
 import stat
+import time as time_module
 from datetime import date, time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from handouts.codes import Procedures, built_in_map, expanded
 from handouts.day import MAX_DAY_PACKETS, choose_day
+from handouts.errors import RenderError
+from handouts.maker import Maker
 from handouts.project import open_project
 from handouts.schedule import MAX_APPOINTMENTS, parse_schedule
 from handouts.usecases import plan_visits
@@ -330,6 +333,13 @@ def test_a_column_clinic_yaml_does_not_know_is_an_error(clinic_project, files, t
     assert result.exit_code == 1
     assert "schedule.columns.surname" in result.stderr, result.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_writing_many_parts_as_one_pdf_has_the_render_time_of_each(library_project, monkeypatch):
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "0.001")
+    maker = Maker(library_project)
+    with pytest.raises(RenderError, match=r"^took longer than 0\.12 seconds to make"), maker.watched(False, parts=120):
+        time_module.sleep(1)
 
 
 def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
