@@ -3,6 +3,7 @@
 new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
 patient's detail; the desk list and the packets are the only places those details go."""
 
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from handouts.codes import Procedures
 from handouts.errors import UnknownHandoutError
+from handouts.glyphs import printable
 from handouts.logs import report
 from handouts.project import Project
 from handouts.schedule import Appointment, ScheduleError
 from handouts.targets import RenderRequest
-from handouts.visit import Visit, VisitError, require_printable
+from handouts.visit import FIELDS, Visit, VisitError, require_printable
 
 if TYPE_CHECKING:
     from handouts.maker import Maker
@@ -88,13 +90,10 @@ class Planner:
 
     def packet(self, number: int, appointment: Appointment, visit_of_the_day: int) -> Packet:
         """The appointment's handouts, each in the patient's language where it exists, and the desk's notes."""
-        visit = visit_of(appointment)
-        try:
-            require_printable(visit, self.covered)
-        except VisitError as error:
-            raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+        visit, notes = self.printable_visit(appointment)
         match = self.procedures.match(list(appointment.codes), list(appointment.procedures))
-        language, notes = packet_language(appointment.language, self.library, self.fallback)
+        language, language_notes = packet_language(appointment.language, self.library, self.fallback)
+        notes += language_notes
         requests = []
         for slug in match.slugs:
             printed = self.project.language_of(slug, language, self.fallback, self.catalog)
@@ -105,9 +104,40 @@ class Planner:
         notes += [] if visit_of_the_day == 1 else [f"visit {visit_of_the_day} today: own packet"]
         return Packet(number, appointment, visit, language, requests, notes)
 
+    def printable_visit(self, appointment: Appointment) -> tuple[Visit, list[str]]:
+        """The appointment as the "Your appointment" box and "Your plan" take it. A name or place
+        with letters the bundled fonts lack (Vietnamese tone marks, say) prints without its accents,
+        or is left blank to write by hand; the desk list says which, so one name never stops the day."""
+        visit = visit_of(appointment)
+        fields, notes = {}, []
+        for name in ("patient", "physician", "location"):
+            text, note = fitted(getattr(visit, name), self.covered)
+            fields[name] = text
+            notes += [] if note is None else [f"{FIELDS[name]} {note}"]
+        visit = visit.model_copy(update=fields)
+        require_printable(visit, self.covered)
+        return visit, notes
+
+
+def fitted(text: str, covered: frozenset[int]) -> tuple[str, str | None]:
+    """The text as the fonts can print it, and a note when it had to change."""
+    if printable(text, covered):
+        return text, None
+    folded = "".join(
+        char for char in unicodedata.normalize("NFD", text.translate(UNDECOMPOSED)) if not unicodedata.combining(char)
+    )
+    folded = unicodedata.normalize("NFC", folded)
+    if printable(folded, covered):
+        return folded, "printed without accents"
+    return "", "left blank (letters the fonts lack): write it by hand"
+
+
+UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ħ": "h", "Ħ": "H"})
+"""Letters with a stroke, which Unicode does not split into a letter and a mark."""
+
 
 def visit_of(appointment: Appointment) -> Visit:
-    """The appointment as the "Your appointment" box and "Your plan" take it."""
+    """The appointment as the visit's fields check it."""
     fields: dict[str, str | None] = {
         "patient": appointment.patient,
         "date": appointment.day.isoformat(),
@@ -149,7 +179,7 @@ def desk_rows(maker: "Maker", packets: list[Packet]) -> list[dict[str, str | int
             {
                 "number": packet.number,
                 "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
-                "patient": packet.appointment.patient,
+                "patient": packet.visit.patient or "(see note)",
                 "handouts": "; ".join(titles) or "none",
                 "language": language_name(packet.language)
                 + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),

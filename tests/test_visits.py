@@ -41,7 +41,7 @@ DAY = date(2026, 12, 8)
 PATIENTS = {  # id: (given, family, language or None)
     "ana": ("Ana", "Quintero", "es"),
     "john": ("John", "Whitfield", "en"),
-    "minh": ("Minh", "Tranh", "vi"),
+    "minh": ("Minh", "Nguyễn", "vi"),
     "pat": ("Pat", "Oduya", None),
     "sam": ("Sam", "Kellner", "en-US"),
     "lia": ("Lia", "Moreno", "Spanish"),
@@ -150,7 +150,13 @@ def summary(project, path: Path) -> list[tuple]:
 EXPECTED = [
     (time(8, 30), "Ana Quintero", [(ESI, "es"), (PREP, "es")], "es", []),
     (time(9, 0), "John Whitfield", [(FACET, "en"), (PREP, "en")], "en", []),
-    (time(9, 30), "Minh Tranh", [(TPI, "en"), (PREP, "en")], "en", ["no Vietnamese handouts: English instead"]),
+    (
+        time(9, 30),
+        "Minh Nguyen",
+        [(TPI, "en"), (PREP, "en")],
+        "en",
+        ["patient name printed without accents", "no Vietnamese handouts: English instead"],
+    ),
     (time(10, 0), "Pat Oduya", [(ESI, "en"), (PREP, "en")], "en", ["no language given: English"]),
     (time(11, 0), "Sam Kellner", [], "en", ["unmapped: 99999", "no handouts"]),
     (time(11, 30), "Lia Moreno", [(ESI, "es"), (PREP, "es")], "es", []),
@@ -196,6 +202,17 @@ def test_a_service_request_or_a_reason_names_the_procedure_and_a_cancelled_visit
         ("Ana Quintero", [(RFA, "es"), (PREP, "es")], []),
         ("John Whitfield", [("medial-branch-block", "en"), (PREP, "en")], []),
         ("Pat Oduya", [], ["no language given: English", "unmapped: Something new", "no handouts"]),
+    ]
+
+
+def test_a_name_the_fonts_cannot_print_is_left_blank_and_noted(library_project):
+    schedule = "patient,date,time,code,physician\n王小明,2026-12-08,08:30,64483,Dr. Łukasz Đặng\n".encode()
+    [packet] = plan_visits(library_project, schedule, "day.csv").packets
+    assert (packet.visit.patient, packet.visit.physician) == ("", "Dr. Lukasz Dang")
+    assert packet.notes == [
+        "patient name left blank (letters the fonts lack): write it by hand",
+        "physician printed without accents",
+        "no language given: English",
     ]
 
 
@@ -390,7 +407,7 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     assert desk.startswith("Handouts for Tuesday, December 8")
     order = [
         desk.index(name)
-        for name in ["Ana Quintero", "John Whitfield", "Minh Tranh", "Pat Oduya", "Sam Kellner", "Lia Moreno"]
+        for name in ["Ana Quintero", "John Whitfield", "Minh Nguyen", "Pat Oduya", "Sam Kellner", "Lia Moreno"]
     ]
     assert order == sorted(order)
     assert desk.rindex("John Whitfield") > desk.index("Lia Moreno")  # his second visit comes last
@@ -406,7 +423,7 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     expected = [
         ("Su plan: Ana Quintero", "8:30 a. m."),
         ("Your plan: John Whitfield", "9:00 AM"),
-        ("Your plan: Minh Tranh", "9:30 AM"),
+        ("Your plan: Minh Nguyen", "9:30 AM"),
         ("Your plan: Pat Oduya", "10:00 AM"),
         ("Su plan: Lia Moreno", "11:30 a. m."),
         ("Your plan: John Whitfield", "1:00 PM"),
