@@ -203,22 +203,12 @@ def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str)
 def from_bundle(text: str, name: str, zone: ZoneInfo) -> list[Appointment]:
     """The Appointments of a Bundle, parsed and validated by fhir.resources (R4B, whose Appointment,
     Patient, Practitioner, Location and ServiceRequest read R4's)."""
-    bundle = parsed_bundle(text, name)
-    entries = bundle.entry or []
-    if len(entries) > MAX_APPOINTMENTS * 10:
-        raise ScheduleError(f"{name}: more than {MAX_APPOINTMENTS * 10} entries; split the schedule")
-    resources = {}
-    for entry in entries:
-        resource = entry.resource
-        if resource is None:
-            continue
-        kind = resource.get_resource_type()
-        if resource.id:
-            resources[f"{kind}/{resource.id}"] = resource
-        if entry.fullUrl:
-            resources[str(entry.fullUrl)] = resource
     from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
+    entries = parsed_bundle(text, name).entry or []
+    if len(entries) > MAX_APPOINTMENTS * 10:
+        raise ScheduleError(f"{name}: more than {MAX_APPOINTMENTS * 10} entries; split the schedule")
+    resources = by_reference(entries)
     appointments: list[Appointment] = []
     kinds = set()
     for number, entry in enumerate(entries, start=1):
@@ -233,6 +223,20 @@ def from_bundle(text: str, name: str, zone: ZoneInfo) -> list[Appointment]:
     return appointments
 
 
+def by_reference(entries: list[Any]) -> dict[str, Any]:
+    """Each resource of the Bundle under the references that may name it: `Type/id` and its `fullUrl`."""
+    resources = {}
+    for entry in entries:
+        resource = entry.resource
+        if resource is None:
+            continue
+        if resource.id:
+            resources[f"{resource.get_resource_type()}/{resource.id}"] = resource
+        if entry.fullUrl:
+            resources[str(entry.fullUrl)] = resource
+    return resources
+
+
 def parsed_bundle(text: str, name: str) -> "Bundle":
     import json
 
@@ -243,6 +247,8 @@ def parsed_bundle(text: str, name: str) -> "Bundle":
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ScheduleError(f"{name}:{error.lineno}: not JSON ({error.msg})") from None
+    except RecursionError:
+        raise ScheduleError(f"{name}: nested too deeply to be a schedule") from None
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise ScheduleError(f"{name}: not a FHIR Bundle (a JSON object with resourceType Bundle)")
     try:
@@ -252,6 +258,8 @@ def parsed_bundle(text: str, name: str) -> "Bundle":
         raise ScheduleError(f"{name}: {fhir_place(problem['loc'])}: {problem['msg']}") from None
     except (ValueError, TypeError, LookupError):  # what fhir.resources raises itself for a resource it cannot make
         raise ScheduleError(f"{name}: not a FHIR R4 Bundle the library can read") from None
+    except RecursionError:
+        raise ScheduleError(f"{name}: nested too deeply to be a schedule") from None
 
 
 def fhir_place(location: tuple[int | str, ...]) -> str:

@@ -304,6 +304,13 @@ def broken_fhir() -> bytes:
     return json.dumps(bundle).encode()
 
 
+def deep_extension() -> bytes:
+    """A Patient whose extensions nest 400 deep: JSON Python reads, too deep for the FHIR models."""
+    bundle = day_bundle([("ana", DAY, time(8, 30), "64483")])
+    nested = '{"url": "http://example.org/x", "extension": [' * 400 + '{"url": "x", "valueString": "x"}' + "]}" * 400
+    return bundle.replace('"resourceType":"Patient",', f'"resourceType":"Patient","extension":[{nested}],', 1).encode()
+
+
 def many(count: int) -> bytes:
     return day_csv([("ana", DAY, time(8, minute % 60), "64483") for minute in range(count)]).encode()
 
@@ -318,13 +325,15 @@ def many(count: int) -> bytes:
         ("day.json", observations(), ": a Bundle without an Appointment (it holds Observation)"),
         ("day.json", without_start(), ": entry 10: Appointment has no start time"),
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
+        ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
+        ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         ("day.csv", b"patient,date,time,code\n" + b"x" * (5 * 1024 * 1024), ": larger than 5 MB; split the schedule"),
     ],
-    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir",
+    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir", "deep-json", "deep-fhir",
          "csv-no-time", "unknown-language", "broken-utf8", "too-many", "too-large"],
 )  # fmt: skip
 def test_a_bad_schedule_is_one_error_line_and_writes_nothing(tmp_path, name, data, message):
