@@ -29,8 +29,11 @@ MAX_SCHEDULE_BYTES = 5 * 1024 * 1024
 MAX_APPOINTMENTS = 500
 Column = Literal["patient", "date", "time", "code", "procedure", "language", "physician", "location"]
 COLUMNS: tuple[Column, ...] = get_args(Column)
-CSV_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-CSV_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+CSV_TIME = re.compile(r"([0-9]{1,2}):([0-5][0-9])(?: ?([AaPp])\.? ?[Mm]\.?)?")
+NOT_A_DATE = "not a date like 2026-12-03 or 12/3/2026"
+NOT_A_TIME = "not a start time like 08:30, 13:30 or 1:30 PM"
 CODE_SEPARATORS = re.compile(r"[;,\s]+")
 SKIPPED_STATUSES = frozenset({"cancelled", "noshow", "entered-in-error"})
 """Appointments that will not happen get no packet."""
@@ -164,21 +167,41 @@ def from_csv(text: str, name: str, columns: dict[str, str]) -> list[Appointment]
     return appointments
 
 
+def csv_date(text: str) -> date | None:
+    """2026-12-08, or as US exports write it, 12/8/2026."""
+    iso, us = ISO_DATE.fullmatch(text), US_DATE.fullmatch(text)
+    year, month, day = (iso[1], iso[2], iso[3]) if iso else (us[3], us[1], us[2]) if us else ("", "", "")
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def csv_time(text: str) -> time | None:
+    """08:30 or 13:30 on the 24-hour clock, or 1:30 PM (a.m./p.m. too) on the 12-hour one."""
+    found = CSV_TIME.fullmatch(text)
+    if not found:
+        return None
+    hour, minute, half = int(found[1]), int(found[2]), (found[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "p" else 0)
+    return time(hour, minute) if hour < 24 else None
+
+
 def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str) -> Appointment:
     def cell(column: str) -> str:
         return values.get(columns[column], "")
 
     if not cell("patient"):
         raise ScheduleError(f"{where}: {columns['patient']}: empty")
-    if not CSV_DATE.fullmatch(cell("date")):
-        raise ScheduleError(f"{where}: {columns['date']}: not a date like 2026-12-03")
-    clock = CSV_TIME.fullmatch(cell("time"))
-    if not clock:
-        raise ScheduleError(f"{where}: {columns['time']}: not a start time like 08:30")
-    try:
-        day = date.fromisoformat(cell("date"))
-    except ValueError:
-        raise ScheduleError(f"{where}: {columns['date']}: not a date like 2026-12-03") from None
+    day = csv_date(cell("date"))
+    if day is None:
+        raise ScheduleError(f"{where}: {columns['date']}: {NOT_A_DATE}")
+    start = csv_time(cell("time"))
+    if start is None:
+        raise ScheduleError(f"{where}: {columns['time']}: {NOT_A_TIME}")
     codes = tuple(code for code in CODE_SEPARATORS.split(cell("code")) if code)
     procedure = cell("procedure")
     if not codes and not procedure:
@@ -188,7 +211,7 @@ def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str)
         patient=cell("patient"),
         person=" ".join(cell("patient").casefold().split()),
         day=day,
-        start=time(int(clock[1]), int(clock[2])),
+        start=start,
         codes=codes,
         procedures=(procedure,) if procedure else (),
         language=language_code(cell("language"), where),

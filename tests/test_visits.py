@@ -216,6 +216,36 @@ def test_a_name_the_fonts_cannot_print_is_left_blank_and_noted(library_project):
     ]
 
 
+@pytest.mark.parametrize(
+    ("day", "clock", "expected"),
+    [
+        ("2026-12-08", "08:30", (DAY, time(8, 30))),
+        ("12/8/2026", "8:30 AM", (DAY, time(8, 30))),
+        ("12/08/2026", "1:05 p.m.", (DAY, time(13, 5))),
+        ("2026-12-08", "12:00 AM", (DAY, time(0, 0))),
+        ("2026-12-08", "12:15pm", (DAY, time(12, 15))),
+    ],
+)
+def test_csv_dates_and_times_as_exports_write_them(day, clock, expected):
+    schedule = f"patient,date,time,code\nAna Quintero,{day},{clock},64483\n".encode()
+    [one] = parse_schedule(schedule, "day.csv", {}, NEW_YORK)
+    assert (one.day, one.start) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "message"),
+    [
+        ("2026-13-08", "08:30", "date: not a date like 2026-12-03 or 12/3/2026"),
+        ("8.12.2026", "08:30", "date: not a date like 2026-12-03 or 12/3/2026"),
+        ("2026-12-08", "24:00", "time: not a start time like 08:30, 13:30 or 1:30 PM"),
+        ("2026-12-08", "13:00 PM", "time: not a start time like 08:30, 13:30 or 1:30 PM"),
+    ],
+)
+def test_a_csv_date_or_time_that_is_none_is_an_error_at_its_line(tmp_path, day, clock, message):
+    shown, _ = bad(tmp_path, "day.csv", f"patient,date,time,code\nAna Quintero,{day},{clock},64483\n".encode())
+    assert shown == f":2: {message}"
+
+
 def test_a_start_in_another_time_zone_is_the_clinics_wall_clock(library_project, tmp_path):
     bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483")]))
     start = next(entry["resource"] for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Appointment")
@@ -327,7 +357,7 @@ def many(count: int) -> bytes:
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
         ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
-        ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30"),
+        ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
