@@ -596,6 +596,81 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path | None,
 
 
 @cli.command()
+@click.argument("schedule_file", metavar="FILE", type=click.Path(dir_okay=False, allow_dash=False, path_type=Path))
+@click.option(
+    "-o", "output_file", type=OutputFile(), help="Write the day's PDF to this file ('-' for standard output)."
+)
+@click.option(
+    "--split",
+    "split_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instead of -o: one PDF per packet in this folder (0830-1.pdf ...), and desk-list.pdf.",
+)
+@click.option("--date", "day_text", metavar="YYYY-MM-DD", help="The day to print. Default: the first day in FILE.")
+@click.option(
+    "--fallback",
+    metavar="LANG",
+    help="Language of a packet whose patient's language the library lacks. Default: the clinic's first language.",
+)
+@out_option("The folder of built handouts, which -o and --split never write into.")
+@project_option
+def visits(
+    schedule_file: Path,
+    output_file: Path | None,
+    split_dir: Path | None,
+    day_text: str | None,
+    fallback: str | None,
+    out_dir: Path,
+    project_dir: Path | None,
+) -> None:
+    """Print one day's packets from a schedule (FHIR R4 Bundle or CSV).
+
+    FILE is the EHR's export. One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
+    handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
+    from handouts.day import DESK_FILE, day_pdf, packet_pdfs
+    from handouts.files import PDF_START, refuse_to_replace, shown, write_output
+    from handouts.maker import Maker
+    from handouts.schedule import read_bounded
+    from handouts.usecases import plan_visits
+
+    if (output_file is None) == (split_dir is None):
+        raise click.UsageError("give -o DAY.pdf or --split DIR")
+    wanted = None if day_text is None else day_option(day_text)
+    project = open_from(project_dir)
+    kept = [*project.own_files, out_dir]
+    if output_file is not None:
+        refuse_to_replace(output_file, PDF_START, kept)
+    plan = plan_visits(project, read_bounded(schedule_file), shown(schedule_file), wanted, fallback)
+    maker = Maker(project)
+    if output_file is not None:
+        write_output(output_file, day_pdf(maker, plan.day, plan.packets), kept, PRIVATE_FILE_MODE)
+        written = str(output_file)
+    else:
+        assert split_dir is not None
+        for name in [DESK_FILE, *(packet.file_name for packet in plan.packets)]:
+            refuse_to_replace(split_dir / name, PDF_START, kept)
+        pdfs = packet_pdfs(maker, plan.day, plan.packets)
+        for name, pdf in pdfs.items():
+            write_output(split_dir / name, pdf, kept, PRIVATE_FILE_MODE)
+        written = f"{len(pdfs)} files in {split_dir}"
+    if str(output_file) != "-":
+        click.echo(f"Wrote {written}: {len(plan.packets)} appointment(s) on {plan.day.isoformat()}", err=True)
+
+
+def day_option(text: str) -> date:
+    """--date as the visit's date field takes it."""
+    from handouts.errors import UnknownHandoutError
+    from handouts.visit import DATE_TEXT, NOT_A_DATE
+
+    try:
+        if not DATE_TEXT.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UnknownHandoutError(f"--date: {NOT_A_DATE}") from None
+
+
+@cli.command()
 @click.option(
     "--host",
     default="127.0.0.1",

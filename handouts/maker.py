@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,23 +86,24 @@ class Maker:
     def write_pdf(
         self, parts: "list[Part]", title: str | None = None, language: str | None = None, private: bool = False
     ) -> tuple[bytes, list[str]]:
-        """Laid-out parts as one tagged PDF (see `handouts.pdf.write_pdf`), and the warnings."""
-        with self.watched(private) as found:
+        """Laid-out parts as one tagged PDF (see `handouts.pdf.write_pdf`), and the warnings; the
+        render budget's time is for each part (a day of 40 packets is one PDF of 120 parts)."""
+        with self.watched(private, parts=len(parts)) as found:
             from handouts.pdf import write_pdf
 
             pdf = write_pdf(parts, title, language)
         return pdf, found
 
     @contextmanager
-    def watched(self, private: bool) -> Iterator[list[str]]:
-        """Within the render budget, the warnings given while the block runs, in the list it gets
-        (once it ends). Those of a render that holds visit details, Python's own included, are
-        counted, never quoted."""
+    def watched(self, private: bool, parts: int = 1) -> Iterator[list[str]]:
+        """Within the render budget (its time once for each of `parts`), the warnings given while the
+        block runs, in the list it gets (once it ends). Those of a render that holds visit details,
+        Python's own included, are counted, never quoted."""
         found: list[str] = []
         with ExitStack() as stack:
             collected = stack.enter_context(collected_warnings())
             caught = stack.enter_context(warnings.catch_warnings(record=True)) if private else []
-            stack.enter_context(time_limit(self.budget))
+            stack.enter_context(time_limit(replace(self.budget, seconds=self.budget.seconds * parts)))
             yield found
         found.extend(kept_private([*collected, *map(str, caught)]) if private else collected)
 

@@ -10,6 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from handouts import DEFAULT_OUTPUT_FOLDER
 from handouts.approvals import APPROVALS_FILE
+from handouts.codes import ProcedureMap
 from handouts.content import (
     LANGUAGE_PATTERN,
     MAX_CONTENT_FILE_BYTES,
@@ -24,6 +25,7 @@ from handouts.content import (
 from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
 from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
+from handouts.schedule import ScheduleSettings
 from handouts.yamlfile import load_layered, load_model
 
 CLINIC_FILE = "clinic.yaml"
@@ -98,6 +100,12 @@ class Clinic(Strict):
     reading: Reading = Field(default_factory=Reading)
     policies: Policies = Field(
         default_factory=Policies, description="The clinic's own rules, printed by the shared blocks."
+    )
+    procedures: ProcedureMap = Field(
+        default_factory=ProcedureMap, description="`handouts visits`: procedure codes and names to handouts."
+    )
+    schedule: ScheduleSettings = Field(
+        default_factory=ScheduleSettings, description="`handouts visits`: the clinic's own CSV column names."
     )
 
     @field_validator("policies", mode="before")

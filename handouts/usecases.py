@@ -15,6 +15,7 @@ from handouts.project import Project
 if TYPE_CHECKING:  # each use case imports what it needs when it runs: listing never loads templates or Babel
     from handouts.batch import Summary, Update
     from handouts.check import Finding, Report, Tracker
+    from handouts.day import Packet
     from handouts.maker import Maker
 
 STAFF_LANGUAGE = "en"  # the front desk reads titles in English where there is an English version
@@ -308,3 +309,27 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
                 )
             )
     return rows
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """One day of a schedule: its packets in order of time, nothing rendered yet."""
+
+    day: date
+    packets: list["Packet"]
+
+
+def plan_visits(
+    project: Project, schedule: bytes, name: str, wanted: date | None = None, fallback: str | None = None
+) -> DayPlan:
+    """The packets of one day (`wanted`, else the first) of a schedule exported as a FHIR R4 Bundle
+    or CSV (`name` is how messages call it): each appointment's handouts, from its procedure codes
+    and names, and its language, every detail checked before anything is rendered. Patient details
+    stay in the returned data only."""
+    from handouts.day import choose_day, plan_day
+    from handouts.schedule import parse_schedule
+
+    clinic = project.clinic
+    appointments = parse_schedule(schedule, name, clinic.schedule.columns, clinic.policies.time_zone)
+    day = choose_day(appointments, wanted, name)
+    return DayPlan(day, plan_day(project, appointments, day, fallback))

@@ -1,0 +1,259 @@
+"""A day's packets from a schedule: which handouts each appointment gets and in which language
+(`plan_day`, nothing rendered), then one PDF for the day, the desk's list first and each packet on a
+new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
+patient's detail; the desk list and the packets are the only places those details go."""
+
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from handouts.codes import Procedures
+from handouts.errors import UnknownHandoutError
+from handouts.glyphs import printable
+from handouts.logs import report
+from handouts.project import Project
+from handouts.schedule import Appointment, ScheduleError
+from handouts.targets import RenderRequest
+from handouts.visit import FIELDS, Visit, VisitError, require_printable
+
+if TYPE_CHECKING:
+    from handouts.maker import Maker
+    from handouts.pdf import Part
+
+DESK_TEMPLATE = "desk-list.html"
+STAFF_LANGUAGE = "en"
+DESK_FILE = "desk-list.pdf"
+MAX_DAY_PACKETS = 100
+"""Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written."""
+DAY = "day"
+"""How warnings about writing the day's PDF are reported (never a patient's detail)."""
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One appointment's packet: its handouts, each in the language it prints in, and what the desk should know."""
+
+    number: int  # its place in the day, from 1
+    appointment: Appointment = field(repr=False)
+    visit: Visit = field(repr=False)
+    language: str  # of "Your plan" and the title
+    requests: list[RenderRequest]
+    notes: list[str]
+
+    @property
+    def file_name(self) -> str:
+        """`0830-1.pdf`: its time and place in the day, never the patient's name."""
+        return f"{self.appointment.start:%H%M}-{self.number}.pdf"
+
+
+def choose_day(appointments: list[Appointment], wanted: date | None, name: str) -> date:
+    """The day asked for, else the first day of the schedule; a day without appointments is an error."""
+    days = sorted({appointment.day for appointment in appointments})
+    if wanted is None:
+        return days[0]
+    if wanted not in days:
+        listed = ", ".join(day.isoformat() for day in days[:5]) + (" ..." if len(days) > 5 else "")
+        raise ScheduleError(f"{name}: no appointments on {wanted.isoformat()} (the schedule has {listed})")
+    return wanted
+
+
+def plan_day(project: Project, appointments: list[Appointment], day: date, fallback: str | None) -> list[Packet]:
+    """A packet for each appointment of `day`, in order of time; every detail is checked before anything is rendered."""
+    planner = Planner(project, fallback)
+    visits: Counter[str] = Counter()
+    packets = []
+    for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
+        visits[appointment.person] += 1
+        packets.append(planner.packet(number, appointment, visits[appointment.person]))
+    return packets
+
+
+class Planner:
+    """What every packet of a day is chosen from: the library's languages, the procedure map, the fonts."""
+
+    def __init__(self, project: Project, fallback: str | None):
+        from handouts.glyphs import coverage
+
+        self.project = project
+        self.catalog = project.catalog()
+        self.library = {language for languages in self.catalog.values() for language in languages}
+        self.fallback = fallback or project.clinic.languages[0]
+        if self.fallback not in self.library:
+            raise UnknownHandoutError(
+                f"--fallback: no handouts in {self.fallback!r} (there are: {', '.join(sorted(self.library))})"
+            )
+        self.procedures = Procedures(project)
+        self.covered = coverage(tuple(project.asset_roots))
+        self.size = project.clinic.page_size.lower()
+
+    def packet(self, number: int, appointment: Appointment, visit_of_the_day: int) -> Packet:
+        """The appointment's handouts, each in the patient's language where it exists, and the desk's notes."""
+        visit, notes = self.printable_visit(appointment)
+        match = self.procedures.match(list(appointment.codes), list(appointment.procedures))
+        language, language_notes = packet_language(appointment.language, self.library, self.fallback)
+        notes += language_notes
+        requests = []
+        for slug in match.slugs:
+            printed = self.project.language_of(slug, language, self.fallback, self.catalog)
+            notes += [] if printed == language else [f"{slug} in {language_name(printed)}"]
+            requests.append(RenderRequest(slug, printed, self.size, False, visit))
+        notes += [f"unmapped: {code}" for code in match.unmapped]
+        notes += [] if requests else ["no handouts"]
+        notes += [] if visit_of_the_day == 1 else [f"visit {visit_of_the_day} today: own packet"]
+        return Packet(number, appointment, visit, language, requests, notes)
+
+    def printable_visit(self, appointment: Appointment) -> tuple[Visit, list[str]]:
+        """The appointment as the "Your appointment" box and "Your plan" take it. A name or place
+        with letters the bundled fonts lack (Vietnamese tone marks, say) prints without its accents,
+        or is left blank to write by hand; the desk list says which, so one name never stops the day."""
+        visit = visit_of(appointment)
+        fields, notes = {}, []
+        for name in ("patient", "physician", "location"):
+            text, note = fitted(getattr(visit, name), self.covered)
+            fields[name] = text
+            notes += [] if note is None else [f"{FIELDS[name]} {note}"]
+        visit = visit.model_copy(update=fields)
+        require_printable(visit, self.covered)
+        return visit, notes
+
+
+def fitted(text: str, covered: frozenset[int]) -> tuple[str, str | None]:
+    """The text as the fonts can print it, and a note when it had to change."""
+    if printable(text, covered):
+        return text, None
+    folded = "".join(
+        char for char in unicodedata.normalize("NFD", text.translate(UNDECOMPOSED)) if not unicodedata.combining(char)
+    )
+    folded = unicodedata.normalize("NFC", folded)
+    if printable(folded, covered):
+        return folded, "printed without accents"
+    return "", "left blank (letters the fonts lack): write it by hand"
+
+
+UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ħ": "h", "Ħ": "H"})
+"""Letters with a stroke, which Unicode does not split into a letter and a mark."""
+
+
+def visit_of(appointment: Appointment) -> Visit:
+    """The appointment as the visit's fields check it."""
+    fields: dict[str, str | None] = {
+        "patient": appointment.patient,
+        "date": appointment.day.isoformat(),
+        "time": f"{appointment.start:%H:%M}",
+        "physician": appointment.physician,
+        "location": appointment.location,
+    }
+    try:
+        return Visit.from_fields(fields)
+    except VisitError as error:
+        raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+
+
+def packet_language(wanted: str | None, library: set[str], fallback: str) -> tuple[str, list[str]]:
+    """The patient's language if the library has it, else the fallback, with a note for the desk."""
+    if wanted is None:
+        return fallback, [f"no language given: {language_name(fallback)}"]
+    if wanted not in library:
+        return fallback, [f"no {language_name(wanted)} handouts: {language_name(fallback)} instead"]
+    return wanted, []
+
+
+def language_name(code: str) -> str:
+    """ "Spanish" for es: how the desk list names a language."""
+    from handouts.locales import babel_locale
+
+    return str(babel_locale(code).get_display_name(STAFF_LANGUAGE) or code)
+
+
+def desk_rows(maker: "Maker", packets: list[Packet]) -> list[dict[str, str | int]]:
+    from handouts.render import clock_time
+
+    project = maker.project
+    rows: list[dict[str, str | int]] = []
+    for packet in packets:
+        titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
+        wanted = packet.appointment.language
+        rows.append(
+            {
+                "number": packet.number,
+                "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
+                "patient": packet.visit.patient or "(see note)",
+                "handouts": "; ".join(titles) or "none",
+                "language": language_name(packet.language)
+                + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),
+                "notes": "; ".join(packet.notes),
+            }
+        )
+    return rows
+
+
+def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
+    """The desk's list laid out: time, patient, handouts, language and what to check, one line a packet."""
+    from handouts.plan import day_text
+
+    project = maker.project
+    rows = desk_rows(maker, packets)
+    html = maker.renderer.render_template(
+        DESK_TEMPLATE,
+        {
+            **maker.renderer.brand(STAFF_LANGUAGE, project.clinic.page_size.lower()),
+            "day": day.isoformat(),
+            "day_text": day_text(day, STAFF_LANGUAGE),
+            "rows": rows,
+            "attention": sum(1 for packet in packets if packet.notes),
+            "large_print": False,
+        },
+    )
+    with maker.watched(private=True) as found:
+        from handouts.pdf import Part, render_document
+
+        document = render_document(html, project.root, project.asset_roots)
+    report(DAY, found)
+    return Part(document, STAFF_LANGUAGE)
+
+
+def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
+    """ "Your plan" from the patient's own time, then each handout, laid out."""
+    if not packet.requests:
+        return []
+    sheet = maker.plan_sheet(packet.requests, packet.language)
+    parts = [] if sheet is None else [sheet]
+    for request in packet.requests:
+        laid = maker.lay_out(request)
+        report(request.slug, laid.warnings)
+        parts.append(laid.part)
+    return parts
+
+
+def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
+    """One PDF: the desk's list, then every packet in order, each part on a new sheet."""
+    if len(packets) > MAX_DAY_PACKETS:
+        raise ScheduleError(
+            f"more than {MAX_DAY_PACKETS} appointments on {day.isoformat()} for one PDF: print them with --split DIR"
+        )
+    parts = [desk_part(maker, day, packets)]
+    for packet in packets:
+        parts += packet_parts(maker, packet)
+    pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
+    report(DAY, written)
+    return pdf
+
+
+def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
+    """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
+    pdfs = {}
+    desk, written = maker.write_pdf([desk_part(maker, day, packets)], f"Handouts for {day.isoformat()}", private=True)
+    report(DAY, written)
+    pdfs[DESK_FILE] = desk
+    for packet in packets:
+        parts = packet_parts(maker, packet)
+        if not parts:
+            continue
+        titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
+        title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
+        pdf, written = maker.write_pdf(parts, title, packet.language, private=True)
+        report(DAY, written)
+        pdfs[packet.file_name] = pdf
+    return pdfs
