@@ -116,7 +116,7 @@ def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: 
             manifest.record(
                 target.path,
                 Entry(
-                    prints[target],
+                    fingerprints.of(target, outcome.content_digest),
                     str(fingerprints.source(target)),
                     outcome.title,
                     target.request.content_language,

@@ -37,6 +37,7 @@ PACKET = "packet"
 @dataclass(frozen=True)
 class LaidOut:
     handout: Handout  # as written in its file
+    content_digest: str
     part: "Part"
     warnings: list[str]
 
@@ -52,6 +53,7 @@ class Layout:
 @dataclass(frozen=True)
 class Rendered:
     handout: Handout
+    content_digest: str
     pdf: bytes
     pages: int
     warnings: list[str]
@@ -69,7 +71,7 @@ class Maker:
         """One handout as PDF bytes, with what WeasyPrint warned about while making it."""
         laid = self.lay_out(request)
         pdf, written = self.write_pdf([laid.part], private=request.visit is not None)
-        return Rendered(laid.handout, pdf, len(laid.part.document.pages), laid.warnings + written)
+        return Rendered(laid.handout, laid.content_digest, pdf, len(laid.part.document.pages), laid.warnings + written)
 
     def lay_out(self, request: RenderRequest) -> LaidOut:
         """One handout's pages, within the render budget. A visit detail no bundled font draws is
@@ -81,7 +83,7 @@ class Maker:
             from handouts.pdf import Part, render_document  # WeasyPrint loads slowly: only when a PDF is made
 
             document = render_document(page.html, self.project.root, self.project.asset_roots)
-        return LaidOut(page.handout, Part(document, request.content_language), found)
+        return LaidOut(page.handout, page.content_digest, Part(document, request.content_language), found)
 
     def write_pdf(
         self, parts: "list[Part]", title: str | None = None, language: str | None = None, private: bool = False
@@ -168,6 +170,7 @@ class Maker:
             version=review.version,
             pages=rendered.pages,
             warnings=rendered.warnings,
+            content_digest=rendered.content_digest,
         )
 
     def write_all(

@@ -213,9 +213,12 @@ class Fingerprints:
                 problems[target] = str(error)
         return prints, problems
 
-    def of(self, target: "Target") -> str:
+    def of(self, target: "Target", content_digest: str | None = None) -> str:
+        """`content_digest`: the sha256 of the content file's bytes a render used (see
+        `Project.read_handout`); by default, of the file as first read by this build."""
         request = target.request
         source, digest = self._source(request.content_language, request.slug)
+        digest = digest if content_digest is None else content_digest
         parts = [self.shared, self.language(request.content_language), repr(request), str(source), digest]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 

