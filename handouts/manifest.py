@@ -33,6 +33,8 @@ OUTPUT_NAME = re.compile(r"^[a-z]{2,3}/(?:large-print/)?[a-z0-9]+(?:-[a-z0-9]+)*
 """The only names this tool writes: `<lang>/<slug>.pdf`, `<lang>/large-print/<slug>.pdf`, `<lang>/booklet.pdf`."""
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+MAX_PAGES = 500  # a booklet of every handout in large print is well under this
+MAX_VERSION = 2**53  # the largest whole number every JSON reader keeps exactly
 
 log = logging.getLogger("handouts")
 
@@ -46,8 +48,8 @@ class Entry:
     title: StrictStr
     language: StrictStr
     large_print: StrictBool
-    version: StrictInt | None
-    pages: Annotated[StrictInt, Field(ge=0)]
+    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)] | None
+    pages: Annotated[StrictInt, Field(ge=1, le=MAX_PAGES)]
 
 
 ENTRY = TypeAdapter(Entry)

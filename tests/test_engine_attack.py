@@ -49,3 +49,25 @@ def test_content_changed_during_a_render_and_reverted_is_built_again(clinic_proj
     assert "Pain notebook" not in pdf_text(pdf.read_bytes())
     entry = json.loads((clinic_project / "output" / MANIFEST_FILE).read_text())["outputs"][f"en/{SLUG}.pdf"]
     assert entry["title"] == "Pain diary"
+
+
+# --- manifest numbers are bounded -------------------------------------------------------------------
+
+
+@pytest.mark.warnings_expected
+@pytest.mark.parametrize(("key", "value"), [("pages", 10**9), ("pages", 0), ("version", 10**30), ("version", -1)])
+def test_a_manifest_number_out_of_bounds_drops_the_entry(clinic_project, key, value):
+    assert build(clinic_project, SLUG).exit_code == 0
+    manifest = clinic_project / "output" / MANIFEST_FILE
+    data = json.loads(manifest.read_text())
+    data["outputs"][f"en/{SLUG}.pdf"][key] = value
+    manifest.write_text(json.dumps(data))
+
+    result = build(clinic_project, SLUG)
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"Warning: {manifest}: ignored the entry 'en/{SLUG}.pdf': {key} does not fit; built again\n"
+        f"Built 1 of 1 PDFs in {clinic_project / 'output'}/\n"
+    )
+    assert json.loads(manifest.read_text())["outputs"][f"en/{SLUG}.pdf"][key] == (2 if key == "pages" else 1)
