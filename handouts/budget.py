@@ -18,6 +18,7 @@ MEMORY_ENVIRONMENT = "HANDOUTS_RENDER_MEMORY_MB"
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
 MEGABYTE = 1024 * 1024
+KILL_MARGIN_SECONDS = 2.0
 
 
 class BudgetError(HandoutsError):
@@ -32,6 +33,12 @@ class _OutOfTime(BaseException):
 class Budget:
     seconds: float
     memory_mb: int
+
+    @property
+    def deadline(self) -> float:
+        """Seconds after which the parent of a worker ends it with SIGKILL: the alarm rings inside
+        the render, where WeasyPrint may swallow it (it catches everything while it draws an SVG)."""
+        return self.seconds + max(KILL_MARGIN_SECONDS, self.seconds / 10)
 
     def time_limit_error(self) -> RenderError:
         return RenderError(f"took longer than {self.seconds:g} seconds to make ({SECONDS_ENVIRONMENT} sets the limit)")

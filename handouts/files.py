@@ -1,5 +1,6 @@
 """Writing output files: whole or not at all, with the permissions any new file would get."""
 
+import glob
 import os
 import stat
 import sys
@@ -125,3 +126,9 @@ def _write_stream(path: Path, stream: BinaryIO, data: bytes) -> None:
         stream.flush()
     except OSError as error:
         raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
+
+
+def remove_partial(path: Path) -> None:
+    """Remove what a `write_atomically` of `path` ended midway (its process killed) left aside."""
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        temporary.unlink(missing_ok=True)

@@ -6,19 +6,19 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
 from handouts.errors import HandoutsError, RenderError
-from handouts.files import write_atomically
+from handouts.files import remove_partial, write_atomically
 from handouts.glyphs import coverage
 from handouts.logs import collected_warnings, kept_private, report
 from handouts.project import Project
@@ -163,6 +163,8 @@ class Maker:
             write_atomically(target.path, rendered.pdf)
         except HandoutsError as error:
             return Outcome(target, problem=str(error))
+        except MemoryError:  # past the memory limit outside the watched blocks: writing the PDF, say
+            return Outcome(target, problem=str(self.budget.memory_error()))
         review = rendered.handout.review
         return Outcome(
             target,
@@ -191,17 +193,70 @@ class Maker:
                 if done(self.write(target)):
                     break
             return outcomes
-        with self._pool(jobs, len(targets)) as pool:
-            futures = [pool.submit(_write_in_worker, target) for target in targets]
+        remaining = targets
+        while remaining:
+            remaining = self._write_on_pool(remaining, jobs, done)
+        return outcomes
+
+    def _write_on_pool(self, targets: list[Target], jobs: int, done: Callable[[Outcome], bool]) -> list[Target]:
+        """Write the targets on a pool of workers, watched: a worker still on one target past the
+        budget's deadline is ended (SIGKILL) and the target fails with the time-limit error. The pool
+        is lost with that worker: the targets not yet written are given back, to go on a fresh one.
+        None are given back once all are written, or when `done` says to stop."""
+        clock = Clock(len(targets))
+        ended: list[int] = []
+        with self._pool(jobs, len(targets), clock) as pool:
+            pending = {pool.submit(_write_in_worker, index, target): index for index, target in enumerate(targets)}
             try:
-                for future in as_completed(futures):
-                    if done(future.result()):
-                        break
+                while pending:
+                    finished, _ = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = pending.pop(future)
+                        if done(self._outcome(future, targets[index])):
+                            return []
+                    ended = clock.overdue(pending.values(), self.budget.deadline)
+                    if ended:
+                        stop = self._end(ended, targets, clock, done)
+                        return [] if stop else [targets[index] for index in pending.values() if index not in ended]
+                return []
             except BrokenProcessPool:
                 raise RenderError(WORKER_STOPPED) from None
             finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
+                for future in pending:
+                    future.cancel()
+                ended += self._finish_running(
+                    {future: index for future, index in pending.items() if not future.cancelled()}, clock
+                )
                 pool.shutdown(wait=True, cancel_futures=True)
-        return outcomes
+                for index in ended:  # its worker is gone: what it was writing may be left aside
+                    remove_partial(targets[index].path)
+
+    def _end(self, ended: list[int], targets: list[Target], clock: "Clock", done: Callable[[Outcome], bool]) -> bool:
+        """End the workers past their deadline; each target fails with the time-limit error. Whether to stop."""
+        stop = False
+        for index in ended:
+            clock.end(index)
+            stop = done(Outcome(targets[index], problem=str(self.budget.time_limit_error()))) or stop
+        return stop
+
+    def _finish_running(self, running: dict[Future, int], clock: "Clock") -> list[int]:
+        """Wait for the renders under way, ending any that runs past the deadline; those ended."""
+        ended = []
+        while running:
+            finished, _ = wait(running, timeout=WATCH_SECONDS)
+            for future in finished:
+                del running[future]
+            for index in clock.overdue(running.values(), self.budget.deadline):
+                clock.end(index)
+                ended.append(index)
+        return ended
+
+    def _outcome(self, future: "Future[Outcome]", target: Target) -> Outcome:
+        """A worker's outcome; a MemoryError it raised past `write` (handing the outcome back) is the memory error."""
+        try:
+            return future.result()
+        except MemoryError:
+            return Outcome(target, problem=str(self.budget.memory_error()))
 
     @contextmanager
     def page_counter(self, jobs: int = 1) -> Iterator[Callable[[str], Callable[[], Layout | str]]]:
@@ -218,25 +273,57 @@ class Maker:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    def _pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
-        """Worker processes that each load this project, WeasyPrint and the fonts once."""
+    def _pool(self, jobs: int, tasks: int, clock: "Clock | None" = None) -> ProcessPoolExecutor:
+        """Worker processes that each load this project, WeasyPrint and the fonts once (and note on
+        `clock` when they start each target)."""
         return ProcessPoolExecutor(
-            max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(self.project.root, os.getpid())
+            max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(self.project.root, os.getpid(), clock)
         )
 
 
+WATCH_SECONDS = 0.2  # how often the parent looks for a worker past its deadline
+
+
+class Clock:
+    """When each target of a pool started (by time.monotonic(), a clock every process shares; 0
+    before) and in which worker process: shared memory the workers write and the parent reads."""
+
+    def __init__(self, tasks: int):
+        from multiprocessing.sharedctypes import RawArray
+
+        self.started: Any = RawArray("d", tasks)
+        self.pids: Any = RawArray("i", tasks)
+
+    def start(self, index: int) -> None:
+        """In the worker, as it starts the target."""
+        self.pids[index] = os.getpid()
+        self.started[index] = time.monotonic()
+
+    def overdue(self, indexes: Iterable[int], deadline: float) -> list[int]:
+        now = time.monotonic()
+        return [index for index in indexes if self.started[index] and now - self.started[index] > deadline]
+
+    def end(self, index: int) -> None:
+        """End the worker on the target (once: its clock stops)."""
+        self.started[index] = 0
+        with suppress(ProcessLookupError):  # it finished meanwhile
+            os.kill(self.pids[index], signal.SIGKILL)
+
+
 _worker: Maker | None = None
+_clock: Clock | None = None
 PARENT_CHECK_SECONDS = 0.5
 WORKER_STOPPED = (
     "a render worker stopped in the middle of a handout (out of memory? HANDOUTS_RENDER_MEMORY_MB sets its limit)"
 )
 
 
-def _start_worker(root: Path, parent: int) -> None:
+def _start_worker(root: Path, parent: int, clock: Clock | None = None) -> None:
     """Each worker process loads the project, templates, WeasyPrint and fonts once, keeps to the
     budget's memory limit from then on, and ends itself when its parent is gone (even killed with
     SIGKILL, which leaves no chance to clean up)."""
-    global _worker
+    global _worker, _clock
+    _clock = clock
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _worker = Maker(Project(root))
@@ -251,8 +338,9 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _write_in_worker(target: Target) -> Outcome:
-    assert _worker is not None, "the pool's initializer makes the worker's Maker"
+def _write_in_worker(index: int, target: Target) -> Outcome:
+    assert _worker is not None and _clock is not None, "the pool's initializer makes the worker's Maker and clock"
+    _clock.start(index)
     return _worker.write(target)
 
 

@@ -3,6 +3,7 @@ memory errors anywhere in a worker, a manifest that records the text a PDF was m
 manifest numbers, no temp folders left behind, and `check`'s large print within the budget."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from handouts.render import Renderer
 from conftest import REPO, invoke, pdf_text
 
 SLUG = "pain-diary"
+OTHER = "why-see-a-pain-specialist"
 
 
 def build(project: Path, *args: str | Path):
@@ -71,3 +73,47 @@ def test_a_manifest_number_out_of_bounds_drops_the_entry(clinic_project, key, va
         f"Built 1 of 1 PDFs in {clinic_project / 'output'}/\n"
     )
     assert json.loads(manifest.read_text())["outputs"][f"en/{SLUG}.pdf"][key] == (2 if key == "pages" else 1)
+
+
+# --- the render budget holds even where WeasyPrint swallows the alarm ------------------------------
+
+
+@pytest.fixture
+def slow_svg_in_pain_diary(monkeypatch):
+    """Drawing each SVG of the pain diary takes 20 seconds; WeasyPrint catches every exception while
+    it draws one (the alarm's included), so only the parent can stop it. Workers inherit the patch."""
+    import weasyprint.svg
+
+    from handouts.maker import Maker
+
+    slow = {"now": False}
+    draw, write = weasyprint.svg.SVG.draw, Maker.write
+
+    def slow_draw(self, *args, **kwargs):
+        if slow["now"]:
+            time.sleep(20)
+        return draw(self, *args, **kwargs)
+
+    def write_noting_which(self, target):
+        slow["now"] = target.request.slug == SLUG
+        return write(self, target)
+
+    monkeypatch.setattr(weasyprint.svg.SVG, "draw", slow_draw)
+    monkeypatch.setattr(Maker, "write", write_noting_which)
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
+
+
+@pytest.mark.slow
+@pytest.mark.warnings_expected  # WeasyPrint logs the SVG it failed to draw
+def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, slow_svg_in_pain_diary):
+    began = time.monotonic()
+
+    result = build(clinic_project, SLUG, OTHER, "--jobs", "2")
+
+    assert time.monotonic() - began < 30
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\n"
+        f"Error: en/{SLUG}: took longer than 3 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)\n"
+    )
+    assert sorted(path.name for path in (clinic_project / "output" / "en").iterdir()) == [f"{OTHER}.pdf"]
