@@ -117,3 +117,51 @@ def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, 
         f"Error: en/{SLUG}: took longer than 3 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)\n"
     )
     assert sorted(path.name for path in (clinic_project / "output" / "en").iterdir()) == [f"{OTHER}.pdf"]
+
+
+# --- a MemoryError anywhere in a write is the memory-limit line -------------------------------------
+
+OUT_OF_MEMORY = "needed more than 2048 MB of memory to make (HANDOUTS_RENDER_MEMORY_MB sets the limit)"
+
+
+def out_of_memory_writing_the_pdf(monkeypatch):
+    from handouts import maker
+
+    write = maker.write_atomically
+
+    def write_atomically(path, data, mode=None):
+        if path.name == f"{SLUG}.pdf":
+            raise MemoryError
+        write(path, data, mode)
+
+    monkeypatch.setattr(maker, "write_atomically", write_atomically)
+
+
+def out_of_memory_handing_the_outcome_back(monkeypatch):
+    from handouts.targets import Outcome
+
+    def reduce_ex(self, protocol):
+        if self.target.request.slug == SLUG:
+            raise MemoryError
+        return object.__reduce_ex__(self, protocol)
+
+    monkeypatch.setattr(Outcome, "__reduce_ex__", reduce_ex, raising=False)
+
+
+@pytest.mark.parametrize(
+    ("jobs", "where"),
+    [
+        ("1", out_of_memory_writing_the_pdf),
+        pytest.param("2", out_of_memory_writing_the_pdf, marks=pytest.mark.slow),
+        pytest.param("2", out_of_memory_handing_the_outcome_back, marks=pytest.mark.slow),
+    ],
+)
+def test_a_memory_error_outside_the_render_is_one_error_line(clinic_project, monkeypatch, jobs, where):
+    where(monkeypatch)
+
+    result = build(clinic_project, SLUG, OTHER, "--jobs", jobs)
+
+    assert result.exit_code == 1
+    assert result.output == (f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\nError: en/{SLUG}: {OUT_OF_MEMORY}\n")
+    assert list(json.loads((clinic_project / "output" / MANIFEST_FILE).read_text())["outputs"]) == [f"en/{OTHER}.pdf"]
+    assert not list((clinic_project / "output").rglob("*.part"))
