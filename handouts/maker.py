@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
 from handouts.errors import HandoutsError, RenderError
-from handouts.files import remove_partial, write_atomically
+from handouts.files import private_temp_folder, remove_partial, write_atomically
 from handouts.glyphs import coverage
 from handouts.logs import collected_warnings, kept_private, report
 from handouts.project import Project
@@ -63,6 +63,7 @@ class Maker:
     """Makes the PDFs of one project; keeps templates and fonts loaded between them."""
 
     def __init__(self, project: Project):
+        private_temp_folder()
         self.project = project
         self.renderer = Renderer(project)
         self.budget = render_budget()

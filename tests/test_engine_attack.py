@@ -3,6 +3,9 @@ memory errors anywhere in a worker, a manifest that records the text a PDF was m
 manifest numbers, no temp folders left behind, and `check`'s large print within the budget."""
 
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -165,3 +168,32 @@ def test_a_memory_error_outside_the_render_is_one_error_line(clinic_project, mon
     assert result.output == (f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\nError: en/{SLUG}: {OUT_OF_MEMORY}\n")
     assert list(json.loads((clinic_project / "output" / MANIFEST_FILE).read_text())["outputs"]) == [f"en/{OTHER}.pdf"]
     assert not list((clinic_project / "output").rglob("*.part"))
+
+
+# --- nothing left in TMPDIR -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["build", SLUG, "-o", "visit.pdf", "--patient", "Ada Quill"],
+        pytest.param(["build", SLUG, OTHER, "--jobs", "2", "--out", "output"], marks=pytest.mark.slow),
+        pytest.param(["check", SLUG, OTHER, "--jobs", "2"], marks=pytest.mark.slow),
+    ],
+)
+def test_a_run_leaves_nothing_in_its_temp_folder(clinic_project, tmp_path, args):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "handouts", *args, "--project", str(clinic_project)],
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(temp)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert list(temp.iterdir()) == []
