@@ -120,28 +120,26 @@ class Maker:
         document: the "Your plan" sheet first when the visit has a procedure date and time, then each
         handout on a new sheet, keeping its own language, page numbers and bookmark; the title names
         the handouts in the packet's `language`."""
-        sheet = self.plan_sheet(requests, language)
-        if len(requests) == 1 and sheet is None:
+        sheet_html = self.renderer.plan_sheet(requests, language)
+        if len(requests) == 1 and sheet_html is None:
             return self.pdf(requests[0])
         laid = []
-        for request in requests:
+        for request in requests:  # each refuses a visit detail no bundled font draws, the sheet's included
             one = self.lay_out(request)
             report(request.slug, one.warnings)
             laid.append(one)
         titles = ", ".join(one.handout.title for one in laid)
         title = self.project.labels(language).visit_title.replace("{titles}", titles)
         private = any(request.visit is not None for request in requests)
-        parts = [one.part for one in laid] if sheet is None else [sheet, *(one.part for one in laid)]
+        parts = [one.part for one in laid]
+        if sheet_html is not None:
+            parts.insert(0, self.plan_sheet(sheet_html, language))
         pdf, written = self.write_pdf(parts, title, language, private)
         report(PACKET, written)
         return pdf
 
-    def plan_sheet(self, requests: list[RenderRequest], language: str) -> "Part | None":
-        """The visit's "Your plan" sheet laid out, or None when the visit has no procedure date and time."""
-        visit, html = requests[0].visit, self.renderer.plan_sheet(requests, language)
-        if visit is None or html is None:
-            return None
-        require_printable(visit, coverage(tuple(self.project.asset_roots)))
+    def plan_sheet(self, html: str, language: str) -> "Part":
+        """The visit's "Your plan" sheet (`Renderer.plan_sheet`) laid out."""
         with self.watched(private=True) as found:
             from handouts.pdf import Part, render_document
 

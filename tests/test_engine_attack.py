@@ -14,7 +14,7 @@ import pytest
 from handouts.files import MANIFEST_FILE
 from handouts.render import Renderer
 
-from conftest import REPO, invoke, pdf_text
+from conftest import REPO, invoke, pdf_reader, pdf_text
 
 SLUG = "pain-diary"
 OTHER = "why-see-a-pain-specialist"
@@ -197,3 +197,27 @@ def test_a_run_leaves_nothing_in_its_temp_folder(clinic_project, tmp_path, args)
 
     assert result.returncode == 0, result.stderr
     assert list(temp.iterdir()) == []
+
+
+# --- house items ------------------------------------------------------------------------------------
+
+
+def test_a_packet_checks_the_visit_once_per_handout_and_the_plan_still_comes_first(maker, monkeypatch):
+    from handouts import maker as making
+    from handouts.usecases import make_packet
+
+    checked = []
+    require_printable = making.require_printable
+
+    def counted(visit, coverage):
+        checked.append(visit.patient)
+        require_printable(visit, coverage)
+
+    monkeypatch.setattr(making, "require_printable", counted)
+    fields = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
+
+    pdf = make_packet(maker, ["epidural-steroid-injection", SLUG], "en", visit_fields=fields)
+
+    assert checked == ["Ana Ruiz", "Ana Ruiz"]
+    first = " ".join(pdf_reader(pdf).pages[0].extract_text().split())
+    assert first.startswith("Riverside Spine") and "Your plan: Ana Ruiz" in first
