@@ -48,6 +48,7 @@ class Layout:
 
     pages: int
     text: str
+    sources_only_at_end: bool  # whether its last page prints no word but the sources'
 
 
 @dataclass(frozen=True)
@@ -150,10 +151,10 @@ class Maker:
     def layout(self, html: str) -> Layout:
         """Pages the HTML lays out to and the words they print, without writing a PDF."""
         with collected_warnings(), time_limit(self.budget):
-            from handouts.pdf import printed_text, render_document
+            from handouts.pdf import only_sources_on_last_page, printed_text, render_document
 
             document = render_document(html, self.project.root, self.project.asset_roots)
-            return Layout(len(document.pages), printed_text(document))
+            return Layout(len(document.pages), printed_text(document), only_sources_on_last_page(document))
 
     def write(self, target: Target) -> Outcome:
         """Render one target and write it atomically; a user-fixable problem becomes the outcome."""

@@ -221,3 +221,30 @@ def test_a_packet_checks_the_visit_once_per_handout_and_the_plan_still_comes_fir
     assert checked == ["Ana Ruiz", "Ana Ruiz"]
     first = " ".join(pdf_reader(pdf).pages[0].extract_text().split())
     assert first.startswith("Riverside Spine") and "Your plan: Ana Ruiz" in first
+
+
+def test_check_lays_out_large_print_within_the_render_budget(clinic_project, monkeypatch):
+    from handouts import pdf
+
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("print_sizes: [standard]", "print_sizes: [standard, large]"))
+    large = (REPO / "templates" / "large-print.css").read_text(encoding="utf-8").strip().splitlines()[0]
+    render_document = pdf.render_document
+
+    def slow_in_large_print(html, *args):
+        if large in html:
+            time.sleep(20)
+        return render_document(html, *args)
+
+    monkeypatch.setattr(pdf, "render_document", slow_in_large_print)
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
+    began = time.monotonic()
+
+    result = invoke("check", SLUG, "--project", clinic_project, "--jobs", "1")
+
+    assert time.monotonic() - began < 15
+    assert result.exit_code == 1
+    assert (
+        f"  error   (built-in) content/en/{SLUG}.yaml: large print: took longer than 3 seconds to make "
+        "(HANDOUTS_RENDER_SECONDS sets the limit)"
+    ) in result.output.splitlines()
