@@ -4,6 +4,7 @@ manifest numbers, no temp folders left behind, and `check`'s large print within 
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -81,10 +82,10 @@ def test_a_manifest_number_out_of_bounds_drops_the_entry(clinic_project, key, va
 # --- the render budget holds even where WeasyPrint swallows the alarm ------------------------------
 
 
-@pytest.fixture
-def slow_svg_in_pain_diary(monkeypatch):
-    """Drawing each SVG of the pain diary takes 20 seconds; WeasyPrint catches every exception while
-    it draws one (the alarm's included), so only the parent can stop it. Workers inherit the patch."""
+def slow_svg_in_pain_diary(monkeypatch, deaf: bool) -> None:
+    """Drawing each SVG of the pain diary takes 20 seconds. WeasyPrint catches every exception while
+    it draws one, the alarm's included; `deaf`: the alarm cannot even get in, as in a C library that
+    never comes back to Python, so only the parent can stop it. Workers inherit the patch."""
     import weasyprint.svg
 
     from handouts.maker import Maker
@@ -94,6 +95,8 @@ def slow_svg_in_pain_diary(monkeypatch):
 
     def slow_draw(self, *args, **kwargs):
         if slow["now"]:
+            if deaf:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(20)
         return draw(self, *args, **kwargs)
 
@@ -106,20 +109,34 @@ def slow_svg_in_pain_diary(monkeypatch):
     monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
 
 
+TOOK_TOO_LONG = "took longer than 3 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)"
+
+
 @pytest.mark.slow
 @pytest.mark.warnings_expected  # WeasyPrint logs the SVG it failed to draw
-def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, slow_svg_in_pain_diary):
+def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, monkeypatch):
+    slow_svg_in_pain_diary(monkeypatch, deaf=True)
     began = time.monotonic()
 
     result = build(clinic_project, SLUG, OTHER, "--jobs", "2")
 
     assert time.monotonic() - began < 30
     assert result.exit_code == 1
-    assert result.output == (
-        f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\n"
-        f"Error: en/{SLUG}: took longer than 3 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)\n"
-    )
+    assert result.output == (f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\nError: en/{SLUG}: {TOOK_TOO_LONG}\n")
     assert sorted(path.name for path in (clinic_project / "output" / "en").iterdir()) == [f"{OTHER}.pdf"]
+
+
+@pytest.mark.warnings_expected  # WeasyPrint logs the SVG it failed to draw
+def test_a_render_in_process_keeps_its_budget_though_weasyprint_swallows_the_alarm(clinic_project, monkeypatch):
+    slow_svg_in_pain_diary(monkeypatch, deaf=False)
+    began = time.monotonic()
+
+    result = build(clinic_project, SLUG)
+
+    assert time.monotonic() - began < 15
+    assert result.exit_code == 1
+    assert result.output == f"Error: en/{SLUG}: {TOOK_TOO_LONG}\n"
+    assert not (clinic_project / "output" / "en").exists()
 
 
 # --- a MemoryError anywhere in a write is the memory-limit line -------------------------------------
