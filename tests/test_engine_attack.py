@@ -82,10 +82,15 @@ def test_a_manifest_number_out_of_bounds_drops_the_entry(clinic_project, key, va
 # --- the render budget holds even where WeasyPrint swallows the alarm ------------------------------
 
 
+BUDGET = "8"  # seconds: a loaded machine lays out a handout in 3
+TOOK_TOO_LONG = f"took longer than {BUDGET} seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)"
+
+
 def slow_svg_in_pain_diary(monkeypatch, deaf: bool) -> None:
-    """Drawing each SVG of the pain diary takes 20 seconds. WeasyPrint catches every exception while
-    it draws one, the alarm's included; `deaf`: the alarm cannot even get in, as in a C library that
-    never comes back to Python, so only the parent can stop it. Workers inherit the patch."""
+    """Drawing each SVG of the pain diary takes a minute, against a budget of 8 seconds. WeasyPrint
+    catches every exception while it draws one, the alarm's included; `deaf`: the alarm cannot even
+    get in, as in a C library that never comes back to Python, so only the parent can stop it.
+    Workers inherit the patch."""
     import weasyprint.svg
 
     from handouts.maker import Maker
@@ -97,7 +102,7 @@ def slow_svg_in_pain_diary(monkeypatch, deaf: bool) -> None:
         if slow["now"]:
             if deaf:
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            time.sleep(20)
+            time.sleep(60)
         return draw(self, *args, **kwargs)
 
     def write_noting_which(self, target):
@@ -106,10 +111,7 @@ def slow_svg_in_pain_diary(monkeypatch, deaf: bool) -> None:
 
     monkeypatch.setattr(weasyprint.svg.SVG, "draw", slow_draw)
     monkeypatch.setattr(Maker, "write", write_noting_which)
-    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
-
-
-TOOK_TOO_LONG = "took longer than 3 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)"
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", BUDGET)
 
 
 @pytest.mark.slow
@@ -120,7 +122,7 @@ def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, 
 
     result = build(clinic_project, SLUG, OTHER, "--jobs", "2")
 
-    assert time.monotonic() - began < 30
+    assert time.monotonic() - began < 40
     assert result.exit_code == 1
     assert result.output == (f"Built 1 of 2 PDFs in {clinic_project / 'output'}/\nError: en/{SLUG}: {TOOK_TOO_LONG}\n")
     assert sorted(path.name for path in (clinic_project / "output" / "en").iterdir()) == [f"{OTHER}.pdf"]
@@ -133,7 +135,7 @@ def test_a_render_in_process_keeps_its_budget_though_weasyprint_swallows_the_ala
 
     result = build(clinic_project, SLUG)
 
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < 30
     assert result.exit_code == 1
     assert result.output == f"Error: en/{SLUG}: {TOOK_TOO_LONG}\n"
     assert not (clinic_project / "output" / "en").exists()
@@ -250,18 +252,15 @@ def test_check_lays_out_large_print_within_the_render_budget(clinic_project, mon
 
     def slow_in_large_print(html, *args):
         if large in html:
-            time.sleep(20)
+            time.sleep(60)
         return render_document(html, *args)
 
     monkeypatch.setattr(pdf, "render_document", slow_in_large_print)
-    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", BUDGET)
     began = time.monotonic()
 
-    result = invoke("check", SLUG, "--project", clinic_project, "--jobs", "1")
+    result = invoke("check", SLUG, "--lang", "en", "--project", clinic_project, "--jobs", "1")
 
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < 40
     assert result.exit_code == 1
-    assert (
-        f"  error   (built-in) content/en/{SLUG}.yaml: large print: took longer than 3 seconds to make "
-        "(HANDOUTS_RENDER_SECONDS sets the limit)"
-    ) in result.output.splitlines()
+    assert (f"  error   (built-in) content/en/{SLUG}.yaml: large print: {TOOK_TOO_LONG}") in result.output.splitlines()
