@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from handouts.errors import OutputError
 from handouts.files import shown, write_atomically
 from handouts.index import write_index
-from handouts.manifest import Entry, Fingerprints, Manifest
+from handouts.manifest import Entry, Fingerprints, Manifest, fingerprint_of
 from handouts.project import CLINIC_FILE, Project
 from handouts.targets import Outcome, Target
 
@@ -117,17 +117,18 @@ def _update_folder(project: Project, targets: list[Target], out_dir: Path, how: 
     def record(outcome: Outcome) -> None:
         target = outcome.target
         if outcome.problem is None:
+            used = fingerprints.inputs(target, outcome.content_digest)  # of the bytes the render read
             manifest.record(
                 target.path,
                 Entry(
-                    prints[target],
+                    fingerprint_of(used),
                     str(fingerprints.source(target)),
                     outcome.title,
                     target.request.content_language,
                     target.request.large_print,
                     outcome.version,
                     outcome.pages,
-                    inputs[target],
+                    used,
                 ),
             )
         how.on_done(outcome)

@@ -18,6 +18,8 @@ MEMORY_ENVIRONMENT = "HANDOUTS_RENDER_MEMORY_MB"
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
 MEGABYTE = 1024 * 1024
+KILL_MARGIN_SECONDS = 2.0
+RING_AGAIN_SECONDS = 0.05
 
 
 class BudgetError(HandoutsError):
@@ -32,6 +34,12 @@ class _OutOfTime(BaseException):
 class Budget:
     seconds: float
     memory_mb: int
+
+    @property
+    def deadline(self) -> float:
+        """Seconds after which the parent of a worker ends it with SIGKILL: the alarm rings inside
+        the render, where WeasyPrint may swallow it (it catches everything while it draws an SVG)."""
+        return self.seconds + max(KILL_MARGIN_SECONDS, self.seconds / 10)
 
     def time_limit_error(self) -> RenderError:
         return RenderError(f"took longer than {self.seconds:g} seconds to make ({SECONDS_ENVIRONMENT} sets the limit)")
@@ -69,24 +77,32 @@ def _within(name: str, default: float, bounds: tuple[float, float]) -> float:
 @contextmanager
 def time_limit(budget: Budget) -> Iterator[None]:
     """Ends the block with the budget's RenderError once its seconds are up (and its MemoryError with
-    the memory one). The alarm needs the main thread: elsewhere the block runs unlimited in time."""
+    the memory one). Past the budget the alarm rings again every RING_AGAIN_SECONDS, as code that
+    catches every exception (WeasyPrint drawing an SVG) may swallow a ring; a block stuck where no
+    ring gets in is for a worker's parent to end (`Budget.deadline`). The alarm needs the main
+    thread: elsewhere the block runs unlimited in time."""
     if threading.current_thread() is not threading.main_thread():
         with memory_errors(budget):
             yield
         return
+    armed = True
 
     def out_of_time(signum: int, frame: object) -> None:
-        raise _OutOfTime()
+        if armed:  # a ring already on its way when the block ended is dropped
+            raise _OutOfTime()
 
     previous = signal.signal(signal.SIGALRM, out_of_time)
     try:
-        signal.setitimer(signal.ITIMER_REAL, budget.seconds)  # inside the try: a tiny budget may ring at once
-        with memory_errors(budget):
-            yield
+        try:
+            signal.setitimer(signal.ITIMER_REAL, budget.seconds, RING_AGAIN_SECONDS)  # a tiny budget may ring at once
+            with memory_errors(budget):
+                yield
+        finally:
+            armed = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _OutOfTime:
         raise budget.time_limit_error() from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 

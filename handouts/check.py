@@ -104,6 +104,7 @@ class Draft:
     path: Path | None = None
     pages: int | None = None
     laid_out: Callable[[], Layout | str] | None = None  # its layout (or problem), once laid out
+    large_print: Callable[[], Layout | str] | None = None  # its large print's, when the clinic prints it
     printed_text: str = ""  # every character the page prints, once its text is checked
 
 
@@ -189,6 +190,8 @@ class Checker:
                 draft = self._draft(language, slug)
                 if draft.page is not None and draft.pages is None and self.count_pages:
                     draft.laid_out = lay_out(draft.page.html)
+                if draft.page is not None and self.count_pages and "large" in self.project.clinic.print_sizes:
+                    draft.large_print = self._large_print_layout(language, slug, lay_out)
                 drafts.append(draft)
             for draft in drafts:
                 if draft.page is not None and draft.path is not None:
@@ -210,7 +213,8 @@ class Checker:
         if isinstance(layout, Layout):
             self._headings_printed(draft.report, draft.page, layout.text)
         self._print(draft.report, layout.pages if isinstance(layout, Layout) else layout, draft.printed_text)
-        self._large_print_end(draft.report)
+        if draft.large_print is not None:
+            self._large_print_end(draft.report, draft.large_print())
 
     def _draft(self, language: str, slug: str) -> Draft:
         """The handout rendered to HTML (or the errors that stopped it), and its page count from an
@@ -532,21 +536,24 @@ class Checker:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)
             report.add("error", shown, f"characters not in the bundled fonts: {listed}")
 
-    def _large_print_end(self, report: Report) -> None:
-        """A clinic that prints large print: its last page must hold more than the sources."""
-        if not self.count_pages or "large" not in self.project.clinic.print_sizes:
-            return
-        from handouts.logs import collected_warnings
-        from handouts.pdf import render_document  # WeasyPrint loads slowly: only when pages are laid out
-
-        request = RenderRequest(report.slug, report.language, self.project.page_size(), large_print=True)
+    def _large_print_layout(
+        self, language: str, slug: str, lay_out: Callable[[str], Callable[[], Layout | str]]
+    ) -> Callable[[], Layout | str] | None:
+        """How to get the large print's layout, started on the page counter (within the render
+        budget, as every layout); None when its HTML cannot be made (the standard print reports why)."""
+        request = RenderRequest(slug, language, self.project.page_size(), large_print=True)
         try:
-            with collected_warnings():
-                html = self.maker.renderer.page(request).html
-                document = render_document(html, self.project.root, self.project.asset_roots)
+            return lay_out(self.maker.renderer.page(request).html)
         except HandoutsError:
-            return  # the standard print's layout reports it
-        if only_sources_on_last_page(document):
+            return None
+
+    def _large_print_end(self, report: Report, layout: Layout | str) -> None:
+        """Its last page must hold more than the sources; a problem laying it out (past the render
+        budget, say) is an error."""
+        if isinstance(layout, str):
+            for line in layout.splitlines():
+                report.add("error", report.file, f"large print: {line}")
+        elif layout.sources_only_at_end:
             report.add(
                 "error",
                 report.file,
@@ -649,25 +656,6 @@ def expected_headings(handout: Handout, labels: Labels) -> list[tuple[str, str]]
     return [(key, getattr(own, key, None) or getattr(labels, key)) for key, shown in present.items() if shown] + [
         (f"extras[{index + 1}]", extra.heading) for index, extra in enumerate(handout.extras)
     ]
-
-
-def only_sources_on_last_page(document: Any) -> bool:
-    """Whether the last page of a laid-out WeasyPrint document prints no word but the sources'
-    (the running footer, in the page's margin boxes, aside)."""
-
-    def words(box: Any, in_sources: bool) -> Iterator[bool]:
-        element = getattr(box, "element", None)
-        classes = (element.get("class") or "").split() if element is not None else []
-        in_sources = in_sources or "sources" in classes
-        if getattr(box, "text", "").strip():
-            yield in_sources
-        for child in getattr(box, "children", []):
-            yield from words(child, in_sources)
-
-    page = document.pages[-1]._page_box
-    html = page.children[0]  # the page's root box; the margin boxes follow it
-    found = list(words(html, False))
-    return bool(found) and all(found)
 
 
 def strings_in(value: Any, location: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], str]]:

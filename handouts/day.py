@@ -218,13 +218,8 @@ def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
     """ "Your plan" from the patient's own time, then each handout, laid out."""
     if not packet.requests:
         return []
-    sheet = maker.plan_sheet(packet.requests, packet.language)
-    parts = [] if sheet is None else [sheet]
-    for request in packet.requests:
-        laid = maker.lay_out(request)
-        report(request.slug, laid.warnings)
-        parts.append(laid.part)
-    return parts
+    sheet_html = maker.renderer.plan_sheet(packet.requests, packet.language)
+    return maker.visit_parts(packet.requests, sheet_html, packet.language)[1]
 
 
 def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:

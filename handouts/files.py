@@ -1,6 +1,8 @@
 """Writing output files: whole or not at all, with the permissions any new file would get."""
 
+import glob
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -125,3 +127,28 @@ def _write_stream(path: Path, stream: BinaryIO, data: bytes) -> None:
         stream.flush()
     except OSError as error:
         raise OutputError(f"{shown(path)}: cannot write it ({error.strerror or error})") from None
+
+
+def remove_partial(path: Path) -> None:
+    """Remove what a `write_atomically` of `path` ended midway (its process killed) left aside."""
+    for temporary in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        temporary.unlink(missing_ok=True)
+
+
+_private_folder_pid: int | None = None
+
+
+def private_temp_folder() -> None:
+    """From now on this process's temporary files go in a folder of its own, removed when the
+    process exits: WeasyPrint leaves a font folder behind in every process that renders. A worker's
+    folder is made inside its parent's (`TMPDIR` is set too, for workers that do not fork), so the
+    parent removes what a killed worker could not. Once per process."""
+    global _private_folder_pid
+    if _private_folder_pid == os.getpid():
+        return
+    from multiprocessing.util import Finalize
+
+    folder = tempfile.mkdtemp(prefix="handouts-")
+    tempfile.tempdir = os.environ["TMPDIR"] = folder
+    Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=0)
+    _private_folder_pid = os.getpid()

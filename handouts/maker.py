@@ -6,19 +6,19 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
 from handouts.errors import HandoutsError, RenderError
-from handouts.files import write_atomically
+from handouts.files import private_temp_folder, remove_partial, write_atomically
 from handouts.glyphs import coverage
 from handouts.logs import collected_warnings, kept_private, report
 from handouts.project import Project
@@ -37,6 +37,7 @@ PACKET = "packet"
 @dataclass(frozen=True)
 class LaidOut:
     handout: Handout  # as written in its file
+    content_digest: str
     part: "Part"
     warnings: list[str]
 
@@ -47,11 +48,13 @@ class Layout:
 
     pages: int
     text: str
+    sources_only_at_end: bool  # whether its last page prints no word but the sources'
 
 
 @dataclass(frozen=True)
 class Rendered:
     handout: Handout
+    content_digest: str
     pdf: bytes
     pages: int
     warnings: list[str]
@@ -61,6 +64,7 @@ class Maker:
     """Makes the PDFs of one project; keeps templates and fonts loaded between them."""
 
     def __init__(self, project: Project):
+        private_temp_folder()
         self.project = project
         self.renderer = Renderer(project)
         self.budget = render_budget()
@@ -69,7 +73,7 @@ class Maker:
         """One handout as PDF bytes, with what WeasyPrint warned about while making it."""
         laid = self.lay_out(request)
         pdf, written = self.write_pdf([laid.part], private=request.visit is not None)
-        return Rendered(laid.handout, pdf, len(laid.part.document.pages), laid.warnings + written)
+        return Rendered(laid.handout, laid.content_digest, pdf, len(laid.part.document.pages), laid.warnings + written)
 
     def lay_out(self, request: RenderRequest) -> LaidOut:
         """One handout's pages, within the render budget. A visit detail no bundled font draws is
@@ -81,7 +85,7 @@ class Maker:
             from handouts.pdf import Part, render_document  # WeasyPrint loads slowly: only when a PDF is made
 
             document = render_document(page.html, self.project.root, self.project.asset_roots)
-        return LaidOut(page.handout, Part(document, request.content_language), found)
+        return LaidOut(page.handout, page.content_digest, Part(document, request.content_language), found)
 
     def write_pdf(
         self, parts: "list[Part]", title: str | None = None, language: str | None = None, private: bool = False
@@ -118,28 +122,35 @@ class Maker:
         document: the "Your plan" sheet first when the visit has a procedure date and time, then each
         handout on a new sheet, keeping its own language, page numbers and bookmark; the title names
         the handouts in the packet's `language`."""
-        sheet = self.plan_sheet(requests, language)
-        if len(requests) == 1 and sheet is None:
+        sheet_html = self.renderer.plan_sheet(requests, language)
+        if len(requests) == 1 and sheet_html is None:
             return self.pdf(requests[0])
+        laid, parts = self.visit_parts(requests, sheet_html, language)
+        titles = ", ".join(one.handout.title for one in laid)
+        title = self.project.labels(language).visit_title.replace("{titles}", titles)
+        private = any(request.visit is not None for request in requests)
+        pdf, written = self.write_pdf(parts, title, language, private)
+        report(PACKET, written)
+        return pdf
+
+    def visit_parts(
+        self, requests: list[RenderRequest], sheet_html: str | None, language: str
+    ) -> "tuple[list[LaidOut], list[Part]]":
+        """A visit's handouts laid out, and its parts in print order: the "Your plan" sheet
+        (`sheet_html`, when there is one) first, then each handout. The handouts are laid out first:
+        each refuses a visit detail no bundled font draws, the sheet's included."""
         laid = []
         for request in requests:
             one = self.lay_out(request)
             report(request.slug, one.warnings)
             laid.append(one)
-        titles = ", ".join(one.handout.title for one in laid)
-        title = self.project.labels(language).visit_title.replace("{titles}", titles)
-        private = any(request.visit is not None for request in requests)
-        parts = [one.part for one in laid] if sheet is None else [sheet, *(one.part for one in laid)]
-        pdf, written = self.write_pdf(parts, title, language, private)
-        report(PACKET, written)
-        return pdf
+        parts = [one.part for one in laid]
+        if sheet_html is not None:
+            parts.insert(0, self.plan_sheet(sheet_html, language))
+        return laid, parts
 
-    def plan_sheet(self, requests: list[RenderRequest], language: str) -> "Part | None":
-        """The visit's "Your plan" sheet laid out, or None when the visit has no procedure date and time."""
-        visit, html = requests[0].visit, self.renderer.plan_sheet(requests, language)
-        if visit is None or html is None:
-            return None
-        require_printable(visit, coverage(tuple(self.project.asset_roots)))
+    def plan_sheet(self, html: str, language: str) -> "Part":
+        """The visit's "Your plan" sheet (`Renderer.plan_sheet`) laid out."""
         with self.watched(private=True) as found:
             from handouts.pdf import Part, render_document
 
@@ -150,10 +161,10 @@ class Maker:
     def layout(self, html: str) -> Layout:
         """Pages the HTML lays out to and the words they print, without writing a PDF."""
         with collected_warnings(), time_limit(self.budget):
-            from handouts.pdf import printed_text, render_document
+            from handouts.pdf import only_sources_on_last_page, printed_text, render_document
 
             document = render_document(html, self.project.root, self.project.asset_roots)
-            return Layout(len(document.pages), printed_text(document))
+            return Layout(len(document.pages), printed_text(document), only_sources_on_last_page(document))
 
     def write(self, target: Target) -> Outcome:
         """Render one target and write it atomically; a user-fixable problem becomes the outcome."""
@@ -162,6 +173,8 @@ class Maker:
             write_atomically(target.path, rendered.pdf)
         except HandoutsError as error:
             return Outcome(target, problem=str(error))
+        except MemoryError:  # past the memory limit outside the watched blocks: writing the PDF, say
+            return Outcome(target, problem=str(self.budget.memory_error()))
         review = rendered.handout.review
         return Outcome(
             target,
@@ -169,6 +182,7 @@ class Maker:
             version=review.version,
             pages=rendered.pages,
             warnings=rendered.warnings,
+            content_digest=rendered.content_digest,
         )
 
     def write_all(
@@ -189,17 +203,70 @@ class Maker:
                 if done(self.write(target)):
                     break
             return outcomes
-        with self._pool(jobs, len(targets)) as pool:
-            futures = [pool.submit(_write_in_worker, target) for target in targets]
+        remaining = targets
+        while remaining:
+            remaining = self._write_on_pool(remaining, jobs, done)
+        return outcomes
+
+    def _write_on_pool(self, targets: list[Target], jobs: int, done: Callable[[Outcome], bool]) -> list[Target]:
+        """Write the targets on a pool of workers, watched: a worker still on one target past the
+        budget's deadline is ended (SIGKILL) and the target fails with the time-limit error. The pool
+        is lost with that worker: the targets not yet written are given back, to go on a fresh one.
+        None are given back once all are written, or when `done` says to stop."""
+        clock = Clock(len(targets))
+        ended: list[int] = []
+        with self._pool(jobs, len(targets), clock) as pool:
+            pending = {pool.submit(_write_in_worker, index, target): index for index, target in enumerate(targets)}
             try:
-                for future in as_completed(futures):
-                    if done(future.result()):
-                        break
+                while pending:
+                    finished, _ = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        index = pending.pop(future)
+                        if done(self._outcome(future, targets[index])):
+                            return []
+                    ended = clock.overdue(pending.values(), self.budget.deadline)
+                    if ended:
+                        stop = self._end(ended, targets, clock, done)
+                        return [] if stop else [targets[index] for index in pending.values() if index not in ended]
+                return []
             except BrokenProcessPool:
                 raise RenderError(WORKER_STOPPED) from None
             finally:  # on fail-fast or Ctrl-C: drop what has not started; running renders finish whole
+                for future in pending:
+                    future.cancel()
+                ended += self._finish_running(
+                    {future: index for future, index in pending.items() if not future.cancelled()}, clock
+                )
                 pool.shutdown(wait=True, cancel_futures=True)
-        return outcomes
+                for index in ended:  # its worker is gone: what it was writing may be left aside
+                    remove_partial(targets[index].path)
+
+    def _end(self, ended: list[int], targets: list[Target], clock: "Clock", done: Callable[[Outcome], bool]) -> bool:
+        """End the workers past their deadline; each target fails with the time-limit error. Whether to stop."""
+        stop = False
+        for index in ended:
+            clock.end(index)
+            stop = done(Outcome(targets[index], problem=str(self.budget.time_limit_error()))) or stop
+        return stop
+
+    def _finish_running(self, running: dict[Future, int], clock: "Clock") -> list[int]:
+        """Wait for the renders under way, ending any that runs past the deadline; those ended."""
+        ended = []
+        while running:
+            finished, _ = wait(running, timeout=WATCH_SECONDS)
+            for future in finished:
+                del running[future]
+            for index in clock.overdue(running.values(), self.budget.deadline):
+                clock.end(index)
+                ended.append(index)
+        return ended
+
+    def _outcome(self, future: "Future[Outcome]", target: Target) -> Outcome:
+        """A worker's outcome; a MemoryError it raised past `write` (handing the outcome back) is the memory error."""
+        try:
+            return future.result()
+        except MemoryError:
+            return Outcome(target, problem=str(self.budget.memory_error()))
 
     @contextmanager
     def page_counter(self, jobs: int = 1) -> Iterator[Callable[[str], Callable[[], Layout | str]]]:
@@ -216,25 +283,57 @@ class Maker:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    def _pool(self, jobs: int, tasks: int) -> ProcessPoolExecutor:
-        """Worker processes that each load this project, WeasyPrint and the fonts once."""
+    def _pool(self, jobs: int, tasks: int, clock: "Clock | None" = None) -> ProcessPoolExecutor:
+        """Worker processes that each load this project, WeasyPrint and the fonts once (and note on
+        `clock` when they start each target)."""
         return ProcessPoolExecutor(
-            max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(self.project.root, os.getpid())
+            max_workers=min(jobs, tasks), initializer=_start_worker, initargs=(self.project.root, os.getpid(), clock)
         )
 
 
+WATCH_SECONDS = 0.2  # how often the parent looks for a worker past its deadline
+
+
+class Clock:
+    """When each target of a pool started (by time.monotonic(), a clock every process shares; 0
+    before) and in which worker process: shared memory the workers write and the parent reads."""
+
+    def __init__(self, tasks: int):
+        from multiprocessing.sharedctypes import RawArray
+
+        self.started: Any = RawArray("d", tasks)
+        self.pids: Any = RawArray("i", tasks)
+
+    def start(self, index: int) -> None:
+        """In the worker, as it starts the target."""
+        self.pids[index] = os.getpid()
+        self.started[index] = time.monotonic()
+
+    def overdue(self, indexes: Iterable[int], deadline: float) -> list[int]:
+        now = time.monotonic()
+        return [index for index in indexes if self.started[index] and now - self.started[index] > deadline]
+
+    def end(self, index: int) -> None:
+        """End the worker on the target (once: its clock stops)."""
+        self.started[index] = 0
+        with suppress(ProcessLookupError):  # it finished meanwhile
+            os.kill(self.pids[index], signal.SIGKILL)
+
+
 _worker: Maker | None = None
+_clock: Clock | None = None
 PARENT_CHECK_SECONDS = 0.5
 WORKER_STOPPED = (
     "a render worker stopped in the middle of a handout (out of memory? HANDOUTS_RENDER_MEMORY_MB sets its limit)"
 )
 
 
-def _start_worker(root: Path, parent: int) -> None:
+def _start_worker(root: Path, parent: int, clock: Clock | None = None) -> None:
     """Each worker process loads the project, templates, WeasyPrint and fonts once, keeps to the
     budget's memory limit from then on, and ends itself when its parent is gone (even killed with
     SIGKILL, which leaves no chance to clean up)."""
-    global _worker
+    global _worker, _clock
+    _clock = clock
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent
     threading.Thread(target=_exit_with_parent, args=(parent,), name="parent-watch", daemon=True).start()
     _worker = Maker(Project(root))
@@ -249,8 +348,9 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _write_in_worker(target: Target) -> Outcome:
-    assert _worker is not None, "the pool's initializer makes the worker's Maker"
+def _write_in_worker(index: int, target: Target) -> Outcome:
+    assert _worker is not None and _clock is not None, "the pool's initializer makes the worker's Maker and clock"
+    _clock.start(index)
     return _worker.write(target)
 
 

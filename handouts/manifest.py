@@ -33,6 +33,8 @@ OUTPUT_NAME = re.compile(r"^[a-z]{2,3}/(?:large-print/)?[a-z0-9]+(?:-[a-z0-9]+)*
 """The only names this tool writes: `<lang>/<slug>.pdf`, `<lang>/large-print/<slug>.pdf`, `<lang>/booklet.pdf`."""
 
 HEX_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+MAX_PAGES = 500  # a booklet of every handout in large print is well under this
+MAX_VERSION = 2**53  # the largest whole number every JSON reader keeps exactly
 
 log = logging.getLogger("handouts")
 
@@ -46,8 +48,8 @@ class Entry:
     title: StrictStr
     language: StrictStr
     large_print: StrictBool
-    version: StrictInt | None
-    pages: Annotated[StrictInt, Field(ge=0)]
+    version: Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)] | None
+    pages: Annotated[StrictInt, Field(ge=1, le=MAX_PAGES)]
     # input name -> its digest, as `Fingerprints.inputs` gave them: what tells which input changed since
     inputs: dict[StrictStr, Annotated[StrictStr, Field(pattern=HEX_DIGEST.pattern)]] = Field(default_factory=dict)
 
@@ -270,10 +272,13 @@ class Fingerprints:
                 problems[target] = str(error)
         return prints, problems
 
-    def inputs(self, target: "Target") -> dict[str, str]:
-        """The digest of each input of the target's render, by name (`INPUT_NAMES`)."""
+    def inputs(self, target: "Target", content_digest: str | None = None) -> dict[str, str]:
+        """The digest of each input of the target's render, by name (`INPUT_NAMES`). `content_digest`:
+        the sha256 of the content file's bytes a render used (see `Project.read_handout`); by
+        default, of the file as first read by this build."""
         request = target.request
         source, digest = self._source(request.content_language, request.slug)
+        digest = digest if content_digest is None else content_digest
         return {
             "content": hashlib.sha256(f"{source}\0{digest}".encode()).hexdigest(),
             "print": hashlib.sha256(repr(request).encode()).hexdigest(),
@@ -281,8 +286,8 @@ class Fingerprints:
             **self.shared_inputs,
         }
 
-    def of(self, target: "Target") -> str:
-        return fingerprint_of(self.inputs(target))
+    def of(self, target: "Target", content_digest: str | None = None) -> str:
+        return fingerprint_of(self.inputs(target, content_digest))
 
     def of_booklet(self, language: str, page_size: str, parts: list[str]) -> str:
         """A booklet depends on the brand, the labels and every handout PDF in it."""

@@ -218,3 +218,22 @@ def printed_text(document: "weasyprint.document.Document") -> str:
             yield from words(child, shown)
 
     return " ".join(" ".join(" ".join(words(page._page_box, True)) for page in document.pages).split())
+
+
+def only_sources_on_last_page(document: Any) -> bool:
+    """Whether the last page of a laid-out WeasyPrint document prints no word but the sources'
+    (the running footer, in the page's margin boxes, aside)."""
+
+    def words(box: Any, in_sources: bool) -> Iterator[bool]:
+        element = getattr(box, "element", None)
+        classes = (element.get("class") or "").split() if element is not None else []
+        in_sources = in_sources or "sources" in classes
+        if getattr(box, "text", "").strip():
+            yield in_sources
+        for child in getattr(box, "children", []):
+            yield from words(child, in_sources)
+
+    page = document.pages[-1]._page_box
+    html = page.children[0]  # the page's root box; the margin boxes follow it
+    found = list(words(html, False))
+    return bool(found) and all(found)

@@ -1,5 +1,6 @@
 """A clinic project: its `clinic.yaml`, and its files layered over the built-in library."""
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -26,7 +27,7 @@ from handouts.errors import ProjectError, UnknownHandoutError
 from handouts.library import library_root
 from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.schedule import ScheduleSettings
-from handouts.yamlfile import load_layered, load_model
+from handouts.yamlfile import decoded, load_layered, load_model, parse_yaml, read_bytes, validate
 
 CLINIC_FILE = "clinic.yaml"
 SOURCE_FOLDERS = ("content", "templates", "assets")
@@ -272,6 +273,11 @@ class Project:
         raise UnknownHandoutError(f"{slug}: no {wanted} version (there is: {', '.join(languages)})")
 
     def handout(self, language: str, slug: str) -> Handout:
+        return self.read_handout(language, slug)[0]
+
+    def read_handout(self, language: str, slug: str) -> tuple[Handout, str]:
+        """The handout and the sha256 of the very bytes it was parsed from: what a build records
+        as its source, so an edit made while it renders is never taken for the text it printed."""
         relative = f"content/{language}/{slug}.yaml"
         path = self.find(relative) if SLUG_PATTERN.match(slug) and LANGUAGE_PATTERN.match(language) else None
         if path is None:  # the catalog says what is wrong
@@ -281,11 +287,14 @@ class Project:
             raise UnknownHandoutError(f"{relative}: file not found")
         return self.loaded(("handout", path), [path], lambda: self._load_handout(path))
 
-    def _load_handout(self, path: Path) -> Handout:
-        handout = load_model(Handout, path, self.shown(path), {"icons": self.icon_names}, MAX_CONTENT_FILE_BYTES)
+    def _load_handout(self, path: Path) -> tuple[Handout, str]:
+        shown = self.shown(path)
+        raw = read_bytes(path, shown, MAX_CONTENT_FILE_BYTES)
+        data, node = parse_yaml(decoded(raw, shown), shown)
+        handout = validate(Handout, data, node, shown, {"icons": self.icon_names})
         if PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
-            refuse_unknown_placeholders([(path, self.shown(path))])
-        return handout
+            refuse_unknown_placeholders([(path, shown)])
+        return handout, hashlib.sha256(raw).hexdigest()
 
     def labels(self, language: str) -> Labels:
         layers = self._required_layers(f"content/{language}/_labels.yaml")

@@ -50,6 +50,7 @@ class Page:
     handout: Handout  # as written in its file
     html: str
     approval: ApprovalState
+    content_digest: str  # the sha256 of the content file's bytes the handout was read from
 
 
 def language_name(language: str) -> str:
@@ -169,7 +170,7 @@ class Renderer:
         """The handout as loaded (title, review), its HTML and its sign-off, from one read of the content file."""
         project = self.project
         language = request.content_language
-        handout = project.handout(language, request.slug)
+        handout, content_digest = project.read_handout(language, request.slug)
         context = self.brand(language, request.page_size)
         printed = self.printed(handout, language, request.slug, context["labels"])
         approval = ApprovalState(printed.fingerprint, self.approvals().of(request.slug, language))
@@ -181,7 +182,7 @@ class Renderer:
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
-        return Page(handout, self.render_template(TEMPLATE, context), approval)
+        return Page(handout, self.render_template(TEMPLATE, context), approval, content_digest)
 
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and

@@ -66,6 +66,7 @@ class Outcome:
     version: int = 0
     pages: int = 0
     warnings: list[str] = field(default_factory=list)
+    content_digest: str = ""  # the sha256 of the content file's bytes it was made from
 
 
 def plan_targets(

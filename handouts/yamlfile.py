@@ -41,8 +41,8 @@ FRIENDLY_MESSAGES = {
 }
 
 
-def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The file's text; a missing, non-UTF-8 or too large file (over `max_bytes`) is a ContentError naming it."""
+def read_bytes(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes; a missing or too large file (over `max_bytes`) is a ContentError naming it."""
     try:
         with path.open("rb") as file:
             raw = file.read(max_bytes + 1)  # never more: the path may be a huge file or a device
@@ -53,6 +53,11 @@ def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str
         raise ContentError(
             [Problem(shown_as, line, f"file too large: passes the {max_bytes // 1024} KB limit on this line")]
         )
+    return raw
+
+
+def decoded(raw: bytes, shown_as: str) -> str:
+    """The bytes as UTF-8 text; anything else is a ContentError at the line of the first bad byte."""
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -60,13 +65,22 @@ def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str
         raise ContentError([Problem(shown_as, line, "not UTF-8 text (save the file as UTF-8)")]) from None
 
 
+def read_text(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's text; a missing, non-UTF-8 or too large file (over `max_bytes`) is a ContentError naming it."""
+    return decoded(read_bytes(path, shown_as, max_bytes), shown_as)
+
+
 def load_yaml(path: Path, shown_as: str, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, yaml.Node | None]:
+    """Read and parse one file of at most `max_bytes` (see `parse_yaml`)."""
+    return parse_yaml(read_text(path, shown_as, max_bytes), shown_as)
+
+
+def parse_yaml(text: str, shown_as: str) -> tuple[Any, yaml.Node | None]:
     """Parse with the safe loader; return the data and the node tree (for line numbers).
 
     libyaml parses when PyYAML has it; on any error the pure-Python loader parses again, so the
     messages and line numbers are always the pure-Python loader's.
     """
-    text = read_text(path, shown_as, max_bytes)
     try:
         parsed = _parse_any(text)
     except Oversized as error:

@@ -8,9 +8,9 @@ import pdfplumber
 import pytest
 import yaml
 
-from handouts.check import only_sources_on_last_page
 from handouts.library import library_root
 from handouts.maker import Maker
+from handouts.pdf import only_sources_on_last_page
 from handouts.project import open_project
 from handouts.targets import RenderRequest
 
