@@ -23,7 +23,7 @@ STOPPING = {
 HANDOUT = {
     "low": "trigger-point-injection",
     "intermediate": "epidural-steroid-injection",
-    "high": "spinal-cord-stimulator-trial",
+    "high": "vertebroplasty-kyphoplasty",
 }
 
 
