@@ -620,7 +620,7 @@ def visits(
     split_dir: Path | None,
     day_text: str | None,
     fallback: str | None,
-    out_dir: Path,
+    out_dir: Path | None,
     project_dir: Path | None,
 ) -> None:
     """Print one day's packets from a schedule (FHIR R4 Bundle or CSV).
@@ -637,6 +637,7 @@ def visits(
         raise click.UsageError("give -o DAY.pdf or --split DIR")
     wanted = None if day_text is None else day_option(day_text)
     project = open_from(project_dir)
+    out_dir = output_folder(project, out_dir)
     kept = [*project.own_files, out_dir]
     if output_file is not None:
         refuse_to_replace(output_file, PDF_START, kept)

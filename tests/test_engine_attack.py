@@ -263,4 +263,4 @@ def test_check_lays_out_large_print_within_the_render_budget(clinic_project, mon
 
     assert time.monotonic() - began < 40
     assert result.exit_code == 1
-    assert (f"  error   (built-in) content/en/{SLUG}.yaml: large print: {TOOK_TOO_LONG}") in result.output.splitlines()
+    assert (f"error   (built-in) content/en/{SLUG}.yaml: large print: {TOOK_TOO_LONG}") in result.output.splitlines()
