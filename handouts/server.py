@@ -36,7 +36,7 @@ from handouts.render import language_name
 from handouts.usecases import list_handouts
 from handouts.visit import FIELDS
 from handouts.web.brand import Brand
-from handouts.web.pool import BadRequest, Busy, ClientGone, RenderPool
+from handouts.web.pool import QUEUE_SECONDS, BadRequest, Busy, ClientGone, RenderPool
 from handouts.web.search import SKIPPED_WORDS, folded, matches
 from handouts.web.security import HostCheck, cross_site_reason, is_loopback
 
@@ -52,7 +52,6 @@ class ServeError(HandoutsError):
 MAX_FORM_BYTES = 64 * 1024
 MAX_HANDOUTS_PER_PACKET = 12
 IDLE_MINUTES = 30
-RETRY_AFTER_SECONDS = 3
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
 SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
 BRAND_ENDPOINTS = {"logo_file", "brand"}
@@ -293,7 +292,7 @@ def create_app(
             return (
                 render_template("busy.html", clinic=project.clinic, message=str(error)),
                 503,
-                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                {"Retry-After": str(error.retry_after)},
             )
         except ClientGone:
             return Response(status=CLIENT_GONE)
@@ -321,12 +320,21 @@ def create_app(
     return app
 
 
-def serve(project: Project, host: str, port: int, passcode: str | None, workers: int, proxy: str | None = None) -> None:
+def serve(
+    project: Project,
+    host: str,
+    port: int,
+    passcode: str | None,
+    workers: int,
+    proxy: str | None = None,
+    queue_seconds: float = QUEUE_SECONDS,
+) -> None:
     """Start the workers, then serve until Ctrl-C or SIGTERM; waiting packets are dropped on the way out.
-    `proxy`: the address of a TLS-terminating proxy whose `X-Forwarded-*` headers are believed."""
+    `proxy`: the address of a TLS-terminating proxy whose `X-Forwarded-*` headers are believed;
+    `queue_seconds`: how long a packet may wait for a worker before the desk is told to try again."""
     import waitress
 
-    pool = RenderPool(project.root, workers)
+    pool = RenderPool(project.root, workers, queue_seconds=queue_seconds)
     app = create_app(project, passcode, pool, bound_host=host, behind_proxy=proxy is not None)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
     proxy_settings: dict[str, Any] = (
