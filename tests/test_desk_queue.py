@@ -73,9 +73,8 @@ def test_a_packet_that_could_not_start_in_time_is_refused_at_once_with_a_time_to
     release, thread = held(queue, handouts=5)  # about 5 seconds of work ahead, at the first guess of 1 s each
     try:
         began = time.monotonic()
-        with pytest.raises(Busy, match="busy") as refused:
-            with queue.turn(1):
-                pass
+        with pytest.raises(Busy, match="busy") as refused, queue.turn(1):
+            pass
         assert time.monotonic() - began < 0.5 and refused.value.retry_after == 4
     finally:
         release.set()

@@ -55,7 +55,7 @@ def test_a_full_queue_answers_busy_at_once_and_a_gone_client_is_dropped(library_
             target=lambda: results.update(second=catch(lambda: packet(pool, slow, client_gone=gone.is_set)))
         )
         second.start()
-        while pool._places._value:  # both places taken
+        while pool.queue.packets < 2:  # both places taken
             threading.Event().wait(0.02)
         with pytest.raises(Busy, match="busy"):
             packet(pool)
