@@ -36,7 +36,7 @@ from handouts.render import language_name
 from handouts.usecases import list_handouts
 from handouts.visit import FIELDS
 from handouts.web.brand import Brand
-from handouts.web.pool import QUEUE_SECONDS, BadRequest, Busy, ClientGone, RenderPool
+from handouts.web.pool import QUEUE_SECONDS, Busy, ClientGone, RenderPool
 from handouts.web.search import SKIPPED_WORDS, folded, matches
 from handouts.web.security import HostCheck, cross_site_reason, is_loopback
 
@@ -278,31 +278,32 @@ def create_app(
                 f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})", 400
             )
         client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
-        try:
-            data = pool.packet(
-                slugs,
-                form.get("language", ""),
-                form.get("large_print") == "on",
-                {name: form.get(name) for name in FIELDS},
-                client_gone,
-            )
-        except BadRequest as error:
-            return page(str(error), 400)
-        except Busy as error:  # a short page, quick to make: the answer must not add to the load
-            return (
-                render_template("busy.html", clinic=project.clinic, message=str(error)),
-                503,
-                {"Retry-After": str(error.retry_after)},
-            )
-        except ClientGone:
-            return Response(status=CLIENT_GONE)
-        except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not
-            return page(f"The PDF could not be made: {error}", 422)
+        data = pool.packet(
+            slugs,
+            form.get("language", ""),
+            form.get("large_print") == "on",
+            {name: form.get(name) for name in FIELDS},
+            client_gone,
+        )
         return Response(
             in_pieces(data),
             mimetype="application/pdf",
             headers={"Content-Disposition": 'inline; filename="handout.pdf"', "Content-Length": str(len(data))},
         )
+
+    @app.errorhandler(HandoutsError)
+    def cannot_make(error: HandoutsError) -> Any:
+        """The one way a library error becomes an answer: its own status, with the form again."""
+        if isinstance(error, Busy):  # a short page, quick to make: the answer must not add to the load
+            page_text = render_template("busy.html", clinic=project.clinic, message=str(error))
+            return page_text, error.status, {"Retry-After": str(error.retry_after)}
+        if error.status == 400:  # the form's fault: each line ties to its field
+            return page(str(error), error.status)
+        return page(f"The PDF could not be made: {error}", error.status)  # the server is fine, the handout is not
+
+    @app.errorhandler(ClientGone)
+    def client_left(error: ClientGone) -> Response:
+        return Response(status=CLIENT_GONE)
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:

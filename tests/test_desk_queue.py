@@ -2,6 +2,7 @@
 and a packet that cannot start within the deadline is refused with the time to try again. The queue
 is the pool's own; the work held in it is the test's (no worker process starts here)."""
 
+import pickle
 import re
 import threading
 import time
@@ -9,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from handouts.errors import ContentError, Problem, UnknownHandoutError
 from handouts.server import create_app
+from handouts.visit import UnprintableError, VisitError
 from handouts.web.pool import Busy, RenderPool
 
 
@@ -106,3 +109,20 @@ def test_the_page_answers_503_with_retry_after_beyond_the_deadline(library_proje
         thread.join()
     assert response.status_code == 503 and response.headers["Retry-After"] == "4"
     assert "The front desk is busy making other PDFs" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Busy("The front desk is busy.", retry_after=7), 503),
+        (ContentError([Problem("content/en/x.yaml", 3, "title: missing"), "a problem with no place"]), 422),
+        (UnknownHandoutError("no-such-handout: no such handout"), 400),
+        (VisitError("procedure date: not a date"), 400),
+        (UnprintableError("patient name: this name has characters we cannot print"), 422),
+    ],
+)
+def test_an_error_crosses_from_a_worker_whole_with_its_status(error, status):
+    """What a render worker raises reaches the page as it was: type, message, fields, status."""
+    crossed = pickle.loads(pickle.dumps(error))
+    assert type(crossed) is type(error) and str(crossed) == str(error) and crossed.status == status
+    assert vars(crossed) == vars(error)

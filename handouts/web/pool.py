@@ -33,10 +33,9 @@ from pathlib import Path
 
 from handouts import maker as maker_module
 from handouts.budget import render_budget
-from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
+from handouts.errors import HandoutsError, RenderError
 from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
-from handouts.visit import UnprintableError, VisitError
 
 # A worker's memory grows with every render in WeasyPrint's own caches; a fresh worker after this
 # many packets keeps the server flat. Start-up of a worker costs about one render.
@@ -57,13 +56,11 @@ class Busy(HandoutsError):
     """The packet cannot start within the queue's deadline: the front desk should try again after
     `retry_after` seconds."""
 
+    status = 503
+
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class BadRequest(HandoutsError):
-    """What the form asked for cannot be made: an unknown handout or language, a bad visit field."""
 
 
 class WorkerStartError(HandoutsError):
@@ -72,14 +69,6 @@ class WorkerStartError(HandoutsError):
 
 class ClientGone(Exception):
     """The client went away before its packet started; it was never rendered."""
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A user-fixable problem from a worker, as text (library exceptions do not all pickle)."""
-
-    message: str
-    bad_request: bool  # the form's fault (400), not a broken content file or template (422)
 
 
 @dataclass(eq=False)
@@ -216,7 +205,7 @@ class RenderPool:
     ) -> bytes:
         """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if it cannot
         start within the queue's deadline, `ClientGone` if the client left before a worker took the
-        packet, `BadRequest` for what the form got wrong."""
+        packet; what the worker raised (a `HandoutsError` with its status) for what could not be made."""
         handouts = max(1, len(slugs))
         with self.queue.turn(handouts, client_gone):
             limit = self.budget.seconds * handouts + STOP_GRACE_SECONDS
@@ -230,8 +219,6 @@ class RenderPool:
             except FutureTimeout:
                 self._replace_broken(stop_workers=True)
                 raise self.budget.time_limit_error() from None
-        if isinstance(result, Failure):
-            raise (BadRequest if result.bad_request else RenderError)(result.message)
         return result
 
     def close(self) -> None:
@@ -302,16 +289,7 @@ def _ready() -> str | None:
     return _start_problem
 
 
-def _make_packet(
-    slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]
-) -> bytes | Failure:
+def _make_packet(slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]) -> bytes:
     if _start_problem is not None:
-        return Failure(f"the PDF worker could not start: {_start_problem}", bad_request=False)
-    try:
-        return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
-    except UnprintableError as error:  # the form is right, the fonts are short of it
-        return Failure(str(error), bad_request=False)
-    except (VisitError, UnknownHandoutError) as error:
-        return Failure(str(error), bad_request=True)
-    except HandoutsError as error:
-        return Failure(str(error), bad_request=False)
+        raise RenderError(f"the PDF worker could not start: {_start_problem}")
+    return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
