@@ -702,6 +702,14 @@ def day_option(text: str) -> date:
     help="IP address of a TLS-terminating proxy (Caddy, nginx) in front of the page: its "
     "X-Forwarded-Proto/Host/For headers are believed, from that address only. Needs a passcode.",
 )
+@click.option(
+    "--queue-seconds",
+    type=click.FloatRange(1, 300),
+    default=15,
+    show_default=True,
+    help="A PDF is queued while it can start within this many seconds; past that the page says "
+    "busy and tries again by itself.",
+)
 @project_option
 def serve(
     host: str,
@@ -710,6 +718,7 @@ def serve(
     passcode_argument: str | None,
     workers: int | None,
     proxy: str | None,
+    queue_seconds: float,
     project_dir: Path | None,
 ) -> None:
     """Start the front-desk web page: find a handout, fill in the visit, print."""
@@ -739,7 +748,7 @@ def serve(
     access = logging.getLogger("handouts.serve")
     access.addHandler(logging.getLogger().handlers[0])
     click.echo(f"Front desk page: http://{host}:{port}/  (Ctrl-C to stop)", err=True)
-    run_server(project, host, port, passcode, workers or default_workers(), proxy)
+    run_server(project, host, port, passcode, workers or default_workers(), proxy, queue_seconds)
 
 
 def ip_address_option(value: str | None) -> str | None:

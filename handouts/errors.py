@@ -1,12 +1,33 @@
 """Exceptions of the handouts library; the command line turns them into `Error: ...` lines and the
-web page into 4xx answers. Every error a user can cause is one of these, raised where it happens."""
+web page into the answer of each one's `status`. Every error a user can cause is one of these, raised
+where it happens, and each crosses from a worker process to its caller whole (pickled with its fields)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+Error = TypeVar("Error", bound="HandoutsError")
 
 
 class HandoutsError(Exception):
-    """A problem the user can fix: bad content, a bad project, a bad request, an unwritable output."""
+    """A problem the user can fix: bad content, a bad project, a bad request, an unwritable output.
+
+    `status` is the web page's answer: 422 (the request was understood, the handout could not be
+    made) unless a subclass says otherwise."""
+
+    status = 422
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as it is, fields included, without calling `__init__` again: a subclass's
+        `__init__` need not take its own message."""
+        return _restored, (type(self), self.args, self.__dict__)
+
+
+def _restored(kind: type[Error], args: tuple, fields: dict[str, Any]) -> Error:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(fields)
+    return error
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,8 @@ class ProjectError(HandoutsError):
 
 class UnknownHandoutError(HandoutsError):
     """A slug or language that the library and the project do not have."""
+
+    status = 400
 
 
 class RenderError(HandoutsError):

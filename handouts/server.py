@@ -40,7 +40,7 @@ from handouts.render import language_name
 from handouts.usecases import list_handouts
 from handouts.visit import FIELDS
 from handouts.web.brand import Brand
-from handouts.web.pool import BadRequest, Busy, ClientGone, RenderPool
+from handouts.web.pool import QUEUE_SECONDS, Busy, ClientGone, RenderPool
 from handouts.web.search import SKIPPED_WORDS, folded, matches
 from handouts.web.security import HostCheck, cross_site_reason, is_loopback
 
@@ -56,7 +56,6 @@ class ServeError(HandoutsError):
 MAX_FORM_BYTES = 64 * 1024
 MAX_HANDOUTS_PER_PACKET = 12
 IDLE_MINUTES = 30
-RETRY_AFTER_SECONDS = 3
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
 SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address; right ones are not counted
 # Wrong passcodes from one direct peer, whatever address it forwards: on one computer any program can
@@ -314,31 +313,32 @@ def create_app(
                 f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})", 400
             )
         client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
-        try:
-            data = pool.packet(
-                slugs,
-                form.get("language", ""),
-                form.get("large_print") == "on",
-                {name: form.get(name) for name in FIELDS},
-                client_gone,
-            )
-        except BadRequest as error:
-            return page(str(error), 400)
-        except Busy as error:  # a short page, quick to make: the answer must not add to the load
-            return (
-                render_template("busy.html", clinic=project.clinic, message=str(error)),
-                503,
-                {"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-        except ClientGone:
-            return Response(status=CLIENT_GONE)
-        except HandoutsError as error:  # a broken content file or template: the server is fine, the handout is not
-            return page(f"The PDF could not be made: {error}", 422)
+        data = pool.packet(
+            slugs,
+            form.get("language", ""),
+            form.get("large_print") == "on",
+            {name: form.get(name) for name in FIELDS},
+            client_gone,
+        )
         return Response(
             in_pieces(data),
             mimetype="application/pdf",
             headers={"Content-Disposition": 'inline; filename="handout.pdf"', "Content-Length": str(len(data))},
         )
+
+    @app.errorhandler(HandoutsError)
+    def cannot_make(error: HandoutsError) -> Any:
+        """The one way a library error becomes an answer: its own status, with the form again."""
+        if isinstance(error, Busy):  # a short page, quick to make: the answer must not add to the load
+            page_text = render_template("busy.html", clinic=project.clinic, message=str(error))
+            return page_text, error.status, {"Retry-After": str(error.retry_after)}
+        if error.status == 400:  # the form's fault: each line ties to its field
+            return page(str(error), error.status)
+        return page(f"The PDF could not be made: {error}", error.status)  # the server is fine, the handout is not
+
+    @app.errorhandler(ClientGone)
+    def client_left(error: ClientGone) -> Response:
+        return Response(status=CLIENT_GONE)
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:
@@ -356,12 +356,21 @@ def create_app(
     return app
 
 
-def serve(project: Project, host: str, port: int, passcode: str | None, workers: int, proxy: str | None = None) -> None:
+def serve(
+    project: Project,
+    host: str,
+    port: int,
+    passcode: str | None,
+    workers: int,
+    proxy: str | None = None,
+    queue_seconds: float = QUEUE_SECONDS,
+) -> None:
     """Start the workers, then serve until Ctrl-C or SIGTERM; waiting packets are dropped on the way out.
-    `proxy`: the address of a TLS-terminating proxy whose `X-Forwarded-*` headers are believed."""
+    `proxy`: the address of a TLS-terminating proxy whose `X-Forwarded-*` headers are believed;
+    `queue_seconds`: how long a packet may wait for a worker before the desk is told to try again."""
     import waitress
 
-    pool = RenderPool(project.root, workers)
+    pool = RenderPool(project.root, workers, queue_seconds=queue_seconds)
     app = create_app(project, passcode, pool, bound_host=host, behind_proxy=proxy is not None)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))  # waitress closes on SystemExit, as on Ctrl-C
     sockets: dict[int, Any] = {}

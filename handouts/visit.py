@@ -40,9 +40,13 @@ NAME_FIELDS = frozenset({"patient", "physician"})
 class VisitError(HandoutsError):
     """Visit details that cannot be used; the message names the field, never repeats its value."""
 
+    status = 400  # the form's fault
+
 
 class UnprintableError(VisitError):
     """A visit detail with a character no bundled font has: it would print as an empty box."""
+
+    status = 422  # the form is right, the fonts are short of it
 
 
 class Visit(Strict):

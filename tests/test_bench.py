@@ -20,6 +20,8 @@ ROWS_WITH_TARGETS = [
     "check, nothing built",
     "packet of 4 handouts, one document",
     "front desk, warm render",
+    "busy answers (503)",
+    "p95 time to PDF",
     "throughput ratio",
     "server RSS over",
 ]

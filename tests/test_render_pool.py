@@ -6,7 +6,8 @@ import threading
 import psutil
 import pytest
 
-from handouts.web.pool import BadRequest, Busy, ClientGone, RenderPool
+from handouts.errors import UnknownHandoutError
+from handouts.web.pool import Busy, ClientGone, RenderPool
 
 from conftest import pdf_text
 
@@ -37,9 +38,10 @@ def test_a_worker_is_replaced_after_its_share_of_packets(pool):
     assert not alive and len(workers()) == 1 and workers()[0].pid not in {worker.pid for worker in first}
 
 
-def test_what_the_form_got_wrong_comes_back_as_a_message(pool):
-    with pytest.raises(BadRequest, match="no-such-handout: no such handout"):
+def test_what_the_form_got_wrong_comes_back_as_the_error_the_worker_raised(pool):
+    with pytest.raises(UnknownHandoutError, match="no-such-handout: no such handout") as raised:
         packet(pool, ["no-such-handout"])
+    assert raised.value.status == 400
 
 
 def test_a_full_queue_answers_busy_at_once_and_a_gone_client_is_dropped(library_project):
@@ -55,7 +57,7 @@ def test_a_full_queue_answers_busy_at_once_and_a_gone_client_is_dropped(library_
             target=lambda: results.update(second=catch(lambda: packet(pool, slow, client_gone=gone.is_set)))
         )
         second.start()
-        while pool._places._value:  # both places taken
+        while pool.queue.packets < 2:  # both places taken
             threading.Event().wait(0.02)
         with pytest.raises(Busy, match="busy"):
             packet(pool)

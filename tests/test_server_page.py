@@ -2,6 +2,8 @@
 accessibility audit's findings, checked by axe-core (installed by `make test-system`, read from
 tests/browser/node_modules) and by the keyboard; the new visit fields; the sticky "You picked" list."""
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -272,3 +274,32 @@ def test_the_procedure_time_and_its_arrival_reach_the_pdf(server, context):
     opened.value.wait_for_url("blob:**")
     text = " ".join(pdf_text(pdfs[0]).split())
     assert "7:00" in text and "6:30" in text  # arrive 30 minutes before, from clinic.yaml's policy
+
+
+def test_a_busy_answer_is_said_and_the_page_tries_again_by_itself(tmp_path, browser, library_project):
+    """A one-second queue and its one worker busy with a packet of 12 handouts: the desk's click is
+    refused with Retry-After (12 handouts ahead at the time one has taken, less the queue's second),
+    the live region says so, and the page's own retry brings the PDF."""
+    running = served.Server(tmp_path, "--workers", "1", "--queue-seconds", "1")
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(running.url + "/?q=diary")
+        page.get_by_label("Pain diary").check()
+        long_packet = [("slug", slug) for slug in list(library_project.catalog())[:12]] + [("language", "en")]
+        other_desk = served.Tab(running)
+        assert other_desk.post([("slug", "pain-diary"), ("language", "en")])[0] == 200  # timed: how long one takes
+        holding = threading.Thread(target=other_desk.post, args=(long_packet, 120))
+        holding.start()
+        time.sleep(0.5)  # the other desk's packet has the one worker
+        status = page.locator(".picked [role=status]")
+        with context.expect_page(timeout=90_000) as opened:
+            page.get_by_role("button", name="Open PDF to print").click()
+            status.filter(has_text="The front desk is busy. Trying again in").wait_for()
+        opened.value.wait_for_url("blob:**", timeout=150_000)  # up to 4 tries, on a busy machine
+        status.filter(has_text="Your PDF is open in a new tab.").wait_for()
+        holding.join()
+        context.close()
+    finally:
+        running.stop()
+    assert "POST /pdf 503" in running.log.read_text()

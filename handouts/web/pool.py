@@ -2,8 +2,11 @@
 WeasyPrint and the fonts once, then make packets, so printing uses every core and one slow packet
 does not hold up the others.
 
-The queue is bounded: when every place is taken the caller gets `Busy` at once instead of waiting
-behind the others. A packet whose client has gone away is dropped if it has not started. Workers
+Packets wait their turn in a `Queue` with a deadline: a packet is taken in while it can start within
+`queue_seconds` (15 by default), judged from the work ahead of it and the measured time per handout, so
+a burst of desks waits a second or two instead of being told "busy". Beyond the deadline the caller gets
+`Busy` with the seconds to wait before trying again. A packet whose client has gone away is dropped if
+it has not started. Workers
 are replaced after `RECYCLE_AFTER` packets (memory that WeasyPrint's caches keep), after a crash,
 and exit by themselves when the server dies, even by kill -9.
 
@@ -14,22 +17,25 @@ hangs. A worker that cannot start stops the server at once, saying why.
 Visit details travel to the workers only through the pool's in-memory pipes: never a file, never
 a log line. This module is the one place the front desk renders."""
 
+import math
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from handouts import maker as maker_module
 from handouts.budget import render_budget
-from handouts.errors import HandoutsError, RenderError, UnknownHandoutError
+from handouts.errors import HandoutsError, RenderError
 from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
-from handouts.visit import UnprintableError, VisitError
 
 # A worker's memory grows with every render in WeasyPrint's own caches; a fresh worker after this
 # many packets keeps the server flat. Start-up of a worker costs about one render.
@@ -37,15 +43,25 @@ RECYCLE_AFTER = 100
 CLIENT_CHECK_SECONDS = 0.1  # how often a waiting packet looks whether its client is still there
 START_SECONDS = 120  # a worker loads the project, WeasyPrint and the fonts and makes one handout
 STOP_GRACE_SECONDS = 5  # beyond the packet's own time limits, before its worker is stopped from here
+QUEUE_SECONDS = 15.0  # a packet is taken in while it can start within this many seconds
+QUEUE_PLACES = 32  # and while fewer packets than this (or twice the workers) are in the pool
+FIRST_GUESS_SECONDS = 1.0  # per handout, until the first packets have been timed
+MEASURE_WEIGHT = 0.3  # the share of the newest packet in the running time per handout
+RESTART_SECONDS = 3  # Retry-After while a stopped worker is replaced
+MAX_RETRY_SECONDS = 60
+BUSY_MESSAGE = "The front desk is busy making other PDFs: try again in a few seconds."
 RENDER_ATTEMPTS = 2  # a packet whose workers were stopped under it (another one was stuck) is made once more
 
 
 class Busy(HandoutsError):
-    """Every place in the queue is taken: the front desk should try again in a few seconds."""
+    """The packet cannot start within the queue's deadline: the front desk should try again after
+    `retry_after` seconds."""
 
+    status = 503
 
-class BadRequest(HandoutsError):
-    """What the form asked for cannot be made: an unknown handout or language, a bad visit field."""
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class WorkerStartError(HandoutsError):
@@ -56,27 +72,110 @@ class ClientGone(Exception):
     """The client went away before its packet started; it was never rendered."""
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A user-fixable problem from a worker, as text (library exceptions do not all pickle)."""
+@dataclass(eq=False)
+class _Ticket:
+    handouts: int
 
-    message: str
-    bad_request: bool  # the form's fault (400), not a broken content file or template (422)
+
+class Queue:
+    """Packets waiting for one of `workers`, first come, first served. A packet is taken in while the
+    work ahead of it (rendering or waiting, in handouts, at the measured seconds per handout) lets it
+    start within `seconds` and fewer than `places` packets are in; otherwise it is refused at once. One
+    taken in that has still not started when `seconds` have passed is refused then. A refusal is
+    `Busy`, with the seconds after which the work ahead should fit."""
+
+    def __init__(self, workers: int, seconds: float, places: int):
+        self.workers = workers
+        self.seconds = seconds
+        self.places = places
+        self.seconds_per_handout = FIRST_GUESS_SECONDS
+        self._waiting: deque[_Ticket] = deque()
+        self._running = 0
+        self._running_handouts = 0
+        self._changed = threading.Condition()
+
+    @property
+    def packets(self) -> int:
+        """Packets in: rendering or waiting."""
+        return self._running + len(self._waiting)
+
+    @contextmanager
+    def turn(self, handouts: int, client_gone: Callable[[], bool] = lambda: False) -> Iterator[None]:
+        """Waits for a worker's turn and holds it for the block; `Busy` past the deadline, `ClientGone`
+        if the client leaves first. A block that ends normally is timed for the next estimates."""
+        ticket = self._take_in(handouts)
+        self._wait_for(ticket, client_gone)
+        started = time.monotonic()
+        try:
+            yield
+            self._measured((time.monotonic() - started) / handouts)
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._running_handouts -= handouts
+                self._changed.notify_all()
+
+    def _take_in(self, handouts: int) -> _Ticket:
+        with self._changed:
+            wait = self._expected_wait()
+            if self.packets >= self.places or wait > self.seconds:
+                raise Busy(BUSY_MESSAGE, self._retry_after(wait))
+            ticket = _Ticket(handouts)
+            self._waiting.append(ticket)
+            return ticket
+
+    def _wait_for(self, ticket: _Ticket, client_gone: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.seconds
+        with self._changed:
+            while self._waiting[0] is not ticket or self._running >= self.workers:
+                gone = client_gone()
+                if gone or time.monotonic() >= deadline:
+                    self._waiting.remove(ticket)
+                    self._changed.notify_all()
+                    if gone:
+                        raise ClientGone()
+                    raise Busy(BUSY_MESSAGE, self._retry_after(self._expected_wait()))
+                self._changed.wait(CLIENT_CHECK_SECONDS)
+            self._waiting.popleft()
+            self._running += 1
+            self._running_handouts += ticket.handouts
+            self._changed.notify_all()  # the next in line may start on another worker
+
+    def _expected_wait(self) -> float:
+        """Seconds until a packet taken in now would start."""
+        if self._running < self.workers and not self._waiting:
+            return 0.0
+        ahead = self._running_handouts + sum(ticket.handouts for ticket in self._waiting)
+        return ahead / self.workers * self.seconds_per_handout
+
+    def _retry_after(self, wait: float) -> int:
+        return min(MAX_RETRY_SECONDS, max(1, math.ceil(wait - self.seconds)))
+
+    def _measured(self, seconds: float) -> None:
+        with self._changed:
+            self.seconds_per_handout += MEASURE_WEIGHT * (seconds - self.seconds_per_handout)
 
 
 class RenderPool:
-    """`workers` processes; at most `queue_limit` packets in the pool (rendering or waiting)."""
+    """`workers` processes; packets wait their turn in a `Queue` of `queue_seconds` and at most
+    `queue_limit` packets (rendering or waiting)."""
 
-    def __init__(self, root: Path, workers: int, queue_limit: int | None = None, recycle_after: int = RECYCLE_AFTER):
+    def __init__(
+        self,
+        root: Path,
+        workers: int,
+        queue_limit: int | None = None,
+        recycle_after: int = RECYCLE_AFTER,
+        queue_seconds: float = QUEUE_SECONDS,
+    ):
         self.root = root
         self.workers = workers
-        self.queue_limit = queue_limit or 2 * workers
+        self.queue_limit = queue_limit or max(QUEUE_PLACES, 2 * workers)
         self.recycle_after = recycle_after
         self.budget = render_budget()
-        self._places = threading.BoundedSemaphore(self.queue_limit)
         # A packet goes to the executor only when a worker is free: one handed over is out of reach
         # (the executor queues ahead), one still waiting here can be dropped when its client leaves.
-        self._idle_workers = threading.BoundedSemaphore(workers)
+        self.queue = Queue(workers, queue_seconds, self.queue_limit)
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -105,26 +204,13 @@ class RenderPool:
         visit_fields: dict[str, str | None],
         client_gone: Callable[[], bool] = lambda: False,
     ) -> bytes:
-        """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if the queue is
-        full, `ClientGone` if the client left before a worker took the packet, `BadRequest` for
-        what the form got wrong."""
-        if not self._places.acquire(blocking=False):
-            raise Busy("The front desk is busy making other PDFs: try again in a few seconds.")
-        try:
-            while not self._idle_workers.acquire(timeout=CLIENT_CHECK_SECONDS):
-                if client_gone():
-                    raise ClientGone()
-            try:
-                result = self._render((slugs, language, large_print, visit_fields))
-            finally:
-                self._idle_workers.release()
-        finally:
-            self._places.release()
-        if isinstance(result, Failure):
-            raise (BadRequest if result.bad_request else RenderError)(result.message)
-        return result
+        """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if it cannot
+        start within the queue's deadline, `ClientGone` if the client left before a worker took the
+        packet; what the worker raised (a `HandoutsError` with its status) for what could not be made."""
+        with self.queue.turn(max(1, len(slugs)), client_gone):
+            return self._render((slugs, language, large_print, visit_fields))
 
-    def _render(self, arguments: tuple) -> "bytes | Failure":
+    def _render(self, arguments: tuple) -> bytes:
         """The packet made by a worker, within its time limit. The executor cannot stop one worker
         alone: when another packet's worker is stuck and every worker is stopped, or a worker
         crashes, the packet is made once more on the new workers; `Busy` if they break too."""
@@ -138,7 +224,7 @@ class RenderPool:
             except FutureTimeout:
                 self._replace_broken(executor, stop_workers=True)
                 raise self.budget.time_limit_error() from None
-        raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.")
+        raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.", RESTART_SECONDS)
 
     def close(self) -> None:
         """Drop what is waiting; packets already rendering finish first (a few seconds at most)."""
@@ -217,16 +303,7 @@ def _ready() -> str | None:
     return _start_problem
 
 
-def _make_packet(
-    slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]
-) -> bytes | Failure:
+def _make_packet(slugs: list[str], language: str, large_print: bool, visit_fields: dict[str, str | None]) -> bytes:
     if _start_problem is not None:
-        return Failure(f"the PDF worker could not start: {_start_problem}", bad_request=False)
-    try:
-        return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
-    except UnprintableError as error:  # the form is right, the fonts are short of it
-        return Failure(str(error), bad_request=False)
-    except (VisitError, UnknownHandoutError) as error:
-        return Failure(str(error), bad_request=True)
-    except HandoutsError as error:
-        return Failure(str(error), bad_request=False)
+        raise RenderError(f"the PDF worker could not start: {_start_problem}")
+    return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)

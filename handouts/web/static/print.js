@@ -77,14 +77,24 @@
     say(found || plainMessage("The PDF could not be made. Reload the page and try again."));
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    // Opened now, while the click still counts, so a pop-up blocker lets it through.
-    var tab = window.open("", "_blank");
-    if (tab) tab.document.title = "Making the PDF…";
-    var failed = false;
-    button.disabled = true;
-    if (making) making.textContent = "Making your PDF…";
+  // Busy (503): the server could not start the PDF within its queue's deadline. The page waits the
+  // Retry-After it was given and sends the form again by itself, a few times, saying so in the live region.
+  var MAX_TRIES = 4;
+  var DEFAULT_RETRY_SECONDS = 3;
+
+  function retrySeconds(response) {
+    var seconds = parseInt(response.headers.get("Retry-After") || "", 10);
+    return seconds > 0 ? Math.min(seconds, 60) : DEFAULT_RETRY_SECONDS;
+  }
+
+  function finish(tab, failed) {
+    if (failed && tab) tab.close();
+    if (making) making.textContent = failed ? "" : "Your PDF is open in a new tab.";
+    button.disabled = false;
+    if (!failed) button.focus();  // disabled, it lost focus: back where the desk left it
+  }
+
+  function send(tab, tries) {
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", cache: "no-store" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -94,21 +104,41 @@
             if (tab) tab.location.replace(url); else window.open(url, "_blank");
             setTimeout(function () { URL.revokeObjectURL(url); }, KEEP_PDF_MS);
             clearMessage();
+            finish(tab, false);
           });
         }
-        failed = true;
-        if (tab) tab.close();
-        return response.text().then(function (html) { complain(response, html); });
+        if (response.status === 503 && tries < MAX_TRIES) {
+          var seconds = retrySeconds(response);
+          if (making) making.textContent = "The front desk is busy. Trying again in " + seconds + " seconds…";
+          setTimeout(function () {
+            if (making) making.textContent = "Making your PDF…";
+            send(tab, tries + 1);
+          }, seconds * 1000);
+          return undefined;
+        }
+        return response.text().then(function (html) {
+          finish(tab, true);
+          if (response.status === 503) {
+            say(plainMessage("The front desk is still busy after " + tries + " tries. " +
+              "Wait a minute, then press Open PDF to print again."));
+          } else {
+            complain(response, html);
+          }
+        });
       })
       .catch(function () {
-        failed = true;
-        if (tab) tab.close();
+        finish(tab, true);
         complain(null, null);
-      })
-      .then(function () {
-        if (making) making.textContent = failed ? "" : "Your PDF is open in a new tab.";
-        button.disabled = false;
-        if (!failed) button.focus();  // disabled, it lost focus: back where the desk left it
       });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    // Opened now, while the click still counts, so a pop-up blocker lets it through.
+    var tab = window.open("", "_blank");
+    if (tab) tab.document.title = "Making the PDF…";
+    button.disabled = true;
+    if (making) making.textContent = "Making your PDF…";
+    send(tab, 1);
   });
 })();
