@@ -43,3 +43,16 @@ def test_the_appointment_box_title_is_a_heading_under_each_pages_h1(maker, langu
     starts = [index for index, tag in enumerate(tags) if tag == "/H1"]
     assert starts[0] == 0 and all(tags[start + 1] == "/H2" for start in starts)
     assert [children[0] for _, children in outline(reader)] == [APPOINTMENT[language]] * 2
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_pain_diary_header_cells_say_their_scope(maker, large_print):
+    """Column headers (repeated on each page the table runs on) are /Column; the first cell of each
+    row (its time) is a row header, /Row: WeasyPrint links the cells to both but writes no /Scope."""
+    reader = pdf_reader(maker.pdf(RenderRequest("pain-diary", "en", "letter", large_print)))
+    cells = [element for element in structure(reader) if element["/S"] == "/TH"]
+    groups = [str(cell["/P"].get_object()["/P"].get_object()["/S"]) for cell in cells]
+    scopes = [str(cell["/A"].get("/Scope")) for cell in cells]
+    assert scopes == [{"/THead": "/Column", "/TBody": "/Row"}[group] for group in groups]
+    assert scopes.count("/Row") == maker.project.handout("en", "pain-diary").diary.rows
+    assert scopes.count("/Column") >= 4
