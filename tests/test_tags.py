@@ -6,11 +6,14 @@ version line is read once as content while the running footer stays an artifact.
 import pytest
 from pypdf import PdfReader
 
+from handouts.maker import Maker
+from handouts.project import open_project
 from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
 
 from conftest import pdf_reader
 from test_packet import structure
+from test_pictures import figures
 
 VISIT = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
 APPOINTMENT = {"en": "Your appointment", "es": "Su cita"}
@@ -56,3 +59,31 @@ def test_the_pain_diary_header_cells_say_their_scope(maker, large_print):
     assert scopes == [{"/THead": "/Column", "/TBody": "/Row"}[group] for group in groups]
     assert scopes.count("/Row") == maker.project.handout("en", "pain-diary").diary.rows
     assert scopes.count("/Column") >= 4
+
+
+@pytest.mark.parametrize(
+    ("language", "alt"),
+    [
+        ("es", "Logotipo de Riverside Spine & Pain Center"),
+        ("en", "Riverside Spine & Pain Center logo, a blue river under a green hill"),  # clinic.yaml's own
+    ],
+)
+def test_the_logo_is_described_in_the_pages_language(maker, language, alt):
+    """On the plan sheet and on the handout: the example clinic's logo_alt is English, its first language."""
+    pdf = make_packet(maker, ["pain-diary"], language, visit_fields=VISIT)
+    assert [str(figure["/Alt"]) for figure in figures(pdf)] == [alt, alt]
+
+
+def test_a_clinic_whose_first_language_is_spanish_describes_its_logo_in_spanish_only(clinic_project):
+    clinic = clinic_project / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8").replace("languages: [en]", "languages: [es, en]")
+    text = text.replace(
+        "logo_alt: Riverside Spine & Pain Center logo, a blue river under a green hill", "logo_alt: Un río bajo un cerro"
+    )
+    clinic.write_text(text, encoding="utf-8")
+    maker = Maker(open_project(clinic_project))
+    alts = {
+        language: [str(figure["/Alt"]) for figure in figures(maker.pdf(RenderRequest("pain-diary", language, "letter")))]
+        for language in ("es", "en")
+    }
+    assert alts == {"es": ["Un río bajo un cerro"], "en": ["Riverside Spine & Pain Center logo"]}
