@@ -3,6 +3,9 @@ real PDF: the appointment box's title is a heading under the page's H1 (tags and
 diary's header cells say their scope, the logo's alternative text is in the page's language, and the
 version line is read once as content while the running footer stays an artifact."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from pypdf import PdfReader
 
@@ -78,12 +81,40 @@ def test_a_clinic_whose_first_language_is_spanish_describes_its_logo_in_spanish_
     clinic = clinic_project / "clinic.yaml"
     text = clinic.read_text(encoding="utf-8").replace("languages: [en]", "languages: [es, en]")
     text = text.replace(
-        "logo_alt: Riverside Spine & Pain Center logo, a blue river under a green hill", "logo_alt: Un río bajo un cerro"
+        "logo_alt: Riverside Spine & Pain Center logo, a blue river under a green hill",
+        "logo_alt: Un río bajo un cerro",
     )
     clinic.write_text(text, encoding="utf-8")
     maker = Maker(open_project(clinic_project))
     alts = {
-        language: [str(figure["/Alt"]) for figure in figures(maker.pdf(RenderRequest("pain-diary", language, "letter")))]
+        language: [
+            str(figure["/Alt"]) for figure in figures(maker.pdf(RenderRequest("pain-diary", language, "letter")))
+        ]
         for language in ("es", "en")
     }
     assert alts == {"es": ["Un río bajo un cerro"], "en": ["Riverside Spine & Pain Center logo"]}
+
+
+def tagged_text(pdf: bytes, folder: Path) -> list[str]:
+    """The text of the structure tree's elements, one per line (poppler's `pdfinfo -struct-text`):
+    what a screen reader reads; artifacts are not in it."""
+    path = folder / "handout.pdf"
+    path.write_bytes(pdf)
+    shown = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True)
+    return [line.strip().strip('"') for line in shown.stdout.splitlines() if line.strip().startswith('"')]
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize(
+    ("language", "version", "page"), [("en", "Version ", "Page 1 of"), ("es", "Versión ", "Página 1 de")]
+)
+def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, version, page, large_print):
+    """The running footer stays a pagination artifact; its version line is content once, last."""
+    pdf = maker.pdf(RenderRequest("preparing-for-your-procedure", language, "letter", large_print))
+    reader = pdf_reader(pdf)
+    footer = reader.pages[0].extract_text().splitlines()[-1]
+    assert footer.startswith(version) and page in footer  # the running footer, on every page
+    said = tagged_text(pdf, tmp_path)
+    assert [line for line in said if line.startswith(version)] == [said[-1]]
+    assert footer.startswith(said[-1]) and not any(page in line for line in said)
+    assert large_print or len(reader.pages) == 2
