@@ -1,4 +1,4 @@
-""""Your plan" through the front-desk page, in Debian's Chromium (Playwright) against a real
+""" "Your plan" through the front-desk page, in Debian's Chromium (Playwright) against a real
 `handouts serve`: the desk types a procedure that needs sedation, its date and time and the patient's
 name, presses Open PDF, and the PDF the page fetches starts with the plan worked out from the clinic's
 policies."""

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from test_packet import structure
+from test_pictures import figures
 
 from handouts.maker import Maker
 from handouts.project import open_project
@@ -15,8 +17,6 @@ from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
 
 from conftest import pdf_reader
-from test_packet import structure
-from test_pictures import figures
 
 VISIT = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
 APPOINTMENT = {"en": "Your appointment", "es": "Su cita"}
