@@ -152,11 +152,11 @@ def blank_page(width: float, height: float) -> "weasyprint.Page":
     return weasyprint.HTML(string=html).render(font_config=font_configuration()).pages[0]
 
 
-def finish_tags(document: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
+def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
     element says the language of the part its page belongs to, and every header cell its scope."""
-    scope_header_cells(document)
+    scope_header_cells(laid_out)
     objects = pdf.objects
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
