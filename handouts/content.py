@@ -340,6 +340,10 @@ class Labels(Strict):
     contents: Text = Field(description="Heading of the booklet's table of contents.")
     visit_title: Text = Field(description="A visit packet's document title; {titles} is its handouts' titles.")
     fax: Text = Field(description="Contact block: the clinic's fax number.")
+    logo_alt: Text = Field(
+        description="The logo's text for screen readers; {clinic} is the clinic name. clinic.yaml's logo_alt,"
+        " written in the clinic's first language, is used instead in that language."
+    )
     procedure_time: Text = Field(description="Visit box: the procedure time.")
     plan: Text = Field(description="Heading of the plan sheet that starts a visit packet, e.g. 'Your plan'.")
     plan_last_food: Text = Field(description="Plan: the time to stop eating solid food.")

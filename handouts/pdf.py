@@ -152,10 +152,11 @@ def blank_page(width: float, height: float) -> "weasyprint.Page":
     return weasyprint.HTML(string=html).render(font_config=font_configuration()).pages[0]
 
 
-def finish_tags(_: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
+def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
-    pagination artifact instead of content outside the structure tree, and every top-level structure
-    element says the language of the part its page belongs to."""
+    pagination artifact instead of content outside the structure tree, every top-level structure
+    element says the language of the part its page belongs to, and every header cell its scope."""
+    scope_header_cells(laid_out)
     objects = pdf.objects
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
@@ -180,6 +181,27 @@ def finish_tags(_: "weasyprint.document.Document", pdf: pydyf.PDF, languages: li
             index = pages[page]
             nums[2 * index + 1][mcid] = "null"
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
+
+
+SCOPES = {"col": "/Column", "row": "/Row"}
+"""A `<th scope>` and the /Scope of its TH element's table attributes."""
+
+
+def scope_header_cells(document: "weasyprint.document.Document") -> None:
+    """WeasyPrint (70) tags a `<th>` as a TH without its scope: each gets the /Scope its `scope` says.
+    WeasyPrint keeps a cell's structure element on its box (`mark`) while it links cells to headers."""
+
+    def boxes(box: Any) -> Iterator[Any]:
+        yield box
+        for child in getattr(box, "children", []):
+            yield from boxes(child)
+
+    for page in document.pages:
+        for box in boxes(page._page_box):
+            if getattr(box, "element_tag", None) == "th" and hasattr(box, "mark"):
+                scope = SCOPES.get(box.element.get("scope", ""))
+                if scope is not None:
+                    box.mark["A"]["Scope"] = scope
 
 
 def number(reference: bytes) -> int:

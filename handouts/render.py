@@ -132,9 +132,18 @@ class Renderer:
             "language": language,
             "page_size": page_size,
             "logo_url": self.logo_url,
+            "logo_alt": self.logo_alt(language),
             "fonts": self.fonts,
             "generator": f"handouts {__version__}",
         }
+
+    def logo_alt(self, language: str) -> str:
+        """The logo's text for screen readers in this language: clinic.yaml's own in the clinic's first
+        language (it is written in that one), the label with the clinic's name in every other."""
+        clinic = self.project.clinic
+        if clinic.logo_alt and language == clinic.languages[0]:
+            return clinic.logo_alt
+        return self.project.labels(language).logo_alt.replace("{clinic}", clinic.name)
 
     @cached_property
     def logo_url(self) -> str | None:

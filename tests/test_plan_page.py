@@ -1,0 +1,56 @@
+""" "Your plan" through the front-desk page, in Debian's Chromium (Playwright) against a real
+`handouts serve`: the desk types a procedure that needs sedation, its date and time and the patient's
+name, presses Open PDF, and the PDF the page fetches starts with the plan worked out from the clinic's
+policies."""
+
+from datetime import datetime, timedelta
+
+import pytest
+import test_server as served
+from playwright.sync_api import sync_playwright
+from test_server_page import catch_pdfs
+
+from handouts.library import library_root
+from handouts.project import open_project
+
+from conftest import pdf_text
+
+pytestmark = pytest.mark.slow  # a server process and a browser
+PATIENT = "Quintessa Marrowfield"
+PROCEDURE = datetime(2026, 12, 8, 7, 0)  # a Tuesday
+
+
+def clock(moment: datetime) -> str:
+    """English clock time as the plan prints it: 6:30 AM."""
+    return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def test_the_plan_sheet_comes_from_the_page_with_the_clinics_times(tmp_path):
+    policies = open_project(library_root()).clinic.policies
+    arrive = PROCEDURE - timedelta(minutes=policies.arrive_minutes_before)
+    last_food = PROCEDURE - timedelta(hours=policies.fasting_food_hours)
+    assert last_food.date() < PROCEDURE.date() and last_food.hour >= 18  # "the night before" in this clinic
+    server = served.Server(tmp_path, "--workers", "1")
+    try:
+        with sync_playwright() as playwright:
+            browser = served.launch(playwright)
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            pdfs = catch_pdfs(context)
+            page = context.new_page()
+            page.goto(server.url + "/?q=epidural")
+            page.get_by_label("Epidural steroid injection").check()
+            page.get_by_label("Patient name").fill(PATIENT)
+            page.get_by_label("Procedure date").fill(PROCEDURE.strftime("%Y-%m-%d"))
+            page.get_by_label("Procedure time").fill(PROCEDURE.strftime("%H:%M"))
+            page.get_by_label("Sedation").select_option("yes")
+            with context.expect_page() as opened:
+                page.get_by_role("button", name="Open PDF to print").click()
+            opened.value.wait_for_url("blob:**")
+            browser.close()
+    finally:
+        server.stop()
+    [body] = pdfs
+    text = " ".join(pdf_text(body).split())
+    assert text.index(f"Your plan: {PATIENT}") < text.index("Epidural steroid injection")
+    assert f"Arrive at {clock(arrive)}, Tuesday, December 8" in text
+    assert f"Last solid food by {clock(last_food)} the night before (Monday, December 7)" in text

@@ -1,0 +1,119 @@
+"""What last week's accessibility audit of the printed PDFs found, checked on the structure tree of the
+real PDF: the appointment box's title is a heading under the page's H1 (tags and bookmarks), the pain
+diary's header cells say their scope, the logo's alternative text is in the page's language, and the
+version line is read once as content while the running footer stays an artifact."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from test_packet import structure
+from test_pictures import figures
+
+from handouts.maker import Maker
+from handouts.project import open_project
+from handouts.targets import RenderRequest
+from handouts.usecases import make_packet
+
+from conftest import pdf_reader
+
+VISIT = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
+APPOINTMENT = {"en": "Your appointment", "es": "Su cita"}
+
+
+def headings(reader: PdfReader) -> list[str]:
+    """The heading tags of the structure tree, in reading order."""
+    return [str(element["/S"]) for element in structure(reader) if str(element["/S"]) in ("/H1", "/H2", "/H3")]
+
+
+def outline(reader: PdfReader) -> list[tuple[str, list[str]]]:
+    """Each top-level bookmark with the titles of the bookmarks just under it."""
+    found: list[tuple[str, list[str]]] = []
+    for item in reader.outline:
+        if isinstance(item, list):
+            found[-1][1].extend(child.title for child in item if not isinstance(child, list))
+        else:
+            found.append((item.title, []))
+    return found
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_appointment_box_title_is_a_heading_under_each_pages_h1(maker, language, large_print):
+    """The plan sheet and the handout: H1, then the box's H2, in the tags and in the bookmarks."""
+    pdf = make_packet(maker, ["pain-diary"], language, large_print=large_print, visit_fields=VISIT)
+    reader = pdf_reader(pdf)
+    tags = headings(reader)
+    assert tags.count("/H1") == 2
+    starts = [index for index, tag in enumerate(tags) if tag == "/H1"]
+    assert starts[0] == 0 and all(tags[start + 1] == "/H2" for start in starts)
+    assert [children[0] for _, children in outline(reader)] == [APPOINTMENT[language]] * 2
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_pain_diary_header_cells_say_their_scope(maker, large_print):
+    """Column headers (repeated on each page the table runs on) are /Column; the first cell of each
+    row (its time) is a row header, /Row: WeasyPrint links the cells to both but writes no /Scope."""
+    reader = pdf_reader(maker.pdf(RenderRequest("pain-diary", "en", "letter", large_print)))
+    cells = [element for element in structure(reader) if element["/S"] == "/TH"]
+    groups = [str(cell["/P"].get_object()["/P"].get_object()["/S"]) for cell in cells]
+    scopes = [str(cell["/A"].get("/Scope")) for cell in cells]
+    assert scopes == [{"/THead": "/Column", "/TBody": "/Row"}[group] for group in groups]
+    assert scopes.count("/Row") == maker.project.handout("en", "pain-diary").diary.rows
+    assert scopes.count("/Column") >= 4
+
+
+@pytest.mark.parametrize(
+    ("language", "alt"),
+    [
+        ("es", "Logotipo de Riverside Spine & Pain Center"),
+        ("en", "Riverside Spine & Pain Center logo, a blue river under a green hill"),  # clinic.yaml's own
+    ],
+)
+def test_the_logo_is_described_in_the_pages_language(maker, language, alt):
+    """On the plan sheet and on the handout: the example clinic's logo_alt is English, its first language."""
+    pdf = make_packet(maker, ["pain-diary"], language, visit_fields=VISIT)
+    assert [str(figure["/Alt"]) for figure in figures(pdf)] == [alt, alt]
+
+
+def test_a_clinic_whose_first_language_is_spanish_describes_its_logo_in_spanish_only(clinic_project):
+    clinic = clinic_project / "clinic.yaml"
+    text = clinic.read_text(encoding="utf-8").replace("languages: [en]", "languages: [es, en]")
+    text = text.replace(
+        "logo_alt: Riverside Spine & Pain Center logo, a blue river under a green hill",
+        "logo_alt: Un río bajo un cerro",
+    )
+    clinic.write_text(text, encoding="utf-8")
+    maker = Maker(open_project(clinic_project))
+    alts = {
+        language: [
+            str(figure["/Alt"]) for figure in figures(maker.pdf(RenderRequest("pain-diary", language, "letter")))
+        ]
+        for language in ("es", "en")
+    }
+    assert alts == {"es": ["Un río bajo un cerro"], "en": ["Riverside Spine & Pain Center logo"]}
+
+
+def tagged_text(pdf: bytes, folder: Path) -> list[str]:
+    """The text of the structure tree's elements, one per line (poppler's `pdfinfo -struct-text`):
+    what a screen reader reads; artifacts are not in it."""
+    path = folder / "handout.pdf"
+    path.write_bytes(pdf)
+    shown = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True)
+    return [line.strip().strip('"') for line in shown.stdout.splitlines() if line.strip().startswith('"')]
+
+
+@pytest.mark.parametrize(
+    ("language", "version", "page"), [("en", "Version ", "Page 1 of"), ("es", "Versión ", "Página 1 de")]
+)
+def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, version, page):
+    """The running footer stays a pagination artifact; its version line is content once, last."""
+    pdf = maker.pdf(RenderRequest("preparing-for-your-procedure", language, "letter"))
+    reader = pdf_reader(pdf)
+    footer = reader.pages[0].extract_text().splitlines()[-1]
+    assert footer.startswith(version) and page in footer  # the running footer, on every page
+    version_line = footer[: footer.index(page)].strip()
+    said = " ".join(" ".join(tagged_text(pdf, tmp_path)).split())
+    assert said.count(version) == 1 and said.endswith(version_line) and page not in said
+    assert len(reader.pages) == 2
