@@ -86,9 +86,12 @@ def time_limit(budget: Budget) -> Iterator[None]:
             yield
         return
     armed = True
+    rang = False
 
     def out_of_time(signum: int, frame: object) -> None:
+        nonlocal rang
         if armed:  # a ring already on its way when the block ended is dropped
+            rang = True
             raise _OutOfTime()
 
     previous = signal.signal(signal.SIGALRM, out_of_time)
@@ -97,6 +100,8 @@ def time_limit(budget: Budget) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, budget.seconds, RING_AGAIN_SECONDS)  # a tiny budget may ring at once
             with memory_errors(budget):
                 yield
+            if rang:  # every ring was swallowed, and the block ended past its time all the same
+                raise _OutOfTime()
         finally:
             armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)
