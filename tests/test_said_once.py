@@ -86,6 +86,7 @@ def test_bad_pattern_is_a_file_line_error(clinic_project):
     assert result.output.startswith("Error: content/en/_said_once.yaml:2: driver[1]: not a regular expression (")
 
 
+@pytest.mark.slow  # checks (and lays out) the whole library
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_library_restates_no_rule(language):
     result = invoke("check", "--lang", language, "--strict", "--project", REPO)
