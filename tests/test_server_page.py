@@ -162,6 +162,31 @@ def test_you_picked_stays_in_view_as_the_desk_scrolls(server, context):
         assert picked.get_by_role("button", name="Open PDF to print").is_visible()
 
 
+def test_at_200_percent_zoom_the_focused_control_is_never_under_the_bar(server, context):
+    """WCAG 2.4.11: a 1280x800 screen at 200% zoom is 640x400 CSS pixels; there the bar stays in place."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 640, "height": 400})
+    page.goto(server.url)
+    page.get_by_label("Epidural steroid injection").check()
+    page.get_by_label("Pain diary").check()
+    page.get_by_label("Find a procedure").focus()
+    covered = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        hidden = page.evaluate(
+            """() => {
+                const focused = document.activeElement.getBoundingClientRect();
+                const bar = document.querySelector('.picked');
+                if (bar.contains(document.activeElement)) return null;
+                const over = bar.getBoundingClientRect();
+                return focused.top >= over.top && focused.bottom <= over.bottom && over.top < innerHeight
+                    ? document.activeElement.outerHTML.slice(0, 80) : null;
+            }"""
+        )
+        covered += [hidden] if hidden else []
+    assert covered == []
+
+
 def test_an_error_is_tied_to_its_field_and_gets_focus_then_focus_returns_to_the_button(server, context):
     page = context.new_page()
     page.goto(server.url)
