@@ -31,10 +31,10 @@ from flask import Flask, Request, Response, redirect, render_template, request, 
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.utils import secure_filename
 from waitress.channel import HTTPChannel
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import BaseWSGIServer
+from werkzeug.utils import secure_filename
 
 from handouts.day import desk_rows
 from handouts.errors import HandoutsError
@@ -149,10 +149,10 @@ class SignedIn:
                 self._last_seen.pop(session_id, None)
                 self._schedules.pop(session_id, None)
 
-    def keep(self, session_id: str, name: str, plan: DayPlan) -> None:
+    def keep(self, session_id: object, name: str, plan: DayPlan) -> None:
         """Keep a schedule for a signed-in session, dropping its oldest past MAX_SCHEDULES."""
         with self._lock:
-            if session_id in self._last_seen:
+            if isinstance(session_id, str) and session_id in self._last_seen:
                 kept = [KeptSchedule(secrets.token_urlsafe(8), name, plan), *self._schedules.get(session_id, [])]
                 self._schedules[session_id] = kept[:MAX_SCHEDULES]
 
@@ -467,7 +467,9 @@ def create_app(
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:
         if request.endpoint == "upload_schedule":
-            return schedule_page(f"The schedule is larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB: split it.", 413)
+            return schedule_page(
+                f"The schedule is larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB: split it.", 413
+            )
         return page("The form is too large.", 413)
 
     @app.errorhandler(CSRFError)

@@ -7,6 +7,7 @@ import test_server as served
 import test_visits as visits
 from playwright.sync_api import sync_playwright
 from test_schedule_page import NAMES, THREE
+from test_server_page import axe_violations
 
 from conftest import pdf_reader, pdf_text
 
@@ -27,7 +28,8 @@ def test_the_desk_uploads_a_schedule_and_prints_one_patients_packet(tmp_path):
     try:
         with sync_playwright() as playwright:
             browser = served.launch(playwright)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            # axe is added as a script of the page's own: the page's CSP allows only its own scripts
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
             page = context.new_page()
             page.goto(server.url)
             page.get_by_label("Passcode").fill(PASSCODE)
@@ -42,6 +44,7 @@ def test_the_desk_uploads_a_schedule_and_prints_one_patients_packet(tmp_path):
             texts = [rows.nth(index).inner_text() for index in range(1, 4)]
             assert ["Ana Quintero" in texts[0], "John Whitfield" in texts[1], "Sam Kellner" in texts[2]] == [True] * 3
             assert "Spanish" in texts[0] and "unmapped: 99999" in texts[2]
+            assert axe_violations(page) == []
             context.route("**/schedule/*/*", keep_answer)
             with context.expect_page() as opened:
                 page.get_by_role("button", name="Print packet Ana Quintero").click()

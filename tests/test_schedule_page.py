@@ -54,7 +54,10 @@ def test_an_upload_shows_each_appointment_with_its_handouts_language_and_notes(a
     response = upload(client, visits.day_csv(THREE).encode())
     assert response.status_code == 303 and response.headers["Location"].endswith("/schedule")
     page = client.get("/schedule").get_data(as_text=True)
-    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\"[^>]*>(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page)
+    rows = re.findall(
+        r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\"[^>]*>(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>",
+        page,
+    )
     assert [(when, patient, language) for when, patient, _, language, _ in rows] == [
         ("8:30\u202fAM", "Ana Quintero", "Spanish"),
         ("9:00\u202fAM", "John Whitfield", "English"),
@@ -65,6 +68,16 @@ def test_an_upload_shows_each_appointment_with_its_handouts_language_and_notes(a
     assert page.count(">Print packet</button>") == 2  # none for the packet without handouts
     assert ">Print all (desk list and every packet)</button>" in page
     assert held(app) == 1
+
+
+def test_a_fhir_bundle_is_read_as_the_csv_is(app):
+    client = signed_in(app)
+    assert upload(client, visits.day_bundle(THREE).encode(), "day.json").status_code == 303
+    page = client.get("/schedule").get_data(as_text=True)
+    assert [page.index(name) for name in ["Ana Quintero", "John Whitfield", "Sam Kellner"]] == sorted(
+        page.index(name) for name in NAMES
+    )
+    assert "unmapped: 99999" in page and ">Spanish<" in page
 
 
 def test_the_schedule_is_not_in_the_session_cookie(app):
@@ -141,7 +154,9 @@ def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status,
     response = upload(client, data)
     page = response.get_data(as_text=True)
     assert response.status_code == status
-    shown = re.search(r'<div class="message" role="alert"[^>]*><strong>Please check:</strong> (.*?)</div>', page).group(1)
+    shown = re.search(r'<div class="message" role="alert"[^>]*><strong>Please check:</strong> (.*?)</div>', page).group(
+        1
+    )
     assert shown.startswith(message.replace("'", "&#39;")) and "\n" not in shown
     assert not any(name in page for name in NAMES)
     assert held(app) == 0
@@ -160,3 +175,13 @@ def test_a_large_upload_is_never_spooled_to_a_temporary_file(app, monkeypatch):
     monkeypatch.setattr(tempfile, "TemporaryFile", lambda *args, **kwargs: opened.append(args) or io.BytesIO())
     response = upload(signed_in(app), b"x" * (MAX_SCHEDULE_BYTES - 1024))
     assert response.status_code == 400 and opened == []
+
+
+def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_project):
+    app = create_app(library_project)  # this computer only: no sign-in, but a session of its own still
+    client = app.test_client()
+    assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
+    assert "Ana Quintero" in client.get("/schedule").get_data(as_text=True) and held(app) == 1
+    assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
