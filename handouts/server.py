@@ -1,6 +1,8 @@
 """`handouts serve`: the front-desk web page. Find a handout, pick language and print size, fill in
 the visit, get the PDF to print. Visit details arrive by POST, live only while the PDF is made,
-and are never logged, cached or written to disk. PDFs are made by the worker pool of
+and are never logged, cached or written to disk. "Today's schedule" (`/schedule`) plans an uploaded EHR
+export with `usecases.plan_visits` and keeps the plan in the server's memory under the session's
+server-side id (`SignedIn`), never in the cookie or on disk. PDFs are made by the worker pool of
 `handouts.web.pool`; the request checks live in `handouts.web.security`.
 
 A PDF is handed to waitress whole, in pieces, into output buffers that stay in memory (waitress would
