@@ -167,10 +167,10 @@ def language_name(code: str) -> str:
     return str(babel_locale(code).get_display_name(STAFF_LANGUAGE) or code)
 
 
-def desk_rows(maker: "Maker", packets: list[Packet]) -> list[dict[str, str | int]]:
+def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | int]]:
+    """What the desk's list (and the page's schedule) shows of each packet."""
     from handouts.render import clock_time
 
-    project = maker.project
     rows: list[dict[str, str | int]] = []
     for packet in packets:
         titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
@@ -194,7 +194,7 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
     from handouts.plan import day_text
 
     project = maker.project
-    rows = desk_rows(maker, packets)
+    rows = desk_rows(project, packets)
     html = maker.renderer.render_template(
         DESK_TEMPLATE,
         {
@@ -243,12 +243,17 @@ def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, b
     report(DAY, written)
     pdfs[DESK_FILE] = desk
     for packet in packets:
-        parts = packet_parts(maker, packet)
-        if not parts:
-            continue
-        titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
-        title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
-        pdf, written = maker.write_pdf(parts, title, packet.language, private=True)
-        report(DAY, written)
-        pdfs[packet.file_name] = pdf
+        if packet.requests:
+            pdfs[packet.file_name] = packet_pdf(maker, packet)
     return pdfs
+
+
+def packet_pdf(maker: "Maker", packet: Packet) -> bytes:
+    """One packet's PDF: "Your plan", then each of its handouts (it has at least one)."""
+    if not packet.requests:
+        raise UnknownHandoutError("no handouts for this appointment: nothing to print")
+    titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
+    title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
+    pdf, written = maker.write_pdf(packet_parts(maker, packet), title, packet.language, private=True)
+    report(DAY, written)
+    return pdf

@@ -1,6 +1,8 @@
 """`handouts serve`: the front-desk web page. Find a handout, pick language and print size, fill in
 the visit, get the PDF to print. Visit details arrive by POST, live only while the PDF is made,
-and are never logged, cached or written to disk. PDFs are made by the worker pool of
+and are never logged, cached or written to disk. "Today's schedule" (`/schedule`) plans an uploaded EHR
+export with `usecases.plan_visits` and keeps the plan in the server's memory under the session's
+server-side id (`SignedIn`), never in the cookie or on disk. PDFs are made by the worker pool of
 `handouts.web.pool`; the request checks live in `handouts.web.security`.
 
 A PDF is handed to waitress whole, in pieces, into output buffers that stay in memory (waitress would
@@ -13,6 +15,7 @@ passcodes are counted per address and for all that comes through the proxy."""
 
 import datetime
 import hmac
+import io
 import logging
 import os
 import secrets
@@ -21,23 +24,27 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, Response, redirect, render_template, request, send_file, session, url_for
+from flask import Flask, Request, Response, redirect, render_template, request, send_file, session, url_for
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from waitress.channel import HTTPChannel
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import BaseWSGIServer
+from werkzeug.utils import secure_filename
 
+from handouts.day import desk_rows
 from handouts.errors import HandoutsError
 from handouts.pictures import Pictures
 from handouts.project import Project
 from handouts.render import language_name
-from handouts.usecases import list_handouts
+from handouts.schedule import MAX_SCHEDULE_BYTES, ScheduleError
+from handouts.usecases import DayPlan, list_handouts, plan_visits
 from handouts.visit import FIELDS
 from handouts.web.brand import Brand
 from handouts.web.pool import QUEUE_SECONDS, Busy, ClientGone, RenderPool
@@ -54,6 +61,9 @@ class ServeError(HandoutsError):
 
 
 MAX_FORM_BYTES = 64 * 1024
+MAX_UPLOAD_BYTES = MAX_SCHEDULE_BYTES + MAX_FORM_BYTES  # a schedule as `handouts visits` takes it, in its form
+MAX_SCHEDULES = 3  # per session: a new upload past these drops the oldest
+SCHEDULE_NAME = "schedule"  # how messages call an upload whose file name says nothing
 MAX_HANDOUTS_PER_PACKET = 12
 IDLE_MINUTES = 30
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
@@ -63,6 +73,7 @@ SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address
 PEER_LIMITS = ("20 per minute", "100 per hour")
 PEER = "handouts.peer"  # the environ key of the direct peer's address, before a proxy's headers are believed
 BRAND_ENDPOINTS = {"logo_file", "brand"}
+SCHEDULE_ENDPOINTS = {"upload_schedule", "print_packet", "print_day"}
 PUBLIC_ENDPOINTS = {"login", "static", *BRAND_ENDPOINTS}
 BRAND_CACHE = "public, max-age=3600"  # the logo and colours: the clinic's, the same for everyone, no patient data
 PIECE_BYTES = 64 * 1024  # a PDF goes to waitress in pieces of this size
@@ -98,29 +109,38 @@ def field_problems(message: str) -> list[tuple[str | None, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class KeptSchedule:
+    """An uploaded schedule, planned: in the server's memory, under its session, and nowhere else."""
+
+    key: str  # names it in the page's print buttons: random, never the file's name
+    name: str  # how the page calls it: the uploaded file's name, made safe
+    plan: DayPlan
+
+
 class SignedIn:
     """The sessions signed in now, by a random id kept in the session cookie: sign-out forgets the id,
-    so a copy of the cookie stops working too. In memory only; an id idle for IDLE_MINUTES is dropped."""
+    so a copy of the cookie stops working too. In memory only; an id idle for IDLE_MINUTES is dropped.
+    Each id holds its session's uploaded schedules (at most MAX_SCHEDULES, the newest first): they go
+    with it, at sign-out, after IDLE_MINUTES idle, or when the server stops."""
 
     def __init__(self) -> None:
         self._last_seen: dict[str, float] = {}
+        self._schedules: dict[str, list[KeptSchedule]] = {}
         self._lock = threading.Lock()
 
     def start(self) -> str:
         session_id = secrets.token_urlsafe(32)
         with self._lock:
-            cutoff = time.monotonic() - IDLE_MINUTES * 60
-            self._last_seen = {known: seen for known, seen in self._last_seen.items() if seen > cutoff}
+            self._drop_idle()
             self._last_seen[session_id] = time.monotonic()
         return session_id
 
     def seen(self, session_id: object) -> bool:
         """The id is signed in (and now seen again)."""
         with self._lock:
+            self._drop_idle()
             if not isinstance(session_id, str) or session_id not in self._last_seen:
-                return False
-            if self._last_seen[session_id] < time.monotonic() - IDLE_MINUTES * 60:
-                del self._last_seen[session_id]
                 return False
             self._last_seen[session_id] = time.monotonic()
             return True
@@ -129,6 +149,43 @@ class SignedIn:
         with self._lock:
             if isinstance(session_id, str):
                 self._last_seen.pop(session_id, None)
+                self._schedules.pop(session_id, None)
+
+    def keep(self, session_id: object, name: str, plan: DayPlan) -> None:
+        """Keep a schedule for a signed-in session, dropping its oldest past MAX_SCHEDULES."""
+        with self._lock:
+            if isinstance(session_id, str) and session_id in self._last_seen:
+                kept = [KeptSchedule(secrets.token_urlsafe(8), name, plan), *self._schedules.get(session_id, [])]
+                self._schedules[session_id] = kept[:MAX_SCHEDULES]
+
+    def schedules(self, session_id: object) -> list[KeptSchedule]:
+        with self._lock:
+            return list(self._schedules.get(session_id, [])) if isinstance(session_id, str) else []
+
+    def held(self) -> int:
+        """How many schedules the server holds, for every session."""
+        with self._lock:
+            return sum(len(kept) for kept in self._schedules.values())
+
+    def _drop_idle(self) -> None:
+        cutoff = time.monotonic() - IDLE_MINUTES * 60
+        for idle in [known for known, seen in self._last_seen.items() if seen <= cutoff]:
+            del self._last_seen[idle]
+            self._schedules.pop(idle, None)
+
+
+class InMemoryRequest(Request):
+    """A request whose uploaded files stay in memory (Werkzeug spools a large one to a temporary
+    file); their size is bounded by the request's `max_content_length`."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        return io.BytesIO()
 
 
 def in_pieces(data: bytes) -> Iterator[bytes]:
@@ -170,6 +227,7 @@ def create_app(
     behind_proxy: bool = False,
 ) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.request_class = InMemoryRequest
     app.secret_key = secrets.token_bytes(32)  # sessions end when the server stops
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES,
@@ -181,7 +239,7 @@ def create_app(
     )  # the token lives as long as the session: 30 idle minutes
     pool = app.extensions["handouts_pool"] = pool or RenderPool(project.root, workers=1)
     hosts = HostCheck(bound_host, behind_proxy)
-    signed_in = SignedIn()
+    signed_in = app.extensions["handouts_signed_in"] = SignedIn()
     pictures = Pictures(project)
 
     def logo() -> Path | None:
@@ -245,6 +303,12 @@ def create_app(
         if reason:
             return Response(f"Refused: {reason}.\n", 403, mimetype="text/plain")
         return None
+
+    @app.before_request
+    def room_for_a_schedule() -> None:
+        """Before the CSRF check reads the form: an upload may be as large as a schedule."""
+        if request.endpoint == "upload_schedule":
+            request.max_content_length = MAX_UPLOAD_BYTES
 
     CSRFProtect(app)  # after the checks above, which run first
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True, default_limits=[])
@@ -312,19 +376,79 @@ def create_app(
             return page(
                 f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one visit (you chose {len(slugs)})", 400
             )
-        client_gone = request.environ.get("waitress.client_disconnected", lambda: False)
         data = pool.packet(
             slugs,
             form.get("language", ""),
             form.get("large_print") == "on",
             {name: form.get(name) for name in FIELDS},
-            client_gone,
+            client_gone(),
         )
+        return pdf_answer(data)
+
+    def client_gone() -> Any:
+        return request.environ.get("waitress.client_disconnected", lambda: False)
+
+    def pdf_answer(data: bytes) -> Response:
         return Response(
             in_pieces(data),
             mimetype="application/pdf",
             headers={"Content-Disposition": 'inline; filename="handout.pdf"', "Content-Length": str(len(data))},
         )
+
+    def schedule_page(message: str | None = None, status: int = 200) -> tuple[str, int]:
+        kept = signed_in.schedules(session.get("signed_in"))
+        return render_template(
+            "schedule.html",
+            clinic=project.clinic,
+            has_logo=logo() is not None,
+            can_sign_out=bool(passcode),
+            message=message,
+            schedules=[(one, desk_rows(project, one.plan.packets)) for one in kept],
+            max_mb=MAX_SCHEDULE_BYTES // (1024 * 1024),
+            max_schedules=MAX_SCHEDULES,
+        ), status
+
+    def kept_schedule(key: str) -> DayPlan:
+        for one in signed_in.schedules(session.get("signed_in")):
+            if hmac.compare_digest(one.key, key):
+                return one.plan
+        raise ScheduleError("that schedule is no longer here (signed out, idle, or replaced): upload it again")
+
+    @app.get("/schedule")
+    def schedule() -> Any:
+        return schedule_page()
+
+    @app.post("/schedule")
+    def upload_schedule() -> Any:
+        """The upload is read into this session's memory only: the schedule is planned from its
+        bytes, never written, and only its planned packets are kept."""
+        upload = request.files.get("schedule")
+        if upload is None or not upload.filename:
+            return schedule_page("Choose the schedule file (FHIR JSON or CSV) to upload.", 400)
+        name = secure_filename(upload.filename)[:80] or SCHEDULE_NAME
+        data = upload.stream.read(MAX_SCHEDULE_BYTES + 1)
+        try:
+            plan = plan_visits(project, data, name)
+        except HandoutsError as error:  # nothing is kept
+            return schedule_page(str(error).splitlines()[0], 413 if len(data) > MAX_SCHEDULE_BYTES else 400)
+        session_id = session.get("signed_in")
+        if not passcode and not signed_in.seen(session_id):  # this computer only: its own session still
+            session_id = session["signed_in"] = signed_in.start()
+        signed_in.keep(session_id, name, plan)
+        return redirect(url_for("schedule"), 303)
+
+    @app.post("/schedule/<key>/<int:number>")
+    def print_packet(key: str, number: int) -> Any:
+        plan = kept_schedule(key)
+        packets = [packet for packet in plan.packets if packet.number == number]
+        if not packets:
+            raise ScheduleError(f"no appointment {number} in this schedule")
+        return pdf_answer(pool.day(plan.day, packets, False, client_gone()))
+
+    @app.post("/schedule/<key>/all")
+    def print_day(key: str) -> Any:
+        plan = kept_schedule(key)
+        return pdf_answer(pool.day(plan.day, plan.packets, True, client_gone()))
 
     @app.errorhandler(HandoutsError)
     def cannot_make(error: HandoutsError) -> Any:
@@ -332,6 +456,8 @@ def create_app(
         if isinstance(error, Busy):  # a short page, quick to make: the answer must not add to the load
             page_text = render_template("busy.html", clinic=project.clinic, message=str(error))
             return page_text, error.status, {"Retry-After": str(error.retry_after)}
+        if request.endpoint in SCHEDULE_ENDPOINTS:
+            return schedule_page(str(error).splitlines()[0], error.status if error.status < 500 else 422)
         if error.status == 400:  # the form's fault: each line ties to its field
             return page(str(error), error.status)
         return page(f"The PDF could not be made: {error}", error.status)  # the server is fine, the handout is not
@@ -342,6 +468,10 @@ def create_app(
 
     @app.errorhandler(413)
     def too_large(error: Exception) -> tuple[str, int]:
+        if request.endpoint == "upload_schedule":
+            return schedule_page(
+                f"The schedule is larger than {MAX_SCHEDULE_BYTES // (1024 * 1024)} MB: split it.", 413
+            )
         return page("The form is too large.", 413)
 
     @app.errorhandler(CSRFError)
@@ -385,7 +515,8 @@ def serve(
             channel_request_lookahead=1,
             outbuf_high_watermark=OUTPUT_BUFFER_BYTES,
             outbuf_overflow=SPILL_BYTES,
-            max_request_body_size=MAX_FORM_BYTES,  # refused before it is read: a body never spills to disk either
+            max_request_body_size=MAX_UPLOAD_BYTES,  # refused before it is read (Flask allows a schedule's size
+            inbuf_overflow=2 * MAX_UPLOAD_BYTES,  # to its upload alone): a body never spills to a temporary file
             connection_limit=CONNECTION_LIMIT,
             channel_timeout=IDLE_CONNECTION_SECONDS,
             cleanup_interval=IDLE_CONNECTION_SECONDS // 3,

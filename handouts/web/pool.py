@@ -29,10 +29,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from handouts import maker as maker_module
 from handouts.budget import render_budget
+from handouts.day import Packet, day_pdf, packet_pdf
 from handouts.errors import HandoutsError, RenderError
 from handouts.targets import RenderRequest
 from handouts.usecases import make_packet
@@ -207,16 +209,26 @@ class RenderPool:
         """One PDF for one visit, made by `usecases.make_packet` in a worker; `Busy` if it cannot
         start within the queue's deadline, `ClientGone` if the client left before a worker took the
         packet; what the worker raised (a `HandoutsError` with its status) for what could not be made."""
-        with self.queue.turn(max(1, len(slugs)), client_gone):
-            return self._render((slugs, language, large_print, visit_fields))
+        handouts = max(1, len(slugs))
+        with self.queue.turn(handouts, client_gone):
+            return self._render(_make_packet, (slugs, language, large_print, visit_fields), handouts)
 
-    def _render(self, arguments: tuple) -> bytes:
-        """The packet made by a worker, within its time limit. The executor cannot stop one worker
-        alone: when another packet's worker is stuck and every worker is stopped, or a worker
-        crashes, the packet is made once more on the new workers; `Busy` if they break too."""
-        limit = self.budget.seconds * max(1, len(arguments[0])) + STOP_GRACE_SECONDS
+    def day(
+        self, day: date, packets: list[Packet], desk_list: bool, client_gone: Callable[[], bool] = lambda: False
+    ) -> bytes:
+        """One PDF of a planned schedule, made in a worker as one job that waits its turn like a packet:
+        with `desk_list`, the desk's list then every packet (`day.day_pdf`), else the one packet given."""
+        handouts = sum(len(packet.requests) for packet in packets) + desk_list
+        with self.queue.turn(max(1, handouts), client_gone):
+            return self._render(_make_day, (day, packets, desk_list), max(1, handouts))
+
+    def _render(self, function: Callable[..., bytes], arguments: tuple, handouts: int) -> bytes:
+        """The PDF made by a worker, within the time limit of its `handouts`. The executor cannot stop one
+        worker alone: when another packet's worker is stuck and every worker is stopped, or a worker
+        crashes, the PDF is made once more on the new workers; `Busy` if they break too."""
+        limit = self.budget.seconds * handouts + STOP_GRACE_SECONDS
         for _ in range(RENDER_ATTEMPTS):
-            executor, future = self._submit(_make_packet, arguments)
+            executor, future = self._submit(function, arguments)
             try:
                 return future.result(limit)
             except BrokenProcessPool:
@@ -307,3 +319,11 @@ def _make_packet(slugs: list[str], language: str, large_print: bool, visit_field
     if _start_problem is not None:
         raise RenderError(f"the PDF worker could not start: {_start_problem}")
     return make_packet(_maker(), slugs, language, large_print=large_print, visit_fields=visit_fields)
+
+
+def _make_day(day: date, packets: list[Packet], desk_list: bool) -> bytes:
+    if _start_problem is not None:
+        raise RenderError(f"the PDF worker could not start: {_start_problem}")
+    if desk_list:
+        return day_pdf(_maker(), day, packets)
+    return packet_pdf(_maker(), packets[0])

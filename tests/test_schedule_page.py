@@ -1,0 +1,187 @@
+"""Today's schedule on the front-desk page, in process (Flask's test client): the upload is planned
+into the signed-in session's memory only, bounded, shown as a table, refused with one line when it is
+bad, and gone at sign-out or idle timeout. Printing from it in Chromium: test_schedule_browser.py."""
+
+import datetime
+import io
+import re
+import time
+from datetime import date
+
+import pytest
+import test_visits as visits
+
+from handouts.schedule import MAX_APPOINTMENTS, MAX_SCHEDULE_BYTES
+from handouts.server import MAX_SCHEDULES, MAX_UPLOAD_BYTES, create_app
+
+PASSCODE = "river-bend-2026"
+DAY = date(2026, 12, 8)
+THREE = [  # John in English, Ana in Spanish, Sam with a code no map knows
+    ("john", DAY, datetime.time(9, 0), "64493"),
+    ("ana", DAY, datetime.time(8, 30), "64483"),
+    ("sam", DAY, datetime.time(11, 0), "99999"),
+]
+NAMES = ["John Whitfield", "Ana Quintero", "Sam Kellner"]
+
+
+@pytest.fixture
+def app(library_project):
+    return create_app(library_project, passcode=PASSCODE)
+
+
+def token(client, path: str = "/schedule") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def signed_in(app):
+    client = app.test_client()
+    client.post("/login", data={"passcode": PASSCODE, "csrf_token": token(client, "/login")})
+    return client
+
+
+def upload(client, data: bytes, name: str = "day.csv", csrf: str | None = None):
+    form = {"schedule": (io.BytesIO(data), name), "csrf_token": csrf or token(client)}
+    return client.post("/schedule", data=form, content_type="multipart/form-data")
+
+
+def held(app) -> int:
+    return app.extensions["handouts_signed_in"].held()
+
+
+def test_an_upload_shows_each_appointment_with_its_handouts_language_and_notes(app):
+    client = signed_in(app)
+    response = upload(client, visits.day_csv(THREE).encode())
+    assert response.status_code == 303 and response.headers["Location"].endswith("/schedule")
+    page = client.get("/schedule").get_data(as_text=True)
+    rows = re.findall(
+        r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\"[^>]*>(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>",
+        page,
+    )
+    assert [(when, patient, language) for when, patient, _, language, _ in rows] == [
+        ("8:30\u202fAM", "Ana Quintero", "Spanish"),
+        ("9:00\u202fAM", "John Whitfield", "English"),
+        ("11:00\u202fAM", "Sam Kellner", "English"),
+    ]
+    assert rows[0][2].startswith("Inyección epidural de esteroides; ") and rows[1][2].startswith("Facet")
+    assert rows[2][4] == "unmapped: 99999; no handouts" and rows[2][2] == "none"
+    assert page.count(">Print packet</button>") == 2  # none for the packet without handouts
+    assert ">Print all (desk list and every packet)</button>" in page
+    assert held(app) == 1
+
+
+def test_a_fhir_bundle_is_read_as_the_csv_is(app):
+    client = signed_in(app)
+    assert upload(client, visits.day_bundle(THREE).encode(), "day.json").status_code == 303
+    page = client.get("/schedule").get_data(as_text=True)
+    assert [page.index(name) for name in ["Ana Quintero", "John Whitfield", "Sam Kellner"]] == sorted(
+        page.index(name) for name in NAMES
+    )
+    assert "unmapped: 99999" in page and ">Spanish<" in page
+
+
+def test_the_schedule_is_not_in_the_session_cookie(app):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    cookie = client.get_cookie("session").value
+    stored = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert set(stored) == {"signed_in", "csrf_token", "_permanent"}
+    assert not any(name in str(stored) for name in NAMES)
+
+
+def test_sign_out_drops_the_schedule_and_its_print_buttons_stop_working(app):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    key = re.search(r'action="/schedule/([^/"]+)/all"', client.get("/schedule").get_data(as_text=True)).group(1)
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert held(app) == 0
+    client = signed_in(app)
+    assert "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
+    response = client.post(f"/schedule/{key}/all", data={"csrf_token": token(client)})
+    assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
+
+
+def test_an_idle_session_drops_its_schedule(app, monkeypatch):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    later = time.monotonic() + 31 * 60
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    signed_in(app)  # anyone's next request looks for idle sessions
+    assert held(app) == 0
+
+
+def test_another_session_does_not_see_it(app):
+    upload(signed_in(app), visits.day_csv(THREE).encode())
+    assert "Ana Quintero" not in signed_in(app).get("/schedule").get_data(as_text=True)
+
+
+def test_a_session_keeps_its_newest_few_schedules(app):
+    client = signed_in(app)
+    for _ in range(MAX_SCHEDULES + 2):
+        assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
+    assert held(app) == MAX_SCHEDULES
+    assert client.get("/schedule").get_data(as_text=True).count("Print all") == MAX_SCHEDULES
+
+
+def test_signed_out_there_is_no_upload(app):
+    client = app.test_client()
+    response = client.post("/schedule", data={"csrf_token": token(client, "/login")})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert held(app) == 0
+
+
+def test_an_upload_without_the_csrf_token_is_refused(app):
+    client = signed_in(app)
+    assert upload(client, visits.day_csv(THREE).encode(), csrf="forged").status_code == 400
+    assert held(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", 400, "day.csv:1: not UTF-8 text (save the export as UTF-8)"),
+        (b"Call Ana back about the bill.\n", 400, "day.csv:1: not a schedule: no column patient, date, time, code or procedure"),
+        (visits.day_csv(THREE).encode().replace(b"Sam", b"S\xe9m"), 400, "day.csv:4: not UTF-8 text"),
+        (visits.day_csv(THREE).replace(",es,", ",klingon,").encode(), 400, "day.csv:3: language: not a language code like en, es or vi"),
+        (visits.many(MAX_APPOINTMENTS + 1), 400, f"day.csv: more than {MAX_APPOINTMENTS} appointments; split the schedule"),
+        (b"patient,date,time,code\n" + b"x" * MAX_SCHEDULE_BYTES, 413, "day.csv: larger than 5 MB; split the schedule"),
+        (b"x" * MAX_UPLOAD_BYTES, 413, "The schedule is larger than 5 MB: split it."),
+    ],
+    ids=["binary", "not-a-schedule", "broken-utf8", "unknown-language", "too-many", "too-large", "too-large-for-the-form"],
+)  # fmt: skip
+def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status, message):
+    client = signed_in(app)
+    response = upload(client, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == status
+    shown = re.search(r'<div class="message" role="alert"[^>]*><strong>Please check:</strong> (.*?)</div>', page).group(
+        1
+    )
+    assert shown.startswith(message.replace("'", "&#39;")) and "\n" not in shown
+    assert not any(name in page for name in NAMES)
+    assert held(app) == 0
+
+
+def test_no_file_chosen_is_a_400(app):
+    client = signed_in(app)
+    response = client.post("/schedule", data={"csrf_token": token(client)}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choose the schedule file" in response.get_data(as_text=True)
+
+
+def test_a_large_upload_is_never_spooled_to_a_temporary_file(app, monkeypatch):
+    import tempfile
+
+    opened = []
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda *args, **kwargs: opened.append(args) or io.BytesIO())
+    response = upload(signed_in(app), b"x" * (MAX_SCHEDULE_BYTES - 1024))
+    assert response.status_code == 400 and opened == []
+
+
+def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_project):
+    app = create_app(library_project)  # this computer only: no sign-in, but a session of its own still
+    client = app.test_client()
+    assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
+    assert "Ana Quintero" in client.get("/schedule").get_data(as_text=True) and held(app) == 1
+    assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
