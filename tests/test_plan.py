@@ -99,7 +99,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "stays with you until 7:00 AM, Wednesday, December 9" in text
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
-    assert "Procedure time: 7:00 AM" in text
+    assert "Procedure: 7:00 AM" in text
     assert text.endswith("When to call us Phone: (555) 010-2400 · After hours: (555) 010-2499 Page 1 of 1")
 
 
@@ -133,9 +133,9 @@ def test_a_time_the_clocks_skip_moves_to_the_safe_side():
 def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
     assert "Su plan" in text
-    assert "Comida sólida solo hasta 11:00 p. m. la noche anterior (lunes, 7 de diciembre)" in text
-    assert "Hora de llegada 6:30 a. m., martes, 8 de diciembre" in text
-    assert "Hora del procedimiento: 7:00 a. m." in text
+    assert "Coma su última comida sólida antes de las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)" in text
+    assert "Llegue a las 6:30 a. m. del martes 8 de diciembre" in text
+    assert "Procedimiento: 7:00 a. m." in text
 
 
 def test_large_print_plan(tmp_path):
