@@ -361,7 +361,9 @@ class Labels(Strict):
     plan_clock_one: Text = Field(description="Plan: plan_clock for a time in the one o'clock hour; {time}.")
     plan_time_day: Text = Field(description="Plan: a time on a day; {time}, {weekday} and {date} are filled in.")
     plan_night_before: Text = Field(description="Plan: an evening time the day before; {time}, {weekday}, {date}.")
-    plan_midnight: Text = Field(description="Plan: midnight, on the night of the day before it; {time}, {weekday}, {date}.")
+    plan_midnight: Text = Field(
+        description="Plan: midnight, on the night of the day before it; {time}, {weekday}, {date}."
+    )
     plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
     policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
 

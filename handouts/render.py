@@ -12,8 +12,8 @@ from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.locales import babel_locale
-from handouts.plan import MIDNIGHT, NOON
 from handouts.pictures import HEADING_ICONS, Pictures
+from handouts.plan import MIDNIGHT, NOON
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
@@ -88,7 +88,6 @@ def clock_time(moment: time, language: str) -> str:
         for period, spaced in SPANISH_PERIODS.items():
             text = text.replace(period, spaced)
     return text
-
 
 
 def named_time(moment: time, labels: Labels, language: str) -> str:
@@ -221,7 +220,9 @@ class Renderer:
         context["arrive_at"] = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
         if visit.date is not None and visit.time is not None:
             labels = self.project.labels(request.content_language)
-            context["diary_times"] = diary_clock_texts(visit.date, visit.time, policies, labels, request.content_language)
+            context["diary_times"] = diary_clock_texts(
+                visit.date, visit.time, policies, labels, request.content_language
+            )
         return context
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
