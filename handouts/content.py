@@ -354,8 +354,16 @@ class Labels(Strict):
     plan_no_soaking: Text = Field(description="Plan: the time until which not to soak.")
     plan_pain_diary: Text = Field(description="Plan: the clock times to rate your pain in the pain diary.")
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
-    plan_time_day: Text = Field(description="Plan: a time on a day; {time} and {day} are filled in.")
-    plan_night_before: Text = Field(description="Plan: an evening time the day before; {time} and {day}.")
+    plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
+    clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
+    clock_midnight: Text = Field(description="Midnight by name; {time} is 12:00 AM as the language writes it.")
+    plan_clock: Text = Field(description="Plan: a clock time after a row's label, with its article; {time}.")
+    plan_clock_one: Text = Field(description="Plan: plan_clock for a time in the one o'clock hour; {time}.")
+    plan_time_day: Text = Field(description="Plan: a time on a day; {time}, {weekday} and {date} are filled in.")
+    plan_night_before: Text = Field(description="Plan: an evening time the day before; {time}, {weekday}, {date}.")
+    plan_midnight: Text = Field(
+        description="Plan: midnight, on the night of the day before it; {time}, {weekday}, {date}."
+    )
     plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
     policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
 

@@ -17,6 +17,7 @@ from handouts.policies import Policies
 
 WEEKDAY_SHORT = re.compile(r"E+")
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
+NOON, MIDNIGHT = time(12), time(0)
 EVENING = time(18, 0)
 """A time on the day before from this hour on is "the night before"."""
 
@@ -134,6 +135,11 @@ def night_before(moment: Moment, procedure_day: date) -> bool:
     return moment.day == procedure_day - timedelta(days=1) and moment.clock >= EVENING
 
 
+def evening_day(moment: Moment) -> date:
+    """The day a time is read as belonging to: a midnight ends the evening of the day before it."""
+    return moment.day - timedelta(days=1) if moment.clock == MIDNIGHT else moment.day
+
+
 def day_text(day: date, language: str) -> str:
     """A day with its weekday as the language writes it: "Tuesday, December 8", "martes, 8 de diciembre"."""
     from babel.dates import format_date
@@ -145,27 +151,59 @@ def day_text(day: date, language: str) -> str:
     return format_date(day, format=pattern, locale=locale)
 
 
-def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
-    """ "11:00 PM the night before (Monday, December 7)", or "7:00 AM, Wednesday, December 9"."""
-    from handouts.render import clock_time  # render imports this module
+def filled(pattern: str, values: dict[str, str]) -> str:
+    """A label's {name} placeholders filled in."""
+    for name, value in values.items():
+        pattern = pattern.replace("{" + name + "}", value)
+    return pattern
 
-    pattern = labels.plan_night_before if night_before(moment, procedure_day) else labels.plan_time_day
-    return pattern.replace("{time}", clock_time(moment.clock, language)).replace(
-        "{day}", day_text(moment.day, language)
+
+def time_phrase(clock: time, labels: Labels) -> str:
+    """The label pattern of a time after a row's label: "las {time}", "la {time}" at one o'clock in
+    Spanish; noon and midnight are named ("mediodía (12:00 p. m.)") and take no article."""
+    if clock in (NOON, MIDNIGHT):
+        return "{time}"
+    return labels.plan_clock_one if clock.hour % 12 == 1 else labels.plan_clock
+
+
+def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
+    """ "11:00 PM the night before (Monday, December 7)", "7:00 AM, Wednesday, December 9", or
+    "midnight (12:00 AM) on the night of Monday, December 7"."""
+    from babel.dates import format_date, format_skeleton
+
+    from handouts.locales import babel_locale
+    from handouts.render import named_time  # render imports this module
+
+    if moment.clock == MIDNIGHT:
+        pattern = labels.plan_midnight
+    elif night_before(moment, procedure_day):
+        pattern = labels.plan_night_before
+    else:
+        pattern = labels.plan_time_day
+    day, locale = evening_day(moment), babel_locale(language)
+    clock = time_phrase(moment.clock, labels).replace("{time}", named_time(moment.clock, labels, language))
+    return filled(
+        pattern,
+        {
+            "time": clock,
+            "weekday": format_date(day, "EEEE", locale=locale),
+            "date": format_skeleton("MMMMd", day, locale=locale),
+        },
     )
 
 
-def diary_clock_texts(day: date, procedure: time, policies: Policies, language: str) -> list[str]:
+def diary_clock_texts(day: date, procedure: time, policies: Policies, labels: Labels, language: str) -> list[str]:
     """The pain-diary times as clock times; one on another day than the procedure says its day."""
-    return [diary_text(moment, day, language) for moment in diary_moments(day, procedure, policies)]
+    return [diary_text(moment, day, labels, language) for moment in diary_moments(day, procedure, policies)]
 
 
-def diary_text(moment: Moment, procedure_day: date, language: str) -> str:
+def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
     """A pain-diary time: the clock time, and its day when that is not the procedure's."""
-    from handouts.render import clock_time
+    from handouts.render import named_time
 
-    return clock_time(moment.clock, language) + (
-        "" if moment.day == procedure_day else f" ({day_text(moment.day, language)})"
+    day = evening_day(moment)
+    return named_time(moment.clock, labels, language) + (
+        "" if day == procedure_day else f" ({day_text(day, language)})"
     )
 
 
@@ -180,11 +218,11 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None) 
     def text(moment: Moment | None) -> str | None:
         return None if moment is None else moment_text(moment, day, labels, language)
 
-    diary = [diary_text(moment, day, language) for moment in plan.pain_diary]
+    diary = [diary_text(moment, day, labels, language) for moment in plan.pain_diary]
     lines: list[tuple[str, str | None]] = [
         (labels.plan_last_food, text(plan.last_food)),
         (labels.plan_clear_liquids, text(plan.clear_liquids)),
-        (labels.arrive, text(plan.arrive)),
+        (labels.plan_arrive, text(plan.arrive)),
         (labels.plan_driver, day_text(day, language) if plan.driver_only else None),
         (labels.plan_pain_diary, format_list(diary, locale=babel_locale(language)) if diary else None),
         (labels.plan_adult_stays, text(plan.adult_stays)),

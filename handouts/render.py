@@ -13,6 +13,7 @@ from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
+from handouts.plan import MIDNIGHT, NOON
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
@@ -65,6 +66,13 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=babel_locale(language))
 
 
+def full_date(day: date, language: str) -> str:
+    """A date with its weekday: "Tuesday, December 8, 2026", "martes, 8 de diciembre de 2026"."""
+    from babel.dates import format_date
+
+    return format_date(day, format="full", locale=babel_locale(language))
+
+
 CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
@@ -80,6 +88,13 @@ def clock_time(moment: time, language: str) -> str:
         for period, spaced in SPANISH_PERIODS.items():
             text = text.replace(period, spaced)
     return text
+
+
+def named_time(moment: time, labels: Labels, language: str) -> str:
+    """A time a patient cannot misread: noon and midnight by name ("noon (12:00 PM)"), others as
+    `clock_time`. A midnight belongs to the night before it; the caller names that night's day."""
+    pattern = {NOON: labels.clock_noon, MIDNIGHT: labels.clock_midnight}.get(moment, "{time}")
+    return pattern.replace("{time}", clock_time(moment, language))
 
 
 def footer_text(
@@ -119,8 +134,8 @@ class Renderer:
             "md_inline": markdown_inline,
             "css_string": css_string,
             "site": site_of,
-            "long_date": long_date,
-            "clock_time": clock_time,
+            "full_date": full_date,
+            "named_time": named_time,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 
@@ -204,7 +219,10 @@ class Renderer:
             return context
         context["arrive_at"] = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
         if visit.date is not None and visit.time is not None:
-            context["diary_times"] = diary_clock_texts(visit.date, visit.time, policies, request.content_language)
+            labels = self.project.labels(request.content_language)
+            context["diary_times"] = diary_clock_texts(
+                visit.date, visit.time, policies, labels, request.content_language
+            )
         return context
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
@@ -264,7 +282,7 @@ class Renderer:
         blocks = self.project.blocks(language)
         values, _ = self.policies(language, labels, blocks)
         times = format_list(
-            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, language),
+            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, labels, language),
             locale=babel_locale(language),
         )
         values = {**values, "pain_diary_when": labels.plan_diary_at.replace("{times}", times)}

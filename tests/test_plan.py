@@ -14,8 +14,9 @@ import pdfplumber
 import pytest
 from test_packet import LARGE, structure
 
-from handouts.plan import Moment, VisitFlags, make_plan, shifted
+from handouts.plan import Moment, VisitFlags, diary_text, make_plan, moment_text, shifted
 from handouts.policies import Policies
+from handouts.render import full_date, named_time
 from handouts.usecases import make_packet
 
 from conftest import handout_bookmarks, invoke, pdf_reader
@@ -80,7 +81,7 @@ def test_standard_print_plan_lines_are_14_point(maker):
     pdf = make_packet(maker, [ESI], "en", visit_fields=TIMED)
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         words = document.pages[0].extract_words(extra_attrs=["size"])
-    sizes = [round(word["size"], 1) for word in words if word["text"] in ("Tuesday,", "liquids")]
+    sizes = [round(word["size"], 1) for word in words if word["text"] in ("Wednesday,", "liquids")]
     assert len(sizes) >= 2 and set(sizes) == {14.0}
 
 
@@ -99,7 +100,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "stays with you until 7:00 AM, Wednesday, December 9" in text
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
-    assert "Procedure time: 7:00 AM" in text
+    assert "Procedure: 7:00 AM" in text
     assert text.endswith("When to call us Phone: (555) 010-2400 · After hours: (555) 010-2499 Page 1 of 1")
 
 
@@ -133,9 +134,9 @@ def test_a_time_the_clocks_skip_moves_to_the_safe_side():
 def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
     assert "Su plan" in text
-    assert "Comida sólida solo hasta 11:00 p. m. la noche anterior (lunes, 7 de diciembre)" in text
-    assert "Hora de llegada 6:30 a. m., martes, 8 de diciembre" in text
-    assert "Hora del procedimiento: 7:00 a. m." in text
+    assert "Coma su última comida sólida antes de las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)" in text
+    assert "Llegue a las 6:30 a. m. del martes 8 de diciembre" in text
+    assert "Procedimiento: 7:00 a. m." in text
 
 
 def test_large_print_plan(tmp_path):
@@ -194,3 +195,125 @@ def test_follow_up_and_driver_only_from_the_policies():
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="not a time zone like America/New_York"):
         Policies.model_validate({"time_zone": "Mars/Olympus"})
+
+
+DEC_8 = datetime.date(2026, 12, 8)  # a Tuesday
+
+
+def spaced(text: str) -> str:
+    """Babel's and the Spanish periods' no-break spaces as plain spaces."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("language", "noon", "midnight"),
+    [
+        ("en", "noon (12:00 PM)", "midnight (12:00 AM)"),
+        ("es", "mediodía (12:00 p. m.)", "medianoche (12:00 a. m.)"),
+    ],
+)
+def test_noon_and_midnight_are_named(library_project, language, noon, midnight):
+    labels = library_project.labels(language)
+
+    def named(clock: datetime.time) -> str:
+        return spaced(named_time(clock, labels, language))
+
+    assert named(datetime.time(12)) == noon and named(datetime.time(0)) == midnight
+    assert named(datetime.time(12, 30)).startswith("12:30")
+
+
+@pytest.mark.parametrize(
+    ("language", "midnight", "one", "noon"),
+    [
+        (
+            "en",
+            "midnight (12:00 AM) on the night of Monday, December 7",
+            "1:00 PM, Wednesday, December 9",
+            "noon (12:00 PM), Wednesday, December 9",
+        ),
+        (
+            "es",
+            "medianoche (12:00 a. m.), la noche del lunes 7 de diciembre",
+            "la 1:00 p. m. del miércoles 9 de diciembre",
+            "mediodía (12:00 p. m.) del miércoles 9 de diciembre",
+        ),
+    ],
+)
+def test_plan_time_phrases(library_project, language, midnight, one, noon):
+    """A midnight is the end of the evening before it; Spanish puts its article before a clock time."""
+    labels = library_project.labels(language)
+
+    def text(day: datetime.date, hour: int) -> str:
+        return spaced(moment_text(Moment(day, datetime.time(hour)), DEC_8, labels, language))
+
+    assert text(DEC_8, 0) == midnight
+    assert text(datetime.date(2026, 12, 9), 13) == one
+    assert text(datetime.date(2026, 12, 9), 12) == noon
+    assert text(DEC_8, 7).startswith("las 7:00" if language == "es" else "7:00")
+
+
+def test_a_diary_time_at_midnight_is_the_procedure_days_night(library_project):
+    """A pain-diary time at midnight after a procedure ends that day's night: no day of its own."""
+    labels, dec_9 = library_project.labels("en"), datetime.date(2026, 12, 9)
+    assert spaced(diary_text(Moment(dec_9, datetime.time(0)), DEC_8, labels, "en")) == "midnight (12:00 AM)"
+    assert spaced(diary_text(Moment(dec_9, datetime.time(1)), DEC_8, labels, "en")) == "1:00 AM (Wednesday, December 9)"
+
+
+def test_the_box_date_has_its_weekday():
+    assert full_date(DEC_8, "en") == "Tuesday, December 8, 2026"
+    assert full_date(DEC_8, "es") == "martes, 8 de diciembre de 2026"
+
+
+def test_fasting_from_midnight_names_the_night_before(tmp_path):
+    """An 8:00 AM procedure: 8 hours before is midnight, printed with the evening it ends (Monday)."""
+    visit = ["--date", "2026-12-08", "--time", "08:00", "--sedation"]
+    english = built_text(tmp_path, ESI, *visit)
+    assert "Last solid food by midnight (12:00 AM) on the night of Monday, December 7" in english
+    assert "12:00 AM, Tuesday" not in english
+    spanish = built_text(tmp_path, ESI, "--lang", "es", *visit)
+    assert (
+        "Coma su última comida sólida antes de medianoche (12:00 a. m.), la noche del lunes 7 de diciembre" in spanish
+    )
+    assert "martes, 8 de diciembre" not in spanish.replace("Fecha: martes, 8 de diciembre de 2026", "")
+
+
+@pytest.mark.parametrize(
+    ("language", "box", "row"),
+    [
+        ("en", "Procedure: noon (12:00 PM)", "stays with you until noon (12:00 PM), Wednesday, December 9"),
+        (
+            "es",
+            "Procedimiento: mediodía (12:00 a. m.)".replace("a. m.", "p. m."),
+            "usted hasta mediodía (12:00 p. m.) del miércoles 9 de diciembre",
+        ),
+    ],
+)
+def test_a_noon_procedure_says_noon(tmp_path, language, box, row):
+    text = built_text(tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "12:00", "--sedation")
+    assert box in text and row in text
+
+
+def test_spanish_rows_put_the_article_before_the_time(tmp_path):
+    text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "13:00", "--sedation", page=1)
+    assert "Puede tomar líquidos claros hasta las 11:00 a. m. del martes 8 de diciembre" in text
+    assert "Llegue a las 12:30 p. m. del martes 8 de diciembre" in text
+    assert "se queda con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "date", "procedure"),
+    [
+        ("en", "Date: Tuesday, December 8, 2026", "Procedure: 8:00 AM"),
+        ("es", "Fecha: martes, 8 de diciembre de 2026", "Procedimiento: 8:00 a. m."),
+    ],
+)
+def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, language, date, procedure):
+    """On the handout's header box and on the plan sheet; the procedure time on its label's line."""
+    fields = {"patient": "Maria Hernandez", "date": "2026-12-08", "time": "08:00"}
+    pdf = make_packet(maker, [ESI], language, visit_fields=fields)
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for number in (0, 2):  # the plan sheet, the handout's header
+            lines = [" ".join(line.split()) for line in document.pages[number].extract_text().splitlines()]
+            assert any(procedure in line for line in lines), lines[:12]
+            assert date.rsplit(" ", 1)[0] in " ".join(lines)  # the year may wrap in the narrow header
+        assert date in " ".join(document.pages[0].extract_text().split())
