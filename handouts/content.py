@@ -364,6 +364,12 @@ class Labels(Strict):
     plan_midnight: Text = Field(
         description="Plan: midnight, on the night of the day before it; {time}, {weekday}, {date}."
     )
+    plan_after_clear_liquids: Text = Field(description="Plan: the line after the clear-liquids time: what comes next.")
+    plan_sedation: Text = Field(description="Plan: whether medicine to relax you is planned, as the desk says.")
+    plan_sedation_yes: Text = Field(description="Plan: sedation is planned.")
+    plan_sedation_no: Text = Field(description="Plan: sedation is not planned.")
+    plan_just_before: Text = Field(description="Plan sheet's pain diary: the first row, just before the procedure.")
+    plan_notes: Text = Field(description="Heading of the plan sheet's second page when it has no pain diary.")
     plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
     policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
 

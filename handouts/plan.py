@@ -44,9 +44,9 @@ class VisitFlags:
 
     @classmethod
     def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
-        """The union of the handouts' flags; sedation "no" from the desk switches sedation off."""
+        """The union of the handouts' flags; the desk's sedation "yes" switches sedation on, its "no" off."""
         return cls(
-            sedation=any(flag.sedation for flag in flags) and sedation != "no",
+            sedation=sedation == "yes" or (any(flag.sedation for flag in flags) and sedation != "no"),
             steroid=any(flag.steroid for flag in flags),
             numb_limb=any(flag.numb_limb for flag in flags),
             needs_driver=any(flag.needs_driver for flag in flags),
@@ -207,8 +207,14 @@ def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: st
     )
 
 
-def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None) -> list[tuple[str, str]]:
-    """The plan as printed: (label, time) per line that applies, in the order of the day."""
+def sedation_text(sedation: str, labels: Labels) -> str | None:
+    """The desk's sedation answer as the plan prints it; None when it is not known."""
+    return {"yes": labels.plan_sedation_yes, "no": labels.plan_sedation_no}.get(sedation)
+
+
+def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, sedation: str) -> list[tuple[str, str]]:
+    """The plan as printed: (label, time) per line that applies, in the order of the day, after the
+    desk's sedation answer ("yes", "no" or "unknown"). A line without a time is a sentence of its own."""
     from babel.lists import format_list
 
     from handouts.locales import babel_locale
@@ -220,8 +226,10 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None) 
 
     diary = [diary_text(moment, day, labels, language) for moment in plan.pain_diary]
     lines: list[tuple[str, str | None]] = [
+        (labels.plan_sedation, sedation_text(sedation, labels)),
         (labels.plan_last_food, text(plan.last_food)),
         (labels.plan_clear_liquids, text(plan.clear_liquids)),
+        (labels.plan_after_clear_liquids, "" if plan.clear_liquids else None),
         (labels.plan_arrive, text(plan.arrive)),
         (labels.plan_driver, day_text(day, language) if plan.driver_only else None),
         (labels.plan_pain_diary, format_list(diary, locale=babel_locale(language)) if diary else None),

@@ -161,8 +161,14 @@ def diary_times(minutes: list[int], locale: Any) -> str:
 
 
 def fill(text: str, values: dict[str, str]) -> str:
-    """The text with each known `{name}` replaced; anything else is left as written."""
-    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+    """The text with each known `{name}` replaced; anything else is left as written. A value that ends
+    in a period ("8:00 p. m.") before the sentence's own period leaves that one out."""
+
+    def value(match: re.Match[str]) -> str:
+        found = values.get(match.group(1), match.group(0))
+        return found[:-1] if found.endswith(".") and text.startswith(".", match.end()) else found
+
+    return PLACEHOLDER.sub(value, text)
 
 
 def filled_item(item: Any, values: dict[str, str]) -> Any:

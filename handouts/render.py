@@ -21,11 +21,16 @@ from handouts.targets import RenderRequest
 if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is imported
     import jinja2
 
-    from handouts.plan import VisitFlags
+    from handouts.content import Diary
+    from handouts.plan import Plan, VisitFlags
     from handouts.visit import Visit
 
 TEMPLATE = "handout.html"
 PLAN_TEMPLATE = "plan-sheet.html"
+DIARY_HANDOUT = "pain-diary"
+"""Its pain log is printed on the plan sheet's back when a visit's handouts ask for a diary."""
+PLAN_QUESTIONS = 4
+"""The handouts' questions on the plan sheet's notes page, with room to write under each."""
 SOAKING = "{no_soaking_hours}"
 """A handout that says how long not to soak (policies.no_soaking_hours) puts its end in the plan."""
 FONT_FILES = {
@@ -227,7 +232,8 @@ class Renderer:
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
         """The HTML of "Your plan", the sheet that starts the packet of a visit with a procedure date
-        and time: its clock times worked out from all the visit's handouts. None without a date and time."""
+        and time: its clock times worked out from all the visit's handouts on the first page, the pain
+        diary or the questions and notes on the second. None without a date and time."""
         from handouts.plan import make_plan, plan_rows
 
         first = requests[0]
@@ -235,7 +241,11 @@ class Renderer:
         if visit is None or visit.date is None or visit.time is None:
             return None
         labels = self.project.labels(language)
-        flags = self.visit_flags([(request.content_language, request.slug) for request in requests], visit.sedation)
+        written = [
+            (request.content_language, self.project.handout(request.content_language, request.slug))
+            for request in requests
+        ]
+        flags = self.visit_flags([handout for _, handout in written], visit.sedation)
         plan = make_plan(visit.date, visit.time, visit.arrive, self.project.clinic.policies, flags)
         return self.render_template(
             PLAN_TEMPLATE,
@@ -244,16 +254,41 @@ class Renderer:
                 "visit": visit,
                 "large_print": first.large_print,
                 "arrive_at": plan.arrive.clock,
-                "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language)),
+                "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), visit.sedation),
                 "plan_note": labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else "",
+                **self.second_page(plan, written, language, labels),
             },
         )
 
-    def visit_flags(self, parts: list[tuple[str, str]], sedation: str) -> "VisitFlags":
+    def second_page(
+        self, plan: "Plan", written: list[tuple[str, Handout]], language: str, labels: Labels
+    ) -> dict[str, Any]:
+        """The plan sheet's back: the pain diary at the visit's clock times when its handouts ask for
+        one and none of them prints it; else the handouts' questions (in the sheet's language), once each."""
+        from handouts.plan import diary_text
+
+        diary = None
+        if plan.pain_diary and not any(handout.diary for _, handout in written):
+            diary = self.diary_definition(language)
+        day = plan.procedure.day
+        times = [labels.plan_just_before, *(diary_text(moment, day, labels, language) for moment in plan.pain_diary)]
+        questions = [item for wrote_in, handout in written if wrote_in == language for item in handout.questions]
+        return {
+            "diary": diary,
+            "diary_times": times,
+            "questions": list({item.text: item for item in questions}.values())[:PLAN_QUESTIONS],
+        }
+
+    def diary_definition(self, language: str) -> "Diary | None":
+        """The pain log of the pain-diary handout in this language, if the library has it."""
+        if language not in self.project.catalog().get(DIARY_HANDOUT, []):
+            return None
+        return self.project.handout(language, DIARY_HANDOUT).diary
+
+    def visit_flags(self, handouts: list[Handout], sedation: str) -> "VisitFlags":
         """What the visit's handouts ask for together; soaking where one prints {no_soaking_hours}."""
         from handouts.plan import VisitFlags
 
-        handouts = [self.project.handout(language, slug) for language, slug in parts]
         return VisitFlags.of(
             [handout.flags for handout in handouts],
             procedure=any(handout.kind == "procedure" or handout.flags.every_procedure for handout in handouts),

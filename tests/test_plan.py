@@ -26,7 +26,8 @@ NEW_YORK = "America/New_York"
 
 
 MBB = "medial-branch-block"
-PLAN = {"en": ("Your plan", "Page 1 of 1"), "es": ("Su plan", "Página 1 de 1")}
+NOTES = {"en": "Your questions and notes", "es": "Sus preguntas y notas"}
+PLAN = {"en": ("Your plan", "Page 1 of 2"), "es": ("Su plan", "Página 1 de 2")}
 TIMED = {"patient": "Ana Ruiz", "date": "2026-12-08", "time": "07:00"}
 
 
@@ -47,14 +48,14 @@ def page_text(reader, number: int) -> str:
 @pytest.mark.parametrize("page_size", ["letter", "a4"])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size):
-    """Page 1 is the plan (one page, its own H1 and bookmark), page 2 its blank back, then the
+    """Page 1 is the plan (its own H1 and bookmark), page 2 its back (questions and notes), then the
     handout's own 2 pages without the plan."""
     reader = pdf_reader(make_packet(maker, [ESI], language, page_size=page_size, visit_fields=TIMED))
     heading, one_of_one = PLAN[language]
     sheet = page_text(reader, 0)
     assert sheet.startswith("Riverside Spine") and f"{heading}: Ana Ruiz" in sheet
     assert sheet.endswith(one_of_one)
-    assert len(reader.pages) == 4 and not page_text(reader, 1)
+    assert len(reader.pages) == 4 and page_text(reader, 1).startswith(NOTES[language])
     handout = page_text(reader, 2) + " " + page_text(reader, 3)
     assert heading not in handout and "Ana Ruiz" in handout  # the appointment box stays on the handout
     assert page_text(reader, 3).endswith("2 " + ("of" if language == "en" else "de") + " 2")
@@ -72,7 +73,7 @@ def test_the_large_print_plan_sheet_is_one_page_at_18_point(maker, language, pag
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         sheet = document.pages[0]
         text = " ".join(sheet.extract_text().split())
-        assert text.endswith(PLAN[language][1])  # the whole plan on one page
+        assert text.endswith(PLAN[language][1])  # the whole plan on its first page
         assert "7:30" in text and ("Friday" if language == "en" else "viernes") in text
         assert min(char["size"] for char in sheet.chars) >= LARGE
 
@@ -94,19 +95,19 @@ def test_no_plan_sheet_without_a_time(maker):
 def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", page=1)
     assert "Your plan" in text
-    assert "Last solid food by 11:00 PM the night before (Monday, December 7)" in text
+    assert "Last food, milk or any drink that is not clear by 11:00 PM the night before (Monday, December 7)" in text
     assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
     assert "Arrive at 6:30 AM, Tuesday, December 8" in text
     assert "stays with you until 7:00 AM, Wednesday, December 9" in text
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
     assert "Procedure: 7:00 AM" in text
-    assert text.endswith("When to call us Phone: (555) 010-2400 · After hours: (555) 010-2499 Page 1 of 1")
+    assert text.endswith("When to call us Phone: (555) 010-2400 · After hours: (555) 010-2499 Page 1 of 2")
 
 
 def test_one_pm_procedure_fasts_from_the_same_morning(tmp_path):
     text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "13:00")
-    assert "Last solid food by 5:00 AM, Tuesday, December 8" in text
+    assert "Last food, milk or any drink that is not clear by 5:00 AM, Tuesday, December 8" in text
     assert "night before" not in text
     assert "Clear liquids until 11:00 AM, Tuesday, December 8" in text
     assert "Arrive at 12:30 PM, Tuesday, December 8" in text
@@ -119,7 +120,7 @@ def test_one_pm_procedure_fasts_from_the_same_morning(tmp_path):
 def test_a_night_with_a_clock_change_is_counted_in_wall_time(tmp_path, day, evening):
     """8 hours before 7:00 AM is 11:00 PM on the clock, though 9 (or 7) hours pass that night."""
     text = built_text(tmp_path, ESI, "--date", day, "--time", "07:00")
-    assert f"Last solid food by 11:00 PM the night before ({evening})" in text
+    assert f"Last food, milk or any drink that is not clear by 11:00 PM the night before ({evening})" in text
 
 
 def test_a_time_the_clocks_skip_moves_to_the_safe_side():
@@ -134,14 +135,20 @@ def test_a_time_the_clocks_skip_moves_to_the_safe_side():
 def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
     assert "Su plan" in text
-    assert "Coma su última comida sólida antes de las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)" in text
+    assert (
+        "Comida, leche o bebida que no sea clara solo hasta las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)"
+        in text
+    )
     assert "Llegue a las 6:30 a. m. del martes 8 de diciembre" in text
     assert "Procedimiento: 7:00 a. m." in text
 
 
 def test_large_print_plan(tmp_path):
-    text = built_text(tmp_path, ESI, "--large-print", "--date", "2026-12-08", "--time", "07:00")
-    assert "Last solid food by 11:00 PM the night before (Monday, December 7)" in text
+    """Read in the tagged order (the label, then its time), as a screen reader does: at 18 pt a row's
+    two cells wrap side by side, so pdftotext's layout order would interleave their lines."""
+    built_text(tmp_path, ESI, "--large-print", "--date", "2026-12-08", "--time", "07:00")
+    text = page_text(pdf_reader((tmp_path / "visit.pdf").read_bytes()), 0)
+    assert "Last food, milk or any drink that is not clear by 11:00 PM the night before (Monday, December 7)" in text
     assert "Arrive at 6:30 AM, Tuesday, December 8" in text
 
 
@@ -154,7 +161,7 @@ def test_the_desk_arrival_is_the_only_arrival_printed(tmp_path):
 def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
     text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", "--no-sedation")
     assert "Your plan" in text and "6:30 AM, Tuesday, December 8" in text
-    assert "Last solid food" not in text and "Clear liquids until" not in text and "stays with you until" not in text
+    assert "Last food" not in text and "Clear liquids until" not in text and "stays with you until" not in text
 
 
 def test_pain_diary_times_print_as_clock_times(tmp_path):
@@ -268,11 +275,15 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
     """An 8:00 AM procedure: 8 hours before is midnight, printed with the evening it ends (Monday)."""
     visit = ["--date", "2026-12-08", "--time", "08:00", "--sedation"]
     english = built_text(tmp_path, ESI, *visit)
-    assert "Last solid food by midnight (12:00 AM) on the night of Monday, December 7" in english
+    assert (
+        "Last food, milk or any drink that is not clear by midnight (12:00 AM) on the night of Monday, December 7"
+        in english
+    )
     assert "12:00 AM, Tuesday" not in english
     spanish = built_text(tmp_path, ESI, "--lang", "es", *visit)
     assert (
-        "Coma su última comida sólida antes de medianoche (12:00 a. m.), la noche del lunes 7 de diciembre" in spanish
+        "Comida, leche o bebida que no sea clara solo hasta medianoche (12:00 a. m.), la noche del lunes 7 de diciembre"
+        in spanish
     )
     assert "martes, 8 de diciembre" not in spanish.replace("Fecha: martes, 8 de diciembre de 2026", "")
 
@@ -295,7 +306,7 @@ def test_a_noon_procedure_says_noon(tmp_path, language, box, row):
 
 def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "13:00", "--sedation", page=1)
-    assert "Puede tomar líquidos claros hasta las 11:00 a. m. del martes 8 de diciembre" in text
+    assert "Líquidos claros solo hasta las 11:00 a. m. del martes 8 de diciembre" in text
     assert "Llegue a las 12:30 p. m. del martes 8 de diciembre" in text
     assert "se queda con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
 
@@ -317,3 +328,106 @@ def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, langua
             assert any(procedure in line for line in lines), lines[:12]
             assert date.rsplit(" ", 1)[0] in " ".join(lines)  # the year may wrap in the narrow header
         assert date in " ".join(document.pages[0].extract_text().split())
+
+
+DIARY_ROWS = {
+    "en": "Just before the procedure 1:30 PM 2:00 PM 3:00 PM 5:00 PM 7:00 PM",
+    "es": "Justo antes del procedimiento 1:30 p. m. 2:00 p. m. 3:00 p. m. 5:00 p. m. 7:00 p. m.",
+}
+DIARY_HEADING = {"en": "My pain log", "es": "Mi registro del dolor"}
+
+
+@pytest.mark.parametrize("large_print", [False, True])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_diagnostic_block_has_its_pain_diary_on_the_back_of_the_plan(maker, language, large_print):
+    """The medial branch block asks for a diary: page 2 is the log, its first rows the visit's clock times."""
+    fields = {**TIMED, "time": "13:00"}
+    reader = pdf_reader(make_packet(maker, [MBB], language, large_print=large_print, visit_fields=fields))
+    back = page_text(reader, 1)
+    assert back.startswith(DIARY_HEADING[language]) and DIARY_ROWS[language] in back
+    assert back.endswith("2 of 2" if language == "en" else "2 de 2")
+    assert PLAN[language][1] in page_text(reader, 0)
+
+
+def test_a_packet_with_the_pain_diary_handout_prints_the_diary_once(maker):
+    reader = pdf_reader(make_packet(maker, [MBB, "pain-diary"], "en", visit_fields=TIMED))
+    texts = [page_text(reader, number) for number in range(len(reader.pages))]
+    assert texts[1].startswith(NOTES["en"])
+    assert sum(text.count(DIARY_HEADING["en"]) for text in texts) == 1
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_visit_without_a_diary_gets_its_questions_and_notes_page(maker, language):
+    reader = pdf_reader(make_packet(maker, [ESI, "preparing-for-your-procedure"], language, visit_fields=TIMED))
+    back = page_text(reader, 1)
+    question = "Which approach will you use, and why?" if language == "en" else "¿Qué hago si no me ayuda?"
+    assert back.startswith(NOTES[language]) and question in back
+    assert DIARY_HEADING[language] not in back
+
+
+@pytest.mark.parametrize("slugs", [[ESI, "preparing-for-your-procedure"], [MBB]])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_page_of_a_visit_packet_is_blank(maker, slugs, language):
+    reader = pdf_reader(make_packet(maker, slugs, language, visit_fields=TIMED))
+    assert all(page_text(reader, number) for number in range(len(reader.pages)))
+
+
+@pytest.mark.parametrize(
+    ("flag", "row", "fasting"),
+    [
+        ("--sedation", "Medicine to relax you Planned", True),
+        ("--no-sedation", "Medicine to relax you Not planned", False),
+    ],
+)
+def test_the_desk_sedation_answer_is_a_plan_row(tmp_path, flag, row, fasting):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", flag, page=1)
+    assert row in text
+    assert ("Last food, milk or any drink that is not clear by" in text) is fasting and (
+        "Clear liquids until" in text
+    ) is fasting
+    assert "if you will get medicine to relax" not in text.lower()
+
+
+def test_sedation_not_known_keeps_the_fasting_rows_and_note_without_a_sedation_row(tmp_path):
+    text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", page=1)
+    assert "Medicine to relax you" not in text
+    assert "Last food, milk or any drink that is not clear by" in text
+    assert "Keep to the food, drink and adult times if you will get medicine to relax." in text
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        (
+            "en",
+            "Clear liquids until 5:00 AM, Tuesday, December 8 After that: nothing to eat or drink, except small sips",
+        ),
+        (
+            "es",
+            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada de comer ni beber, solo un traguito de agua",
+        ),
+    ],
+)
+def test_the_line_after_clear_liquids_says_what_comes_next(tmp_path, language, line):
+    text = built_text(
+        tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "07:00", "--sedation", page=1
+    )
+    assert line in text
+
+
+def test_spanish_times_ending_in_p_m_take_no_second_period(tmp_path):
+    text = built_text(tmp_path, MBB, "--lang", "es", "--date", "2026-12-08", "--time", "13:00")
+    assert "7:00 p. m. Anote cada número" in text
+    assert ".." not in text
+
+
+def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
+    with_sedation = built_text(
+        tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--sedation", page=1
+    )
+    without = built_text(
+        tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
+    )
+    assert "Un adulto maneja y se queda con usted hasta" in with_sedation
+    assert "Un adulto maneja a casa con usted" in without
+    assert " lo lleva" not in with_sedation + without

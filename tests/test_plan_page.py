@@ -53,4 +53,7 @@ def test_the_plan_sheet_comes_from_the_page_with_the_clinics_times(tmp_path):
     text = " ".join(pdf_text(body).split())
     assert text.index(f"Your plan: {PATIENT}") < text.index("Epidural steroid injection")
     assert f"Arrive at {clock(arrive)}, Tuesday, December 8" in text
-    assert f"Last solid food by {clock(last_food)} the night before (Monday, December 7)" in text
+    assert (
+        f"Last food, milk or any drink that is not clear by {clock(last_food)} the night before (Monday, December 7)"
+        in text
+    )
