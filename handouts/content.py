@@ -393,6 +393,10 @@ class Blocks(Strict):
     bleeding_low: BlockItems
     bleeding_intermediate: BlockItems
     bleeding_high: BlockItems
+    bleeding_trial: BlockItems = Field(
+        description="The blood-thinner wording for trial leads, in place of bleeding_<risk> where device_trial is"
+        " set: the leads stay in for days, so the restart waits until they come out."
+    )
     bleeding_varies_by_site: BlockItems
     contrast: BlockItems
     implanted_device: BlockItems
@@ -419,7 +423,8 @@ class Blocks(Strict):
         chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []
         if flags.bleeding_risk is not BleedingRisk.none:
-            chosen.append(getattr(self, f"bleeding_{flags.bleeding_risk.value}"))
+            bleeding = "trial" if flags.device_trial else flags.bleeding_risk.value
+            chosen.append(getattr(self, f"bleeding_{bleeding}"))
         chosen += [self.bleeding_varies_by_site] if flags.bleeding_varies_by_site else []
         chosen += [self.contrast] if flags.contrast else []
         chosen += [self.implanted_device] if flags.implanted_device else []

@@ -57,3 +57,21 @@ def test_every_intermediate_and_high_handout_prints_the_911_numbness_line(maker,
     if language not in library_project.catalog()[slug]:
         pytest.skip(f"no {language} version")
     assert NUMBNESS_911[language] in printed(maker, slug, language)
+
+
+# Trial leads stay in for days: the restart waits until they come out, and no other restart line prints.
+ASK_RESTART = {"en": "ask when to restart", "es": "pregunte cuándo volver a tomar"}
+TRIAL_RESTART = {
+    "en": "When the leads come out, ask when to restart them.",
+    "es": "Al sacarle los electrodos, pregunte cuándo volver a tomarlas.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_trial_handout_prints_one_restart_line_for_when_the_leads_come_out(maker, library_project, language):
+    flags = library_project.handout(language, "spinal-cord-stimulator-trial").flags
+    assert flags.device_trial and flags.bleeding_risk.value == "high"
+    text = printed(maker, "spinal-cord-stimulator-trial", language)
+    assert TRIAL_RESTART[language] in text
+    assert text.count(ASK_RESTART[language]) == 1
+    assert NUMBNESS_911[language] in text

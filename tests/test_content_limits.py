@@ -126,7 +126,7 @@ def test_a_content_file_past_its_size_limit_names_the_line_that_passes_it(clinic
     assert MAX_CONTENT_FILE_BYTES < len(text.encode()) < 256 * 1024  # within the limit of other YAML files
     write_handout(clinic_project, text)
     result, _ = build(clinic_project)
-    passing_line = text.encode()[: MAX_CONTENT_FILE_BYTES + 1].count(b"\n") + 1
+    passing_line = text.encode()[:MAX_CONTENT_FILE_BYTES].count(b"\n") + 1
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {SHOWN}:{passing_line}: file too large: passes the {MAX_CONTENT_FILE_BYTES // 1024} KB limit "
