@@ -24,7 +24,7 @@ from handouts.content import (
     Text,
 )
 from handouts.errors import ProjectError, UnknownHandoutError
-from handouts.glyphs import coverage, refuse_unprintable
+from handouts.glyphs import Coverage, coverage, refuse_unprintable
 from handouts.library import library_root
 from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.schedule import ScheduleSettings
@@ -243,7 +243,7 @@ class Project:
         raise ProjectError(f"{shown_in}: {relative}: file not found")
 
     @property
-    def font_coverage(self) -> frozenset[int]:
+    def font_coverage(self) -> Coverage:
         """Every character the bundled fonts draw (read once per process)."""
         return coverage(tuple(self.asset_roots))
 
@@ -305,6 +305,7 @@ class Project:
 
     def labels(self, language: str) -> Labels:
         layers = self._required_layers(f"content/{language}/_labels.yaml")
+
         def load() -> Labels:
             labels = load_layered(Labels, layers, max_bytes=MAX_CONTENT_FILE_BYTES)
             refuse_unprintable(layers, self.font_coverage)

@@ -167,9 +167,7 @@ class Renderer:
             "page_size": page_size,
             "logo_url": self.logo_url,
             "logo_alt": self.logo_alt(language),
-            "fonts": self.fonts,
-            "font_stack": self.font_stack(),
-            "fallback_stack": self.font_stack(fallback_only=True),
+            **self.font_context(()),
             "generator": f"handouts {__version__}",
         }
 
@@ -186,13 +184,37 @@ class Renderer:
         logo = self.pictures.logo()
         return logo.as_uri() if logo else None
 
-    @staticmethod
-    def font_stack(fallback_only: bool = False) -> Markup:
-        """A CSS font-family: the house font first (unless left out), then each script's fallback."""
+    def font_context(self, fallbacks: tuple[str, ...]) -> dict[str, Any]:
+        """The @font-face rules and CSS font-family stacks of a page that needs these fallback families:
+        a page the house font draws whole declares none, and so loads none of their files."""
         from handouts.markup import css_string
 
-        families = list(FALLBACK_FONTS) if fallback_only else [FONT_FAMILY, *FALLBACK_FONTS]
-        return Markup(", ".join(css_string(family) for family in families))
+        faces = [(FONT_FAMILY, style, weight, name) for (style, weight), name in FONT_FILES.items()]
+        faces += [
+            (family, "normal", weight, name) for family in fallbacks for weight, name in FALLBACK_FONTS[family].items()
+        ]
+        return {
+            "fonts": [
+                {
+                    "family": family,
+                    "style": style,
+                    "weight": weight,
+                    "url": self.project.asset(f"assets/fonts/{name}", "font").as_uri(),
+                }
+                for family, style, weight, name in faces
+            ],
+            "font_stack": Markup(", ".join(css_string(family) for family in (FONT_FAMILY, *fallbacks))),
+            "fallback_stack": Markup(", ".join(css_string(family) for family in fallbacks)),
+        }
+
+    def fallbacks_for(self, html: str) -> tuple[str, ...]:
+        """The fallback families, in stack order, that draw a character of the page the house font lacks."""
+        lacking = {ord(char) for char in set(html) if not char.isspace() and ord(char) not in self.house_coverage}
+        return tuple(
+            family
+            for family, files in FALLBACK_FONTS.items()
+            if lacking & font_coverage(self.project.asset(f"assets/fonts/{files[400]}", "font"))
+        )
 
     @cached_property
     def house_coverage(self) -> frozenset[int]:
@@ -206,23 +228,6 @@ class Renderer:
         if printable(text, self.house_coverage):
             return escape(text)
         return Markup('<span class="fallback-font">{}</span>').format(text)
-
-    @cached_property
-    def fonts(self) -> list[dict[str, Any]]:
-        """Every @font-face of the stack: the house font's four faces, then each fallback's weights."""
-        faces = [(FONT_FAMILY, style, weight, name) for (style, weight), name in FONT_FILES.items()]
-        faces += [
-            (family, "normal", weight, name) for family, files in FALLBACK_FONTS.items() for weight, name in files.items()
-        ]
-        return [
-            {
-                "family": family,
-                "style": style,
-                "weight": weight,
-                "url": self.project.asset(f"assets/fonts/{name}", "font").as_uri(),
-            }
-            for family, style, weight, name in faces
-        ]
 
     @cached_property
     def pictures(self) -> Pictures:
@@ -381,7 +386,11 @@ class Renderer:
         import jinja2
 
         try:
-            return self.environment.get_template(name).render(context)
+            html = self.environment.get_template(name).render(context)
+            fallbacks = self.fallbacks_for(html) if "fonts" in context else ()
+            if fallbacks:  # a page with another script: again, declaring the fonts that draw it
+                html = self.environment.get_template(name).render({**context, **self.font_context(fallbacks)})
+            return html
         except jinja2.TemplateSyntaxError as error:
             raise RenderError(
                 f"{self._shown(error.filename, error.name)}:{error.lineno}: template error: {error.message}"
