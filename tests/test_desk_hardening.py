@@ -28,7 +28,7 @@ from handouts.web.pool import RenderPool
 
 from conftest import REPO, pdf_text
 
-UNDRAWN_NAME = "\U00010000\U00010001"  # Linear B: no bundled font draws it
+UNDRAWN_NAME = "\ue000\ue001"  # private use: no bundled font draws it
 NAME = "Quintessa Marrowfield"
 PASSCODE = "river-bend-2026"
 
@@ -51,7 +51,7 @@ def font_also_mapping(project: Path, text: str) -> None:
 
 def test_a_name_no_bundled_font_draws_is_refused_before_rendering(run, tmp_path):
     out = tmp_path / "visit.pdf"
-    result = run("build", "pain-diary", "--patient", UNDRAWN_NAME, "--note", "\ue000", "-o", out)
+    result = run("build", "pain-diary", "--patient", UNDRAWN_NAME, "--note", "\U00010000", "-o", out)
     assert result.exit_code == 1 and not out.exists()
     assert result.stderr == (
         "Error: patient name: this name has characters we cannot print\n"
