@@ -20,7 +20,7 @@ from handouts.maker import Layout, Maker
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, page_text, sentences
-from handouts.render import FONT_FILES, Page
+from handouts.render import Page
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.targets import RenderRequest, Target
 from handouts.yamlfile import dotted, line_of, load_layered, load_yaml
@@ -131,16 +131,6 @@ class Checker:
         self._jargons: dict[str, dict[str, str]] = {}
         self._said_once_rules: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         self._jargon_searches: dict[str, tuple[list[tuple[str, str, re.Pattern[str]]], re.Pattern[str]]] = {}
-
-    @cached_property
-    def font_coverage(self) -> set[int]:
-        from fontTools.ttLib import TTFont
-
-        covered: set[int] | None = None
-        for name in FONT_FILES.values():
-            cmap = set(TTFont(self.project.asset(f"assets/fonts/{name}", "font")).getBestCmap())
-            covered = cmap if covered is None else covered & cmap
-        return covered or set()
 
     def clinic_findings(self) -> list[Finding]:
         """Brand colours that print too faintly, and policies the clinic has not set; reported once, not per handout."""
@@ -530,7 +520,7 @@ class Checker:
                 "standard print must fit one double-sided sheet (2 pages)",
             )
         missing = sorted(
-            {char for char in set(printed_text) if not char.isspace() and ord(char) not in self.font_coverage}
+            {char for char in set(printed_text) if not char.isspace() and ord(char) not in self.project.font_coverage}
         )
         if missing:
             listed = ", ".join(f"{char!r} (U+{ord(char):04X})" for char in missing)

@@ -5,6 +5,7 @@ patient's detail; the desk list and the packets are the only places those detail
 
 import unicodedata
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -119,7 +120,7 @@ class Planner:
         return visit, notes
 
 
-def fitted(text: str, covered: frozenset[int]) -> tuple[str, str | None]:
+def fitted(text: str, covered: Container[int]) -> tuple[str, str | None]:
     """The text as the fonts can print it, and a note when it had to change."""
     if printable(text, covered):
         return text, None

@@ -200,7 +200,7 @@ def unknown_placeholders(path: Path, shown_as: str) -> list[Problem]:
 
     _, node = load_yaml(path, shown_as)
     problems = []
-    for scalar in _scalars(node):
+    for scalar in scalars(node):
         for match in PLACEHOLDER.finditer(scalar.value):
             if match.group(1) not in PLACEHOLDERS:
                 known = ", ".join(sorted(PLACEHOLDERS))
@@ -220,7 +220,7 @@ def refuse_unknown_placeholders(files: list[tuple[Path, str]]) -> None:
         raise ContentError(problems)
 
 
-def _scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
+def scalars(node: yaml.Node | None) -> list[yaml.ScalarNode]:
     found: list[yaml.ScalarNode] = []
     stack = [node] if node is not None else []
     while stack:

@@ -24,6 +24,7 @@ from handouts.content import (
     Text,
 )
 from handouts.errors import ProjectError, UnknownHandoutError
+from handouts.glyphs import Coverage, coverage, refuse_unprintable
 from handouts.library import library_root
 from handouts.policies import PLACEHOLDER, Policies, refuse_unknown_placeholders
 from handouts.schedule import ScheduleSettings
@@ -241,6 +242,11 @@ class Project:
                 return candidate
         raise ProjectError(f"{shown_in}: {relative}: file not found")
 
+    @property
+    def font_coverage(self) -> Coverage:
+        """Every character the bundled fonts draw (read once per process)."""
+        return coverage(tuple(self.asset_roots))
+
     @cached_property
     def icon_names(self) -> frozenset[str]:
         """Pictograms a content file may name: every SVG in an assets/icons/ folder, project or built-in."""
@@ -294,15 +300,18 @@ class Project:
         handout = validate(Handout, data, node, shown, {"icons": self.icon_names})
         if PLACEHOLDER.search(handout.model_dump_json(exclude={"review"})):
             refuse_unknown_placeholders([(path, shown)])
+        refuse_unprintable([(path, shown)], self.font_coverage)
         return handout, hashlib.sha256(raw).hexdigest()
 
     def labels(self, language: str) -> Labels:
         layers = self._required_layers(f"content/{language}/_labels.yaml")
-        return self.loaded(
-            ("labels", language),
-            [path for path, _ in layers],
-            lambda: load_layered(Labels, layers, max_bytes=MAX_CONTENT_FILE_BYTES),
-        )
+
+        def load() -> Labels:
+            labels = load_layered(Labels, layers, max_bytes=MAX_CONTENT_FILE_BYTES)
+            refuse_unprintable(layers, self.font_coverage)
+            return labels
+
+        return self.loaded(("labels", language), [path for path, _ in layers], load)
 
     def blocks(self, language: str) -> Blocks:
         """The shared blocks as written, placeholders and all; an unknown placeholder is an error at its line."""
@@ -311,6 +320,7 @@ class Project:
         def load() -> Blocks:
             blocks = load_layered(Blocks, layers, {"icons": self.icon_names}, MAX_CONTENT_FILE_BYTES)
             refuse_unknown_placeholders(layers)
+            refuse_unprintable(layers, self.font_coverage)
             return blocks
 
         return self.loaded(("blocks", language), [path for path, _ in layers], load)

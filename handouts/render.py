@@ -7,10 +7,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
+
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
+from handouts.glyphs import font_coverage, printable
 from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.plan import MIDNIGHT, NOON
@@ -33,11 +36,41 @@ PLAN_QUESTIONS = 4
 """The handouts' questions on the plan sheet's notes page, with room to write under each."""
 SOAKING = "{no_soaking_hours}"
 """A handout that says how long not to soak (policies.no_soaking_hours) puts its end in the plan."""
+FONT_FAMILY = "Atkinson Hyperlegible"
 FONT_FILES = {
     ("normal", 400): "AtkinsonHyperlegible-Regular.ttf",
     ("normal", 700): "AtkinsonHyperlegible-Bold.ttf",
     ("italic", 400): "AtkinsonHyperlegible-Italic.ttf",
     ("italic", 700): "AtkinsonHyperlegible-BoldItalic.ttf",
+}
+FALLBACK_FONTS: dict[str, dict[int, str]] = {
+    # Tried in this order for a character Atkinson Hyperlegible lacks, so Latin text is drawn as before.
+    # Noto Sans whole (Latin with Vietnamese, Greek, Cyrillic), then one file per script (fontsource's
+    # `{family}-{weight}-normal.woff`); see assets/fonts/SOURCE.md. Han characters are drawn Simplified
+    # first. The CJK files have no bold: at ~1.3 MB a weight, bold text there is drawn regular.
+    "noto-sans": {400: "NotoSans-Regular.ttf", 700: "NotoSans-Bold.ttf"},
+    **{
+        family: {weight: f"{family}-{weight}-normal.woff" for weight in weights}
+        for family, weights in {
+            "noto-sans-armenian-armenian": (400, 700),
+            "noto-sans-hebrew-hebrew": (400, 700),
+            "noto-sans-arabic-arabic": (400, 700),
+            "noto-sans-ethiopic-ethiopic": (400, 700),
+            "noto-sans-devanagari-devanagari": (400, 700),
+            "noto-sans-bengali-bengali": (400, 700),
+            "noto-sans-gurmukhi-gurmukhi": (400, 700),
+            "noto-sans-gujarati-gujarati": (400, 700),
+            "noto-sans-tamil-tamil": (400, 700),
+            "noto-sans-telugu-telugu": (400, 700),
+            "noto-sans-thai-thai": (400, 700),
+            "noto-sans-lao-lao": (400, 700),
+            "noto-sans-khmer-khmer": (400, 700),
+            "noto-sans-sc-chinese-simplified": (400,),
+            "noto-sans-tc-chinese-traditional": (400,),
+            "noto-sans-jp-japanese": (400,),
+            "noto-sans-kr-korean": (400,),
+        }.items()
+    },
 }
 
 
@@ -141,6 +174,7 @@ class Renderer:
             "site": site_of,
             "full_date": full_date,
             "named_time": named_time,
+            "whole_font": self.whole_font,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 
@@ -153,7 +187,7 @@ class Renderer:
             "page_size": page_size,
             "logo_url": self.logo_url,
             "logo_alt": self.logo_alt(language),
-            "fonts": self.fonts,
+            **self.font_context(()),
             "generator": f"handouts {__version__}",
         }
 
@@ -170,12 +204,50 @@ class Renderer:
         logo = self.pictures.logo()
         return logo.as_uri() if logo else None
 
-    @cached_property
-    def fonts(self) -> list[dict[str, Any]]:
-        return [
-            {"style": style, "weight": weight, "url": self.project.asset(f"assets/fonts/{name}", "font").as_uri()}
-            for (style, weight), name in FONT_FILES.items()
+    def font_context(self, fallbacks: tuple[str, ...]) -> dict[str, Any]:
+        """The @font-face rules and CSS font-family stacks of a page that needs these fallback families:
+        a page the house font draws whole declares none, and so loads none of their files."""
+        from handouts.markup import css_string
+
+        faces = [(FONT_FAMILY, style, weight, name) for (style, weight), name in FONT_FILES.items()]
+        faces += [
+            (family, "normal", weight, name) for family in fallbacks for weight, name in FALLBACK_FONTS[family].items()
         ]
+        return {
+            "fonts": [
+                {
+                    "family": family,
+                    "style": style,
+                    "weight": weight,
+                    "url": self.project.asset(f"assets/fonts/{name}", "font").as_uri(),
+                }
+                for family, style, weight, name in faces
+            ],
+            "font_stack": Markup(", ".join(css_string(family) for family in (FONT_FAMILY, *fallbacks))),
+            "fallback_stack": Markup(", ".join(css_string(family) for family in fallbacks)),
+        }
+
+    def fallbacks_for(self, html: str) -> tuple[str, ...]:
+        """The fallback families, in stack order, that draw a character of the page the house font lacks."""
+        lacking = {ord(char) for char in set(html) if not char.isspace() and ord(char) not in self.house_coverage}
+        return tuple(
+            family
+            for family, files in FALLBACK_FONTS.items()
+            if lacking & font_coverage(self.project.asset(f"assets/fonts/{files[400]}", "font"))
+        )
+
+    @cached_property
+    def house_coverage(self) -> frozenset[int]:
+        """What the house font draws in every face: a visit detail beyond it goes to the fallbacks whole."""
+        faces = (font_coverage(self.project.asset(f"assets/fonts/{name}", "font")) for name in FONT_FILES.values())
+        return frozenset.intersection(*faces)
+
+    def whole_font(self, text: str) -> Markup:
+        """A visit detail as printed: in a span drawn by the fallback fonts when the house font lacks one
+        of its letters, so that a word (a Vietnamese name, say) is not patched from two fonts letter by letter."""
+        if printable(text, self.house_coverage):
+            return escape(text)
+        return Markup('<span class="fallback-font">{}</span>').format(text)
 
     @cached_property
     def pictures(self) -> Pictures:
@@ -367,7 +439,11 @@ class Renderer:
         import jinja2
 
         try:
-            return self.environment.get_template(name).render(context)
+            html = self.environment.get_template(name).render(context)
+            fallbacks = self.fallbacks_for(html) if "fonts" in context else ()
+            if fallbacks:  # a page with another script: again, declaring the fonts that draw it
+                html = self.environment.get_template(name).render({**context, **self.font_context(fallbacks)})
+            return html
         except jinja2.TemplateSyntaxError as error:
             raise RenderError(
                 f"{self._shown(error.filename, error.name)}:{error.lineno}: template error: {error.message}"

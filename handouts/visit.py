@@ -4,6 +4,7 @@ one render and are never logged, cached, written to the output folder or put in 
 import datetime
 import re
 import unicodedata
+from collections.abc import Container
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -138,7 +139,7 @@ def cleaned(text: str) -> str:
     return " ".join(word for word in words if word)
 
 
-def require_printable(visit: Visit, covered: frozenset[int]) -> None:
+def require_printable(visit: Visit, covered: Container[int]) -> None:
     """Refuse, before any rendering, a detail that has a character none of the `covered` fonts draws;
     the message names the field, never the character (it is part of the patient's details)."""
     problems = [
