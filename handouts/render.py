@@ -16,7 +16,7 @@ from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
 from handouts.locales import babel_locale
 from handouts.pictures import HEADING_ICONS, Pictures
-from handouts.plan import MIDNIGHT, NOON
+from handouts.plan import MIDNIGHT, NOON, day_text
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
@@ -104,13 +104,6 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=babel_locale(language))
 
 
-def full_date(day: date, language: str) -> str:
-    """A date with its weekday: "Tuesday, December 8, 2026", "martes, 8 de diciembre de 2026"."""
-    from babel.dates import format_date
-
-    return format_date(day, format="full", locale=babel_locale(language))
-
-
 CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
@@ -172,7 +165,7 @@ class Renderer:
             "md_inline": markdown_inline,
             "css_string": css_string,
             "site": site_of,
-            "full_date": full_date,
+            "day_text": day_text,
             "named_time": named_time,
             "whole_font": self.whole_font,
         }

@@ -256,7 +256,7 @@ def test_visit_details_and_packet_go_only_where_o_says(tmp_path):
     for expected in [
         "Su cita",
         "Rosa Quiñones",
-        "3 de diciembre de 2026",
+        "jueves, 3 de diciembre",
         "8:30",
         "Dra. Lee",
         "Sala 2",
@@ -269,7 +269,7 @@ def test_english_visit_date_and_time(tmp_path):
     target = tmp_path / "esi.pdf"
     assert run("build", SLUG, "--date", "2026-12-03", "--arrive", "13:15", "-o", str(target)).exit_code == 0
     text = " ".join(pdf_text(target.read_bytes()).split())
-    assert "Your appointment" in text and "December 3, 2026" in text and "1:15 PM" in text
+    assert "Your appointment" in text and "Thursday, December 3" in text and "1:15 PM" in text
 
 
 def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
