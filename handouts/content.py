@@ -357,6 +357,7 @@ class Labels(Strict):
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
     clock_midnight: Text = Field(description="Midnight by name; {time} is 12:00 AM as the language writes it.")
+    clock_after_midnight: Text = Field(description="A time in the hour after midnight, said to be after it; {time}.")
     plan_clock: Text = Field(description="Plan: a clock time after a row's label, with its article; {time}.")
     plan_clock_one: Text = Field(description="Plan: plan_clock for a time in the one o'clock hour; {time}.")
     plan_time_day: Text = Field(description="Plan: a time on a day; {time}, {weekday} and {date} are filled in.")

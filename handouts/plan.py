@@ -2,10 +2,10 @@
 the adult stays until, blood sugar checks until, no soaking until, follow-up, pain-diary times. Pure
 functions of the visit, the clinic's policies and the handouts' flags; no rendering here.
 
-Arithmetic is in wall-clock time in the clinic's time zone: 8 hours before 7:00 AM is 11:00 PM the
-day before, whether or not the clocks change that night. A time the clocks skip (2:30 AM on the
-night they spring forward) moves to the safe side: earlier for a time before the procedure, later
-for a time after it."""
+Times are in the clinic's time zone. On a night the clocks change, a time before the procedure is
+the earlier of the wall-clock and the elapsed-time answers, a time after it the later: 8 hours'
+fasting before 7:00 AM is 11:00 PM the night they fall back (9 hours pass) and 10:00 PM the night
+they spring forward (8 hours pass, never 7). A time the clocks skip moves to the safe side too."""
 
 import re
 from dataclasses import dataclass
@@ -73,14 +73,15 @@ class Plan:
 
 
 def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
-    """`by` added to a wall-clock time, in wall time; a result the clocks skip moves to the safe side."""
+    """`by` added to a wall-clock time, on the safe side of a clock change: of the wall-clock answer
+    (either reading of it, where the clocks skip or repeat it) and the elapsed-time answer, the
+    earliest for a time before the procedure, the latest for one after it."""
     wall = datetime.combine(day, clock) + by
-    before = by < timedelta(0)
-    aware = wall.replace(tzinfo=zone, fold=1 if before else 0)
-    real = aware.astimezone(UTC).astimezone(zone)
-    if real.replace(tzinfo=None) != wall:  # skipped: fold picks the offset that lands on the safe side
-        wall = real.replace(tzinfo=None)
-    return Moment(wall.date(), wall.time())
+    start = datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
+    instants = [wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)] + [start + by]
+    safe = min(instants) if by < timedelta(0) else max(instants)
+    local = safe.astimezone(zone).replace(tzinfo=None)
+    return Moment(local.date(), local.time())
 
 
 def arrival(procedure: time, arrive: time | None, policies: Policies) -> time:
@@ -136,8 +137,9 @@ def night_before(moment: Moment, procedure_day: date) -> bool:
 
 
 def evening_day(moment: Moment) -> date:
-    """The day a time is read as belonging to: a midnight ends the evening of the day before it."""
-    return moment.day - timedelta(days=1) if moment.clock == MIDNIGHT else moment.day
+    """The day a time is read as belonging to: midnight and the hour after it end the evening of the
+    day before ("12:30 AM" on Tuesday is Monday night to most readers)."""
+    return moment.day - timedelta(days=1) if moment.clock.hour == 0 else moment.day
 
 
 def day_text(day: date, language: str) -> str:
@@ -160,9 +162,7 @@ def filled(pattern: str, values: dict[str, str]) -> str:
 
 def time_phrase(clock: time, labels: Labels) -> str:
     """The label pattern of a time after a row's label: "las {time}", "la {time}" at one o'clock in
-    Spanish; noon and midnight are named ("mediodía (12:00 p. m.)") and take no article."""
-    if clock in (NOON, MIDNIGHT):
-        return "{time}"
+    Spanish ("las 12:00 p. m. (mediodía)")."""
     return labels.plan_clock_one if clock.hour % 12 == 1 else labels.plan_clock
 
 
@@ -174,7 +174,7 @@ def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: s
     from handouts.locales import babel_locale
     from handouts.render import named_time  # render imports this module
 
-    if moment.clock == MIDNIGHT:
+    if moment.clock.hour == 0:
         pattern = labels.plan_midnight
     elif night_before(moment, procedure_day):
         pattern = labels.plan_night_before

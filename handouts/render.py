@@ -122,9 +122,11 @@ def clock_time(moment: time, language: str) -> str:
 
 
 def named_time(moment: time, labels: Labels, language: str) -> str:
-    """A time a patient cannot misread: noon and midnight by name ("noon (12:00 PM)"), others as
-    `clock_time`. A midnight belongs to the night before it; the caller names that night's day."""
-    pattern = {NOON: labels.clock_noon, MIDNIGHT: labels.clock_midnight}.get(moment, "{time}")
+    """A time a patient cannot misread: noon and midnight by name ("noon (12:00 PM)"), a time in the
+    hour after midnight said to be after it ("12:30 AM (after midnight)"), others as `clock_time`.
+    That hour belongs to the night before it; the caller names that night's day."""
+    named = {NOON: labels.clock_noon, MIDNIGHT: labels.clock_midnight}
+    pattern = named.get(moment, labels.clock_after_midnight if moment.hour == 0 else "{time}")
     return pattern.replace("{time}", clock_time(moment, language))
 
 

@@ -114,13 +114,24 @@ def test_one_pm_procedure_fasts_from_the_same_morning(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("day", "evening"),
-    [("2026-11-01", "Saturday, October 31"), ("2027-03-14", "Saturday, March 13")],
+    ("day", "last_food"),
+    [
+        ("2026-11-01", "11:00 PM the night before (Saturday, October 31)"),  # 9 hours pass: the wall clock
+        ("2027-03-14", "10:00 PM the night before (Saturday, March 13)"),  # 8 hours, where the wall says 7
+    ],
 )
-def test_a_night_with_a_clock_change_is_counted_in_wall_time(tmp_path, day, evening):
-    """8 hours before 7:00 AM is 11:00 PM on the clock, though 9 (or 7) hours pass that night."""
+def test_fasting_on_a_night_with_a_clock_change_is_never_shorter(tmp_path, day, last_food):
+    """8 hours before 7:00 AM: at least 8 hours pass whichever way the clocks change that night."""
     text = built_text(tmp_path, ESI, "--date", day, "--time", "07:00")
-    assert f"Last food, milk or any drink that is not clear by 11:00 PM the night before ({evening})" in text
+    assert f"Last food, milk or any drink that is not clear by {last_food}" in text
+
+
+def test_the_adult_stays_at_least_24_hours_when_the_clocks_fall_back():
+    """24 hours after 9:00 AM the day before the clocks fall back is 9:00 AM on the wall, 25 hours later."""
+    after = shifted(datetime.date(2026, 10, 31), datetime.time(9), datetime.timedelta(hours=24), ZoneInfo(NEW_YORK))
+    assert after == Moment(datetime.date(2026, 11, 1), datetime.time(9))
+    spring = shifted(datetime.date(2027, 3, 13), datetime.time(9), datetime.timedelta(hours=24), ZoneInfo(NEW_YORK))
+    assert spring == Moment(datetime.date(2027, 3, 14), datetime.time(10))  # 9:00 on the wall is 23 hours
 
 
 def test_a_time_the_clocks_skip_moves_to_the_safe_side():
@@ -216,7 +227,7 @@ def spaced(text: str) -> str:
     ("language", "noon", "midnight"),
     [
         ("en", "noon (12:00 PM)", "midnight (12:00 AM)"),
-        ("es", "mediodía (12:00 p. m.)", "medianoche (12:00 a. m.)"),
+        ("es", "12:00 p. m. (mediodía)", "12:00 a. m. (medianoche)"),
     ],
 )
 def test_noon_and_midnight_are_named(library_project, language, noon, midnight):
@@ -240,9 +251,9 @@ def test_noon_and_midnight_are_named(library_project, language, noon, midnight):
         ),
         (
             "es",
-            "medianoche (12:00 a. m.), la noche del lunes 7 de diciembre",
+            "las 12:00 a. m. (medianoche), la noche del lunes 7 de diciembre",
             "la 1:00 p. m. del miércoles 9 de diciembre",
-            "mediodía (12:00 p. m.) del miércoles 9 de diciembre",
+            "las 12:00 p. m. (mediodía) del miércoles 9 de diciembre",
         ),
     ],
 )
@@ -264,6 +275,20 @@ def test_a_diary_time_at_midnight_is_the_procedure_days_night(library_project):
     labels, dec_9 = library_project.labels("en"), datetime.date(2026, 12, 9)
     assert spaced(diary_text(Moment(dec_9, datetime.time(0)), DEC_8, labels, "en")) == "midnight (12:00 AM)"
     assert spaced(diary_text(Moment(dec_9, datetime.time(1)), DEC_8, labels, "en")) == "1:00 AM (Wednesday, December 9)"
+    assert spaced(diary_text(Moment(dec_9, datetime.time(0, 30)), DEC_8, labels, "en")) == "12:30 AM (after midnight)"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "12:30 AM (after midnight) on the night of Monday, December 7"),
+        ("es", "las 12:30 a. m. (de la madrugada), la noche del lunes 7 de diciembre"),
+    ],
+)
+def test_a_time_in_the_hour_after_midnight_is_the_night_before(library_project, language, expected):
+    """12:30 AM on Tuesday reads as Tuesday night to many: it is said to be after midnight, on Monday night."""
+    labels = library_project.labels(language)
+    assert spaced(moment_text(Moment(DEC_8, datetime.time(0, 30)), DEC_8, labels, language)) == expected
 
 
 def test_the_box_date_has_its_weekday():
@@ -283,7 +308,7 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
     assert "12:00 AM, Tuesday" not in english
     spanish = built_text(tmp_path, ESI, "--lang", "es", *visit)
     assert (
-        "Comida, leche o bebida que no sea clara solo hasta medianoche (12:00 a. m.), la noche del lunes 7 de diciembre"
+        "Comida, leche o bebida que no sea clara solo hasta las 12:00 a. m. (medianoche), la noche del lunes 7 de diciembre"
         in spanish
     )
     assert "martes, 8 de diciembre" not in spanish.replace("Fecha: martes, 8 de diciembre", "")
@@ -295,8 +320,8 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
         ("en", "Procedure: noon (12:00 PM)", "stays with you until noon (12:00 PM), Wednesday, December 9"),
         (
             "es",
-            "Procedimiento: mediodía (12:00 a. m.)".replace("a. m.", "p. m."),
-            "usted hasta mediodía (12:00 p. m.) del miércoles 9 de diciembre",
+            "Procedimiento: 12:00 p. m. (mediodía)",
+            "usted hasta las 12:00 p. m. (mediodía) del miércoles 9 de diciembre",
         ),
     ],
 )
