@@ -33,6 +33,17 @@ DAY = "day"
 
 
 @dataclass(frozen=True)
+class DeskChoice:
+    """The handouts and language the desk picked for one packet in place of the schedule's."""
+
+    slugs: list[str]
+    language: str
+
+
+CHANGED_AT_THE_DESK = "handouts or language changed at the desk"
+
+
+@dataclass(frozen=True)
 class Packet:
     """One appointment's packet: its handouts, each in the language it prints in, and what the desk should know."""
 
@@ -42,6 +53,7 @@ class Packet:
     language: str  # of "Your plan" and the title
     requests: list[RenderRequest]
     notes: list[str]
+    visit_of_the_day: int = 1  # the patient's first, second ... appointment of the day
 
     @property
     def file_name(self) -> str:
@@ -89,21 +101,41 @@ class Planner:
         self.covered = coverage(tuple(project.asset_roots))
         self.size = project.clinic.page_size.lower()
 
-    def packet(self, number: int, appointment: Appointment, visit_of_the_day: int) -> Packet:
-        """The appointment's handouts, each in the patient's language where it exists, and the desk's notes."""
+    def packet(
+        self, number: int, appointment: Appointment, visit_of_the_day: int, chosen: DeskChoice | None = None
+    ) -> Packet:
+        """The appointment's handouts, each in the patient's language where it exists, and the desk's
+        notes; or the handouts and language the desk `chosen` for it."""
         visit, notes = self.printable_visit(appointment)
         match = self.procedures.match(list(appointment.codes), list(appointment.procedures))
-        language, language_notes = packet_language(appointment.language, self.library, self.fallback)
+        if chosen is None:
+            slugs = match.slugs
+            language, language_notes = packet_language(appointment.language, self.library, self.fallback)
+        else:
+            slugs, language, language_notes = self.checked(chosen), chosen.language, [CHANGED_AT_THE_DESK]
         notes += language_notes
         requests = []
-        for slug in match.slugs:
+        for slug in slugs:
             printed = self.project.language_of(slug, language, self.fallback, self.catalog)
             notes += [] if printed == language else [f"{slug} in {language_name(printed)}"]
             requests.append(RenderRequest(slug, printed, self.size, False, visit))
         notes += [f"unmapped: {code}" for code in match.unmapped]
         notes += [] if requests else ["no handouts"]
         notes += [] if visit_of_the_day == 1 else [f"visit {visit_of_the_day} today: own packet"]
-        return Packet(number, appointment, visit, language, requests, notes)
+        return Packet(number, appointment, visit, language, requests, notes, visit_of_the_day)
+
+    def checked(self, chosen: DeskChoice) -> list[str]:
+        """The desk's handouts, once each in the order picked, if the library has them and the language."""
+        if chosen.language not in self.library:
+            raise UnknownHandoutError(f"language: no handouts in {chosen.language!r}")
+        unknown = [slug for slug in chosen.slugs if slug not in self.catalog]
+        if unknown:
+            raise UnknownHandoutError(f"handout: no handout {unknown[0]!r} in the library")
+        return list(dict.fromkeys(chosen.slugs))
+
+    def changed(self, packet: Packet, chosen: DeskChoice) -> Packet:
+        """The packet again with the desk's handouts and language; its appointment and place stay."""
+        return self.packet(packet.number, packet.appointment, packet.visit_of_the_day, chosen)
 
     def printable_visit(self, appointment: Appointment) -> tuple[Visit, list[str]]:
         """The appointment as the "Your appointment" box and "Your plan" take it. A name or place
@@ -168,11 +200,12 @@ def language_name(code: str) -> str:
     return str(babel_locale(code).get_display_name(STAFF_LANGUAGE) or code)
 
 
-def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | int]]:
-    """What the desk's list (and the page's schedule) shows of each packet."""
+def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | int | list[str]]]:
+    """What the desk's list (and the page's schedule) shows of each packet; the page's form to change
+    a packet also takes its handouts' slugs and its language's code."""
     from handouts.render import clock_time
 
-    rows: list[dict[str, str | int]] = []
+    rows: list[dict[str, str | int | list[str]]] = []
     for packet in packets:
         titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
         wanted = packet.appointment.language
@@ -185,6 +218,8 @@ def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | i
                 "language": language_name(packet.language)
                 + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),
                 "notes": "; ".join(packet.notes),
+                "slugs": [request.slug for request in packet.requests],
+                "language_code": packet.language,
             }
         )
     return rows

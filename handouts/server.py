@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -38,13 +38,13 @@ from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import BaseWSGIServer
 from werkzeug.utils import secure_filename
 
-from handouts.day import desk_rows
+from handouts.day import Packet, desk_rows
 from handouts.errors import HandoutsError
 from handouts.pictures import Pictures
 from handouts.project import Project
 from handouts.render import language_name
 from handouts.schedule import MAX_SCHEDULE_BYTES, ScheduleError
-from handouts.usecases import DayPlan, list_handouts, plan_visits
+from handouts.usecases import DayPlan, changed_packet, list_handouts, plan_visits
 from handouts.visit import FIELDS
 from handouts.web.brand import Brand
 from handouts.web.pool import QUEUE_SECONDS, Busy, ClientGone, RenderPool
@@ -73,7 +73,7 @@ SIGN_IN_LIMITS = ("5 per minute", "30 per hour")  # wrong passcodes, per address
 PEER_LIMITS = ("20 per minute", "100 per hour")
 PEER = "handouts.peer"  # the environ key of the direct peer's address, before a proxy's headers are believed
 BRAND_ENDPOINTS = {"logo_file", "brand"}
-SCHEDULE_ENDPOINTS = {"upload_schedule", "print_packet", "print_day"}
+SCHEDULE_ENDPOINTS = {"upload_schedule", "print_packet", "print_day", "change_packet"}
 PUBLIC_ENDPOINTS = {"login", "static", *BRAND_ENDPOINTS}
 BRAND_CACHE = "public, max-age=3600"  # the logo and colours: the clinic's, the same for everyone, no patient data
 PIECE_BYTES = 64 * 1024  # a PDF goes to waitress in pieces of this size
@@ -157,6 +157,17 @@ class SignedIn:
             if isinstance(session_id, str) and session_id in self._last_seen:
                 kept = [KeptSchedule(secrets.token_urlsafe(8), name, plan), *self._schedules.get(session_id, [])]
                 self._schedules[session_id] = kept[:MAX_SCHEDULES]
+
+    def change(self, session_id: object, key: str, packet: Packet) -> None:
+        """Put the desk's changed packet in place of the one with its number, in the session's schedule `key`."""
+        if not isinstance(session_id, str):
+            return
+        with self._lock:
+            kept_now = self._schedules.get(session_id, [])
+            for index, kept in enumerate(kept_now):
+                if hmac.compare_digest(kept.key, key):
+                    packets = [packet if one.number == packet.number else one for one in kept.plan.packets]
+                    kept_now[index] = replace(kept, plan=replace(kept.plan, packets=packets))
 
     def schedules(self, session_id: object) -> list[KeptSchedule]:
         with self._lock:
@@ -397,6 +408,7 @@ def create_app(
 
     def schedule_page(message: str | None = None, status: int = 200) -> tuple[str, int]:
         kept = signed_in.schedules(session.get("signed_in"))
+        catalog = list_handouts(project, keep_going=True)
         return render_template(
             "schedule.html",
             clinic=project.clinic,
@@ -404,6 +416,9 @@ def create_app(
             can_sign_out=bool(passcode),
             message=message,
             schedules=[(one, desk_rows(project, one.plan.packets)) for one in kept],
+            handouts=[(row.slug, row.title) for row in catalog.rows],
+            titles={row.slug: row.title for row in catalog.rows},
+            languages=language_choices(sorted({code for row in catalog.rows for code in row.languages})),
             max_mb=MAX_SCHEDULE_BYTES // (1024 * 1024),
             max_schedules=MAX_SCHEDULES,
         ), status
@@ -444,6 +459,18 @@ def create_app(
         if not packets:
             raise ScheduleError(f"no appointment {number} in this schedule")
         return pdf_answer(pool.day(plan.day, packets, False, client_gone()))
+
+    @app.post("/schedule/<key>/<int:number>/change")
+    def change_packet(key: str, number: int) -> Any:
+        """The desk's own handouts and language for one appointment, kept in memory as the upload is."""
+        plan = kept_schedule(key)
+        packets = [packet for packet in plan.packets if packet.number == number]
+        if not packets:
+            raise ScheduleError(f"no appointment {number} in this schedule")
+        slugs = [slug for slug in request.form.getlist("handout") if slug][:MAX_HANDOUTS_PER_PACKET]
+        language = request.form.get("language", "")
+        signed_in.change(session.get("signed_in"), key, changed_packet(project, packets[0], slugs, language))
+        return redirect(url_for("schedule", _anchor=f"row-{key}-{number}"), 303)
 
     @app.post("/schedule/<key>/all")
     def print_day(key: str) -> Any:

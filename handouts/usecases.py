@@ -319,6 +319,14 @@ class DayPlan:
     packets: list["Packet"]
 
 
+def changed_packet(project: Project, packet: "Packet", slugs: list[str], language: str) -> "Packet":
+    """One packet of a planned day with the handouts and language the desk picked (`slugs` in the order
+    picked); its appointment, plan and place in the day stay. An unknown handout or language is an error."""
+    from handouts.day import DeskChoice, Planner
+
+    return Planner(project, None).changed(packet, DeskChoice(slugs, language))
+
+
 def plan_visits(
     project: Project, schedule: bytes, name: str, wanted: date | None = None, fallback: str | None = None
 ) -> DayPlan:

@@ -1,5 +1,6 @@
 """Today's schedule in Debian's Chromium (Playwright), served by a real `handouts serve` behind a
-passcode: upload a day of 3 appointments, see the rows, print one packet; no patient's name is left
+passcode: upload a day of 3 appointments, see the rows, change one packet's handouts and language,
+print one packet; no patient's name is left
 in the server's log or its TMPDIR."""
 
 import pytest
@@ -45,6 +46,14 @@ def test_the_desk_uploads_a_schedule_and_prints_one_patients_packet(tmp_path):
             assert ["Ana Quintero" in texts[0], "John Whitfield" in texts[1], "Sam Kellner" in texts[2]] == [True] * 3
             assert "Spanish" in texts[0] and "unmapped: 99999" in texts[2]
             assert axe_violations(page) == []
+            change = page.locator("details", has=page.get_by_text("Change handouts or language for Sam Kellner"))
+            change.locator("summary").click()
+            change.get_by_label("Add a handout").select_option(label="Trigger point injection")
+            change.get_by_label("Language").select_option("es")
+            assert axe_violations(page) == []  # the open form too
+            change.get_by_role("button", name="Save changes").click()
+            page.get_by_role("row", name="Sam Kellner").get_by_text("Inyección en puntos gatillo").wait_for()
+            assert page.get_by_role("button", name="Print packet Sam Kellner").count() == 1
             context.route("**/schedule/*/*", keep_answer)
             with context.expect_page() as opened:
                 page.get_by_role("button", name="Print packet Ana Quintero").click()

@@ -185,3 +185,70 @@ def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_
     assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": token(client)})
     assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
+
+
+def schedule_key(client) -> str:
+    return re.search(r'action="/schedule/([^/"]+)/all"', client.get("/schedule").get_data(as_text=True)).group(1)
+
+
+def row_of(page: str, patient: str) -> tuple[str, str, str]:
+    """The handouts, language and notes cells of a patient's row."""
+    found = re.search(
+        rf"<th scope=\"row\"[^>]*>{patient}</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page
+    )
+    return found.groups()
+
+
+def test_the_desk_changes_one_packets_handouts_and_language(app):
+    """Sam's code is unmapped: the desk gives him the trigger point handout in Spanish; the others stay."""
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    key = schedule_key(client)
+    before = client.get("/schedule").get_data(as_text=True)
+    form = {"csrf_token": token(client), "handout": ["", "trigger-point-injection"], "language": "es"}
+    response = client.post(f"/schedule/{key}/3/change", data=form)
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/schedule#row-{key}-3")
+    page = client.get("/schedule").get_data(as_text=True)
+    handouts, language, notes = row_of(page, "Sam Kellner")
+    assert (handouts, language) == ("Inyección en puntos gatillo", "Spanish (asked: English)")
+    assert notes == "handouts or language changed at the desk; unmapped: 99999"
+    assert row_of(page, "John Whitfield") == row_of(before, "John Whitfield")
+    assert page.count(">Print packet</button>") == 3
+
+
+def test_unchecking_a_handout_drops_it_from_the_packet(app):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    key = schedule_key(client)
+    form = {"csrf_token": token(client), "handout": ["facet-joint-injection"], "language": "en"}
+    assert client.post(f"/schedule/{key}/2/change", data=form).status_code == 303
+    assert row_of(client.get("/schedule").get_data(as_text=True), "John Whitfield")[0] == "Facet joint injection"
+
+
+@pytest.mark.parametrize(
+    ("handout", "language", "message"),
+    [
+        ("no-such-handout", "en", "handout: no handout &#39;no-such-handout&#39; in the library"),
+        ("facet-joint-injection", "xx", "language: no handouts in &#39;xx&#39;"),
+    ],
+)
+def test_a_change_to_something_the_library_lacks_is_one_line_and_changes_nothing(app, handout, language, message):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    before = client.get("/schedule").get_data(as_text=True)
+    form = {"csrf_token": token(client), "handout": [handout], "language": language}
+    response = client.post(f"/schedule/{schedule_key(client)}/2/change", data=form)
+    assert response.status_code == 400 and f"<strong>Please check:</strong> {message}</div>" in response.get_data(
+        as_text=True
+    )
+    assert row_of(client.get("/schedule").get_data(as_text=True), "John Whitfield") == row_of(before, "John Whitfield")
+
+
+def test_another_session_cannot_change_a_schedule(app):
+    owner = signed_in(app)
+    upload(owner, visits.day_csv(THREE).encode())
+    key, other = schedule_key(owner), signed_in(app)
+    form = {"csrf_token": token(other), "handout": ["facet-joint-injection"], "language": "es"}
+    response = other.post(f"/schedule/{key}/2/change", data=form)
+    assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
+    assert row_of(owner.get("/schedule").get_data(as_text=True), "John Whitfield")[1] == "English"
