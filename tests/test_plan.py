@@ -23,6 +23,8 @@ from conftest import handout_bookmarks, invoke, pdf_reader
 
 ESI = "epidural-steroid-injection"
 NEW_YORK = "America/New_York"
+DEC_8 = datetime.date(2026, 12, 8)  # a Tuesday
+DEC_1 = datetime.date(2026, 12, 1)
 
 
 MBB = "medial-branch-block"
@@ -98,7 +100,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "Last food, milk or any drink that is not clear by 11:00 PM the night before (Monday, December 7)" in text
     assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
     assert "Arrive at 6:30 AM, Tuesday, December 8" in text
-    assert "stays with you until 7:00 AM, Wednesday, December 9" in text
+    assert "stays with you until 8:00 AM, Wednesday, December 9" in text  # from going home, 60 minutes after
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
     assert "Procedure: 7:00 AM" in text
@@ -166,7 +168,7 @@ def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
 
 def test_pain_diary_times_print_as_clock_times(tmp_path):
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
-    assert "Rate your pain in your diary at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
+    assert "If we start on time, rate your pain at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
     assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
     assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
     without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
@@ -194,7 +196,7 @@ def test_follow_up_and_driver_only_from_the_policies():
         {"driver_required": "all", "follow_up": {"days": 2, "text": {"en": "We call you"}}}
     )
     flags = VisitFlags(procedure=True)
-    plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags)
+    plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags, today=DEC_1)
     assert plan.driver_only and plan.adult_stays is None and plan.last_food is None
     assert plan.follow_up == datetime.date(2026, 12, 10)
 
@@ -202,9 +204,6 @@ def test_follow_up_and_driver_only_from_the_policies():
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="not a time zone like America/New_York"):
         Policies.model_validate({"time_zone": "Mars/Olympus"})
-
-
-DEC_8 = datetime.date(2026, 12, 8)  # a Tuesday
 
 
 def spaced(text: str) -> str:
@@ -292,11 +291,11 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
 @pytest.mark.parametrize(
     ("language", "box", "row"),
     [
-        ("en", "Procedure: noon (12:00 PM)", "stays with you until noon (12:00 PM), Wednesday, December 9"),
+        ("en", "Procedure: noon (12:00 PM)", "hot tub until noon (12:00 PM), Wednesday, December 9"),
         (
             "es",
             "Procedimiento: mediodía (12:00 a. m.)".replace("a. m.", "p. m."),
-            "usted hasta mediodía (12:00 p. m.) del miércoles 9 de diciembre",
+            "jacuzzi hasta mediodía (12:00 p. m.) del miércoles 9 de diciembre",
         ),
     ],
 )
@@ -309,7 +308,7 @@ def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "13:00", "--sedation", page=1)
     assert "Líquidos claros solo hasta las 11:00 a. m. del martes 8 de diciembre" in text
     assert "Llegue a las 12:30 p. m. del martes 8 de diciembre" in text
-    assert "se queda con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
+    assert "jacuzzi hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
 
 
 @pytest.mark.parametrize(
@@ -404,7 +403,7 @@ def test_sedation_not_known_keeps_the_fasting_rows_and_note_without_a_sedation_r
         ),
         (
             "es",
-            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada de comer ni beber, solo un traguito de agua",
+            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada más que un traguito de agua",
         ),
     ],
 )
