@@ -26,6 +26,8 @@ WEEKDAY_SHORT = re.compile(r"E+")
 NOON, MIDNIGHT = time(12), time(0)
 EVENING = time(18, 0)
 """A time on the day before from this hour on is "the night before"."""
+SKIPPED_TIME = "the clocks skip this time that night (daylight saving time starts in {zone}); give a real time"
+TWICE_TIME = "this time comes twice that night (daylight saving time ends in {zone}); give one that comes once"
 GLP1_NOTICE = timedelta(days=7)
 """The sedation block asks to hear of a GLP-1 medicine at least 1 week ahead."""
 
@@ -131,8 +133,8 @@ def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo) -> None:
     if earlier.utcoffset() == later.utcoffset():
         return
     skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
-    what = "the clocks skip it that night" if skipped else "it comes twice that night, when the clocks go back"
-    raise VisitError(f"{FIELDS['time']}: {what} in {zone.key}; give a time the clock shows once")
+    problem = SKIPPED_TIME if skipped else TWICE_TIME
+    raise VisitError(f"{FIELDS['time']}: {problem.replace('{zone}', zone.key)}")
 
 
 def make_plan(

@@ -14,10 +14,11 @@ import pdfplumber
 import pytest
 from test_packet import LARGE, structure
 
-from handouts.plan import Moment, VisitFlags, day_text, diary_text, make_plan, moment_text, shifted
+from handouts.plan import Moment, VisitFlags, day_text, diary_text, make_plan, moment_text, plan_rows, shifted
 from handouts.policies import Policies
 from handouts.render import named_time
 from handouts.usecases import make_packet
+from handouts.visit import VisitError
 
 from conftest import handout_bookmarks, invoke, pdf_reader
 
@@ -430,3 +431,173 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     assert "Un adulto maneja y se queda con usted hasta" in with_sedation
     assert "Un adulto maneja a casa con usted" in without
     assert " lo lleva" not in with_sedation + without
+
+
+SCS_TRIAL = "spinal-cord-stimulator-trial"
+
+
+def test_the_adult_stays_from_the_clinics_usual_time_to_go_home():
+    """A 7:00 AM procedure, home 90 minutes later: the adult stays 24 hours from 8:30 AM."""
+    policies = Policies.model_validate({"discharge_minutes_after": 90, "adult_stays_hours": 24})
+    plan = make_plan(DEC_8, datetime.time(7), None, policies, VisitFlags(sedation=True, procedure=True), DEC_1)
+    assert plan.adult_stays == Moment(datetime.date(2026, 12, 9), datetime.time(8, 30))
+    assert plan.pain_diary == ()  # no diary: its times count from the procedure time itself
+
+
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [
+        ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
+        ("es", "Si empezamos a tiempo, anote su dolor a estas horas 7:30 a. m., 8:00 a. m."),
+    ],
+)
+def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
+    text = built_text(tmp_path, MBB, "--lang", language, "--date", "2026-12-08", "--time", "07:00", page=1)
+    assert row in text
+    assert text.count("a tiempo" if language == "es" else "on time") == 1  # said once
+
+
+def glp1_rows(today: datetime.date, language: str, library_project) -> list[tuple[str, str]]:
+    """The plan's GLP-1 rows for a sedation visit on December 8, printed on `today`."""
+    policies, labels = library_project.clinic.policies, library_project.labels(language)
+    plan = make_plan(DEC_8, datetime.time(7), None, policies, VisitFlags(sedation=True, glp1=True), today)
+    return [(label, value) for label, value in plan_rows(plan, labels, language, None, "yes") if "GLP-1" in label]
+
+
+@pytest.mark.parametrize(
+    ("today", "language", "row"),
+    [
+        (
+            datetime.date(2026, 11, 20),
+            "en",
+            ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1"),
+        ),
+        (DEC_1, "en", ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1")),
+        (datetime.date(2026, 12, 2), "en", ("If you take Ozempic or another GLP-1, call us today.", "")),
+        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes, 1 de diciembre")),
+        (datetime.date(2026, 12, 7), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
+    ],
+)
+def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_project, today, language, row):
+    assert glp1_rows(today, language, library_project) == [row]
+
+
+def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
+    """At 02:00 UTC on December 2 it is still December 1 in New York."""
+    from handouts import plan
+
+    class Clock(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2026, 12, 2, 2, 0, tzinfo=datetime.UTC).astimezone(tz)
+
+    monkeypatch.setattr(plan, "datetime", Clock)
+    assert plan.clinic_today(Policies()) == DEC_1
+    assert plan.clinic_today(Policies.model_validate({"time_zone": "Europe/Madrid"})) == datetime.date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "row"),
+    [
+        (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
+        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
+    ],
+)
+def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
+    """The sedation block asks to hear of a GLP-1 medicine a week ahead; it prints whatever the desk says."""
+    text = built_text(tmp_path, ESI, *args, "--time", "07:00", page=1)
+    assert row in text and text.count("GLP-1") == 1
+
+
+def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
+    without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
+    assert "GLP-1" not in without
+    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
+    assert "If you take Ozempic or another GLP-1, call us today." in planned
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "day"),
+    [
+        ("en", "We take out your trial leads around", "Tuesday, December 15"),
+        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes, 15 de diciembre"),
+    ],
+)
+def test_a_stimulator_trial_plan_says_about_when_the_leads_come_out(tmp_path, language, label, day):
+    visit = ["--lang", language, "--date", "2026-12-08", "--time", "07:00"]
+    text = built_text(tmp_path, SCS_TRIAL, *visit, page=1)
+    assert f"{label} {day}" in text and text.count(label) == 1
+    assert label not in built_text(tmp_path, ESI, *visit, page=1)
+
+
+def test_the_trial_days_match_the_handouts_about_a_week(library_project):
+    """The plan's day (policies.trial_days) and the handouts' "about a week" say the same thing."""
+    assert Policies().trial_days == 7
+    assert "After about a week, we pull the leads out" in library_project.handout("en", SCS_TRIAL).model_dump_json()
+    assert (
+        "En 1 semana más o menos, se sacan los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
+    )
+    for days in (4, 11):
+        with pytest.raises(ValueError, match="trial_days"):
+            Policies.model_validate({"trial_days": days})
+
+
+@pytest.mark.parametrize(
+    ("language", "box"),
+    [("en", "Arrive at: 11:40 PM the night before"), ("es", "Hora de llegada: 11:40 p. m. de la noche anterior")],
+)
+def test_an_arrival_the_evening_before_says_so_in_the_box(tmp_path, language, box):
+    """A procedure at 12:10 AM, arrival 30 minutes before: the box says it is the night before, on the
+    plan sheet and on each handout."""
+    text = built_text(tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "00:10")
+    assert text.count(box) == 2
+    same_day = built_text(tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "07:00")
+    assert "night before" not in same_day.split("Your plan")[0] and box.split(":")[0] + ": 6:30" in same_day
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "message"),
+    [
+        (
+            "2027-03-14",
+            "02:30",
+            "Error: procedure time: the clocks skip this time that night (daylight saving time starts in"
+            " America/New_York); give a real time\n",
+        ),
+        (
+            "2027-11-07",
+            "01:30",
+            "Error: procedure time: this time comes twice that night (daylight saving time ends in"
+            " America/New_York); give one that comes once\n",
+        ),
+    ],
+)
+def test_a_procedure_time_the_clock_change_makes_unclear_is_refused(tmp_path, day, clock, message):
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--patient", "Ana Ruiz", "--date", day, "--time", clock, "-o", str(target))
+    assert (result.exit_code, result.output) == (1, message)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
+def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
+    """In Chicago 2:30 AM on March 14, 2027 does not exist; 3:00 AM does. Tokyo has no clock change."""
+    flags = VisitFlags(procedure=True)
+    chicago = Policies.model_validate({"time_zone": "America/Chicago"})
+    day = datetime.date(2027, 3, 14)
+    make_plan(day, clock, None, Policies.model_validate({"time_zone": "Asia/Tokyo"}), flags, DEC_1)
+    if fine:
+        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(2, 30))
+    else:
+        with pytest.raises(VisitError, match="America/Chicago"):
+            make_plan(day, clock, None, chicago, flags, DEC_1)
+
+
+def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker):
+    """A Wednesday in September, printed weeks ahead: the longest dates and the GLP-1 row with its day."""
+    fields = {**TIMED, "date": "2099-09-30", "physician": "Dr. Lee", "location": "Building B, 2nd floor"}
+    pdf = make_packet(maker, [ESI, MBB], "es", large_print=True, visit_fields={**fields, "note": "Bring your MRI"})
+    text = page_text(pdf_reader(pdf), 0)
+    assert "díganos a más tardar el miércoles, 23 de septiembre" in text
+    assert text.endswith("Página 1 de 2")
