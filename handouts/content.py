@@ -330,6 +330,9 @@ class Labels(Strict):
     patient: Text = Field(description="Visit box: the patient's name.")
     visit_date: Text = Field(description="Visit box: the procedure date.")
     arrive: Text = Field(description="Visit box: the arrival time.")
+    arrive_night_before: Text = Field(
+        description="Visit box: an arrival on the evening before a procedure just after midnight; {time}."
+    )
     policy_blood_thinners: Text = Field(description="{blood_thinners} when the clinic's policy is ask_us.")
     policy_diabetes_medicines: Text = Field(description="{diabetes_medicines} when the clinic's policy is ask_us.")
     policy_glp1_shots: Text = Field(description="{glp1_shots} when the clinic's policy is ask_us.")
@@ -352,8 +355,13 @@ class Labels(Strict):
     plan_driver: Text = Field(description="Plan: an adult drives you home (without sedation): the day.")
     plan_blood_sugar: Text = Field(description="Plan: the time until which to check blood sugar (steroid).")
     plan_no_soaking: Text = Field(description="Plan: the time until which not to soak.")
-    plan_pain_diary: Text = Field(description="Plan: the clock times to rate your pain in the pain diary.")
+    plan_pain_diary: Text = Field(
+        description="Plan: the clock times to rate your pain in the pain diary, which count from an on-time start."
+    )
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
+    plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
+    plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
+    plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
     clock_midnight: Text = Field(description="Midnight by name; {time} is 12:00 AM as the language writes it.")

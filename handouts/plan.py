@@ -1,11 +1,16 @@
-"""The visit worked out as clock times ("Your plan"): arrive at, last food by, clear liquids until,
-the adult stays until, blood sugar checks until, no soaking until, follow-up, pain-diary times. Pure
-functions of the visit, the clinic's policies and the handouts' flags; no rendering here.
+"""The visit worked out as clock times ("Your plan"): tell us about a GLP-1 medicine by, arrive at,
+last food by, clear liquids until, the adult stays until, blood sugar checks until, no soaking until,
+trial leads out, follow-up, pain-diary times. Pure functions of the visit, the clinic's policies, the
+handouts' flags and today's date; no rendering here.
 
 Times are in the clinic's time zone. On a night the clocks change, a time before the procedure is
 the earlier of the wall-clock and the elapsed-time answers, a time after it the later: 8 hours'
 fasting before 7:00 AM is 11:00 PM the night they fall back (9 hours pass) and 10:00 PM the night
-they spring forward (8 hours pass, never 7). A time the clocks skip moves to the safe side too."""
+they spring forward (8 hours pass, never 7). A time the clocks skip moves to the safe side too. A
+procedure time the clocks skip, or pass twice, is refused: the desk must say which time it means.
+
+Times after the procedure count from an on-time start (the adult's stay from the clinic's usual time
+to go home); the pain-diary line says so."""
 
 import re
 from dataclasses import dataclass
@@ -14,12 +19,17 @@ from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
 from handouts.policies import Policies
+from handouts.visit import FIELDS, VisitError
 
 WEEKDAY_SHORT = re.compile(r"E+")
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
 NOON, MIDNIGHT = time(12), time(0)
 EVENING = time(18, 0)
 """A time on the day before from this hour on is "the night before"."""
+SKIPPED_TIME = "the clocks skip this time that night (daylight saving time starts in {zone}); give a real time"
+TWICE_TIME = "this time comes twice that night (daylight saving time ends in {zone}); give one that comes once"
+GLP1_NOTICE = timedelta(days=7)
+"""The sedation block asks to hear of a GLP-1 medicine at least 1 week ahead."""
 
 
 @dataclass(frozen=True)
@@ -41,18 +51,25 @@ class VisitFlags:
     procedure: bool = False
     soaking: bool = False
     pain_diary: bool = False
+    glp1: bool = False
+    device_trial: bool = False
 
     @classmethod
     def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
-        """The union of the handouts' flags; the desk's sedation "yes" switches sedation on, its "no" off."""
+        """The union of the handouts' flags; the desk's sedation "yes" switches sedation on, its "no" off.
+        The GLP-1 line is there where a handout prints the sedation block (which asks for it) or the desk
+        plans sedation."""
+        sedation_block = any(flag.sedation for flag in flags)
         return cls(
-            sedation=sedation == "yes" or (any(flag.sedation for flag in flags) and sedation != "no"),
+            sedation=sedation == "yes" or (sedation_block and sedation != "no"),
             steroid=any(flag.steroid for flag in flags),
             numb_limb=any(flag.numb_limb for flag in flags),
             needs_driver=any(flag.needs_driver for flag in flags),
             procedure=procedure,
             soaking=soaking,
             pain_diary=any(flag.pain_diary for flag in flags),
+            glp1=sedation_block or sedation == "yes",
+            device_trial=any(flag.device_trial for flag in flags),
         )
 
 
@@ -62,12 +79,15 @@ class Plan:
 
     procedure: Moment
     arrive: Moment
+    glp1_by: date | None = None
+    glp1_late: bool = False
     last_food: Moment | None = None
     clear_liquids: Moment | None = None
     adult_stays: Moment | None = None
     driver_only: bool = False
     blood_sugar: Moment | None = None
     no_soaking: Moment | None = None
+    trial_ends: date | None = None
     follow_up: date | None = None
     pain_diary: tuple[Moment, ...] = ()
 
@@ -101,9 +121,29 @@ def needs_driver(flags: VisitFlags, driver_required: str) -> bool:
     )
 
 
-def make_plan(day: date, procedure: time, arrive: time | None, policies: Policies, flags: VisitFlags) -> Plan:
-    """Every time of the plan for a procedure at `procedure` on `day`."""
+def clinic_today(policies: Policies) -> date:
+    """Today's date in the clinic's time zone."""
+    return datetime.now(ZoneInfo(policies.time_zone)).date()
+
+
+def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo) -> None:
+    """A procedure time the clocks skip (spring forward) or show twice (fall back) cannot be planned
+    from: the error names the field, not the time (a visit detail)."""
+    wall = datetime.combine(day, clock)
+    earlier, later = (wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
+    if earlier.utcoffset() == later.utcoffset():
+        return
+    skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
+    problem = SKIPPED_TIME if skipped else TWICE_TIME
+    raise VisitError(f"{FIELDS['time']}: {problem.replace('{zone}', zone.key)}")
+
+
+def make_plan(
+    day: date, procedure: time, arrive: time | None, policies: Policies, flags: VisitFlags, today: date
+) -> Plan:
+    """Every time of the plan for a procedure at `procedure` on `day`, printed on `today` (the clinic's)."""
     zone = ZoneInfo(policies.time_zone)
+    refuse_unclear_time(day, procedure, zone)
 
     def at(hours: float) -> Moment:
         return shifted(day, procedure, timedelta(hours=hours), zone)
@@ -111,15 +151,20 @@ def make_plan(day: date, procedure: time, arrive: time | None, policies: Policie
     arrive_at = arrival(procedure, arrive, policies)
     arrive_day = day if arrive_at <= procedure else day - timedelta(days=1)
     driver = needs_driver(flags, policies.driver_required)
+    home = policies.discharge_minutes_after / 60
+    glp1_by = day - GLP1_NOTICE if flags.glp1 else None
     return Plan(
         procedure=Moment(day, procedure),
         arrive=Moment(arrive_day, arrive_at),
+        glp1_by=glp1_by,
+        glp1_late=glp1_by is not None and glp1_by < today,
         last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
         clear_liquids=at(-policies.clear_liquids_until_hours) if flags.sedation else None,
-        adult_stays=at(policies.adult_stays_hours) if driver and flags.sedation else None,
+        adult_stays=at(home + policies.adult_stays_hours) if driver and flags.sedation else None,
         driver_only=driver and not flags.sedation,
         blood_sugar=at(24 * policies.blood_sugar_check_days) if flags.steroid else None,
         no_soaking=at(policies.no_soaking_hours) if flags.soaking else None,
+        trial_ends=day + timedelta(days=policies.trial_days) if flags.device_trial else None,
         follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
         pain_diary=tuple(diary_moments(day, procedure, policies)) if flags.pain_diary else (),
     )
@@ -207,6 +252,25 @@ def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: st
     )
 
 
+def arrive_text(arrive: time | None, procedure: time | None, labels: Labels, language: str) -> str:
+    """The appointment box's arrival time; one later on the clock than the procedure is the night before."""
+    from handouts.render import named_time
+
+    if arrive is None:
+        return ""
+    text = named_time(arrive, labels, language)
+    return labels.arrive_night_before.replace("{time}", text) if procedure is not None and arrive > procedure else text
+
+
+def glp1_row(plan: Plan, labels: Labels, language: str) -> tuple[str, str | None]:
+    """The day to tell us of a GLP-1 medicine; "call us today" once that day has gone by."""
+    if plan.glp1_by is None:
+        return labels.plan_glp1, None
+    if plan.glp1_late:
+        return labels.plan_glp1_late, ""
+    return labels.plan_glp1, day_text(plan.glp1_by, language)
+
+
 def sedation_text(sedation: str, labels: Labels) -> str | None:
     """The desk's sedation answer as the plan prints it; None when it is not known."""
     return {"yes": labels.plan_sedation_yes, "no": labels.plan_sedation_no}.get(sedation)
@@ -227,6 +291,7 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, 
     diary = [diary_text(moment, day, labels, language) for moment in plan.pain_diary]
     lines: list[tuple[str, str | None]] = [
         (labels.plan_sedation, sedation_text(sedation, labels)),
+        glp1_row(plan, labels, language),
         (labels.plan_last_food, text(plan.last_food)),
         (labels.plan_clear_liquids, text(plan.clear_liquids)),
         (labels.plan_after_clear_liquids, "" if plan.clear_liquids else None),
@@ -236,6 +301,7 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, 
         (labels.plan_adult_stays, text(plan.adult_stays)),
         (labels.plan_no_soaking, text(plan.no_soaking)),
         (labels.plan_blood_sugar, text(plan.blood_sugar)),
+        (labels.plan_trial_ends, day_text(plan.trial_ends, language) if plan.trial_ends else None),
         (follow_up or "", day_text(plan.follow_up, language) if plan.follow_up and follow_up else None),
     ]
     return [(label, value) for label, value in lines if value is not None]

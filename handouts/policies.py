@@ -52,7 +52,16 @@ class Policies(Strict):
     driver_required: Literal["sedation", "all", "none"] = Field(
         "sedation", description="Who needs an adult to drive them home: after sedation, after any procedure, or none."
     )
-    adult_stays_hours: int = Field(24, ge=0, le=72, description="Hours an adult stays with the patient after sedation.")
+    adult_stays_hours: int = Field(
+        24, ge=0, le=72, description="Hours an adult stays with the patient after sedation, from going home."
+    )
+    discharge_minutes_after: int = Field(
+        60,
+        ge=0,
+        le=720,
+        description="The clinic's usual minutes from the procedure time to going home: the plan counts the"
+        " adult's stay from then.",
+    )
     blood_thinners: MedicinePolicy = Field(
         "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
     )
@@ -78,6 +87,13 @@ class Policies(Strict):
     )
     no_soaking_hours: int = Field(
         24, ge=1, le=336, description="Hours after a needle procedure without a bath, pool or hot tub."
+    )
+    trial_days: int = Field(
+        7,
+        ge=5,
+        le=10,
+        description="Days the stimulator trial leads stay in: the plan gives the day they come out. The"
+        " handouts say about a week, so 5 to 10.",
     )
     follow_up: FollowUp | None = Field(None, description="The clinic's follow-up call or visit, if it sets one.")
 

@@ -283,15 +283,16 @@ class Renderer:
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and
         the pain-diary rows' times."""
-        from handouts.plan import arrival, diary_clock_texts
+        from handouts.plan import arrival, arrive_text, diary_clock_texts
 
         visit, policies = request.visit, self.project.clinic.policies
-        context: dict[str, Any] = {"arrive_at": None, "diary_times": []}
+        context: dict[str, Any] = {"arrive_text": "", "diary_times": []}
         if visit is None:
             return context
-        context["arrive_at"] = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
+        labels = self.project.labels(request.content_language)
+        arrive_at = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
+        context["arrive_text"] = arrive_text(arrive_at, visit.time, labels, request.content_language)
         if visit.date is not None and visit.time is not None:
-            labels = self.project.labels(request.content_language)
             context["diary_times"] = diary_clock_texts(
                 visit.date, visit.time, policies, labels, request.content_language
             )
@@ -301,7 +302,7 @@ class Renderer:
         """The HTML of "Your plan", the sheet that starts the packet of a visit with a procedure date
         and time: its clock times worked out from all the visit's handouts on the first page, the pain
         diary or the questions and notes on the second. None without a date and time."""
-        from handouts.plan import make_plan, plan_rows
+        from handouts.plan import arrive_text, clinic_today, make_plan, plan_rows
 
         first = requests[0]
         visit = first.visit
@@ -313,14 +314,15 @@ class Renderer:
             for request in requests
         ]
         flags = self.visit_flags([handout for _, handout in written], visit.sedation)
-        plan = make_plan(visit.date, visit.time, visit.arrive, self.project.clinic.policies, flags)
+        policies = self.project.clinic.policies
+        plan = make_plan(visit.date, visit.time, visit.arrive, policies, flags, clinic_today(policies))
         return self.render_template(
             PLAN_TEMPLATE,
             {
                 **self.brand(language, first.page_size),
                 "visit": visit,
                 "large_print": first.large_print,
-                "arrive_at": plan.arrive.clock,
+                "arrive_text": arrive_text(plan.arrive.clock, visit.time, labels, language),
                 "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), visit.sedation),
                 "plan_note": labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else "",
                 **self.second_page(plan, written, language, labels),

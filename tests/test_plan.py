@@ -14,15 +14,18 @@ import pdfplumber
 import pytest
 from test_packet import LARGE, structure
 
-from handouts.plan import Moment, VisitFlags, day_text, diary_text, make_plan, moment_text, shifted
+from handouts.plan import Moment, VisitFlags, day_text, diary_text, make_plan, moment_text, plan_rows, shifted
 from handouts.policies import Policies
 from handouts.render import named_time
 from handouts.usecases import make_packet
+from handouts.visit import VisitError
 
 from conftest import handout_bookmarks, invoke, pdf_reader
 
 ESI = "epidural-steroid-injection"
 NEW_YORK = "America/New_York"
+DEC_8 = datetime.date(2026, 12, 8)  # a Tuesday
+DEC_1 = datetime.date(2026, 12, 1)
 
 
 MBB = "medial-branch-block"
@@ -98,7 +101,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "Last food, milk or any drink that is not clear by 11:00 PM the night before (Monday, December 7)" in text
     assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
     assert "Arrive at 6:30 AM, Tuesday, December 8" in text
-    assert "stays with you until 7:00 AM, Wednesday, December 9" in text
+    assert "stays with you until 8:00 AM, Wednesday, December 9" in text  # from going home, 60 minutes after
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
     assert "Procedure: 7:00 AM" in text
@@ -177,7 +180,7 @@ def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
 
 def test_pain_diary_times_print_as_clock_times(tmp_path):
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
-    assert "Rate your pain in your diary at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
+    assert "If we start on time, rate your pain at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
     assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
     assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
     without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
@@ -205,7 +208,7 @@ def test_follow_up_and_driver_only_from_the_policies():
         {"driver_required": "all", "follow_up": {"days": 2, "text": {"en": "We call you"}}}
     )
     flags = VisitFlags(procedure=True)
-    plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags)
+    plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags, today=DEC_1)
     assert plan.driver_only and plan.adult_stays is None and plan.last_food is None
     assert plan.follow_up == datetime.date(2026, 12, 10)
 
@@ -213,9 +216,6 @@ def test_follow_up_and_driver_only_from_the_policies():
 def test_an_unknown_time_zone_is_refused():
     with pytest.raises(ValueError, match="not a time zone like America/New_York"):
         Policies.model_validate({"time_zone": "Mars/Olympus"})
-
-
-DEC_8 = datetime.date(2026, 12, 8)  # a Tuesday
 
 
 def spaced(text: str) -> str:
@@ -317,11 +317,11 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
 @pytest.mark.parametrize(
     ("language", "box", "row"),
     [
-        ("en", "Procedure: noon (12:00 PM)", "stays with you until noon (12:00 PM), Wednesday, December 9"),
+        ("en", "Procedure: noon (12:00 PM)", "hot tub until noon (12:00 PM), Wednesday, December 9"),
         (
             "es",
             "Procedimiento: 12:00 p. m. (mediodía)",
-            "usted hasta las 12:00 p. m. (mediodía) del miércoles 9 de diciembre",
+            "jacuzzi hasta las 12:00 p. m. (mediodía) del miércoles 9 de diciembre",
         ),
     ],
 )
@@ -334,7 +334,7 @@ def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "13:00", "--sedation", page=1)
     assert "Líquidos claros solo hasta las 11:00 a. m. del martes 8 de diciembre" in text
     assert "Llegue a las 12:30 p. m. del martes 8 de diciembre" in text
-    assert "se queda con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
+    assert "jacuzzi hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
 
 
 @pytest.mark.parametrize(
@@ -429,7 +429,7 @@ def test_sedation_not_known_keeps_the_fasting_rows_and_note_without_a_sedation_r
         ),
         (
             "es",
-            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada de comer ni beber, solo un traguito de agua",
+            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada más que un traguito de agua",
         ),
     ],
 )
@@ -456,3 +456,173 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     assert "Un adulto maneja y se queda con usted hasta" in with_sedation
     assert "Un adulto maneja a casa con usted" in without
     assert " lo lleva" not in with_sedation + without
+
+
+SCS_TRIAL = "spinal-cord-stimulator-trial"
+
+
+def test_the_adult_stays_from_the_clinics_usual_time_to_go_home():
+    """A 7:00 AM procedure, home 90 minutes later: the adult stays 24 hours from 8:30 AM."""
+    policies = Policies.model_validate({"discharge_minutes_after": 90, "adult_stays_hours": 24})
+    plan = make_plan(DEC_8, datetime.time(7), None, policies, VisitFlags(sedation=True, procedure=True), DEC_1)
+    assert plan.adult_stays == Moment(datetime.date(2026, 12, 9), datetime.time(8, 30))
+    assert plan.pain_diary == ()  # no diary: its times count from the procedure time itself
+
+
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [
+        ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
+        ("es", "Si empezamos a tiempo, anote su dolor a estas horas 7:30 a. m., 8:00 a. m."),
+    ],
+)
+def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
+    text = built_text(tmp_path, MBB, "--lang", language, "--date", "2026-12-08", "--time", "07:00", page=1)
+    assert row in text
+    assert text.count("a tiempo" if language == "es" else "on time") == 1  # said once
+
+
+def glp1_rows(today: datetime.date, language: str, library_project) -> list[tuple[str, str]]:
+    """The plan's GLP-1 rows for a sedation visit on December 8, printed on `today`."""
+    policies, labels = library_project.clinic.policies, library_project.labels(language)
+    plan = make_plan(DEC_8, datetime.time(7), None, policies, VisitFlags(sedation=True, glp1=True), today)
+    return [(label, value) for label, value in plan_rows(plan, labels, language, None, "yes") if "GLP-1" in label]
+
+
+@pytest.mark.parametrize(
+    ("today", "language", "row"),
+    [
+        (
+            datetime.date(2026, 11, 20),
+            "en",
+            ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1"),
+        ),
+        (DEC_1, "en", ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1")),
+        (datetime.date(2026, 12, 2), "en", ("If you take Ozempic or another GLP-1, call us today.", "")),
+        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes, 1 de diciembre")),
+        (datetime.date(2026, 12, 7), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
+    ],
+)
+def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_project, today, language, row):
+    assert glp1_rows(today, language, library_project) == [row]
+
+
+def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
+    """At 02:00 UTC on December 2 it is still December 1 in New York."""
+    from handouts import plan
+
+    class Clock(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime(2026, 12, 2, 2, 0, tzinfo=datetime.UTC).astimezone(tz)
+
+    monkeypatch.setattr(plan, "datetime", Clock)
+    assert plan.clinic_today(Policies()) == DEC_1
+    assert plan.clinic_today(Policies.model_validate({"time_zone": "Europe/Madrid"})) == datetime.date(2026, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "row"),
+    [
+        (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
+        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
+    ],
+)
+def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
+    """The sedation block asks to hear of a GLP-1 medicine a week ahead; it prints whatever the desk says."""
+    text = built_text(tmp_path, ESI, *args, "--time", "07:00", page=1)
+    assert row in text and text.count("GLP-1") == 1
+
+
+def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
+    without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
+    assert "GLP-1" not in without
+    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
+    assert "If you take Ozempic or another GLP-1, call us today." in planned
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "day"),
+    [
+        ("en", "We take out your trial leads around", "Tuesday, December 15"),
+        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes, 15 de diciembre"),
+    ],
+)
+def test_a_stimulator_trial_plan_says_about_when_the_leads_come_out(tmp_path, language, label, day):
+    visit = ["--lang", language, "--date", "2026-12-08", "--time", "07:00"]
+    text = built_text(tmp_path, SCS_TRIAL, *visit, page=1)
+    assert f"{label} {day}" in text and text.count(label) == 1
+    assert label not in built_text(tmp_path, ESI, *visit, page=1)
+
+
+def test_the_trial_days_match_the_handouts_about_a_week(library_project):
+    """The plan's day (policies.trial_days) and the handouts' "about a week" say the same thing."""
+    assert Policies().trial_days == 7
+    assert "After about a week, we pull the leads out" in library_project.handout("en", SCS_TRIAL).model_dump_json()
+    assert (
+        "En 1 semana más o menos, se sacan los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
+    )
+    for days in (4, 11):
+        with pytest.raises(ValueError, match="trial_days"):
+            Policies.model_validate({"trial_days": days})
+
+
+@pytest.mark.parametrize(
+    ("language", "box"),
+    [("en", "Arrive at: 11:40 PM the night before"), ("es", "Hora de llegada: 11:40 p. m. de la noche anterior")],
+)
+def test_an_arrival_the_evening_before_says_so_in_the_box(tmp_path, language, box):
+    """A procedure at 12:10 AM, arrival 30 minutes before: the box says it is the night before, on the
+    plan sheet and on each handout."""
+    text = built_text(tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "00:10")
+    assert text.count(box) == 2
+    same_day = built_text(tmp_path, ESI, "--lang", language, "--date", "2026-12-08", "--time", "07:00")
+    assert "night before" not in same_day.split("Your plan")[0] and box.split(":")[0] + ": 6:30" in same_day
+
+
+@pytest.mark.parametrize(
+    ("day", "clock", "message"),
+    [
+        (
+            "2027-03-14",
+            "02:30",
+            "Error: procedure time: the clocks skip this time that night (daylight saving time starts in"
+            " America/New_York); give a real time\n",
+        ),
+        (
+            "2027-11-07",
+            "01:30",
+            "Error: procedure time: this time comes twice that night (daylight saving time ends in"
+            " America/New_York); give one that comes once\n",
+        ),
+    ],
+)
+def test_a_procedure_time_the_clock_change_makes_unclear_is_refused(tmp_path, day, clock, message):
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--patient", "Ana Ruiz", "--date", day, "--time", clock, "-o", str(target))
+    assert (result.exit_code, result.output) == (1, message)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
+def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
+    """In Chicago 2:30 AM on March 14, 2027 does not exist; 3:00 AM does. Tokyo has no clock change."""
+    flags = VisitFlags(procedure=True)
+    chicago = Policies.model_validate({"time_zone": "America/Chicago"})
+    day = datetime.date(2027, 3, 14)
+    make_plan(day, clock, None, Policies.model_validate({"time_zone": "Asia/Tokyo"}), flags, DEC_1)
+    if fine:
+        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(2, 30))
+    else:
+        with pytest.raises(VisitError, match="America/Chicago"):
+            make_plan(day, clock, None, chicago, flags, DEC_1)
+
+
+def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker):
+    """A Wednesday in September, printed weeks ahead: the longest dates and the GLP-1 row with its day."""
+    fields = {**TIMED, "date": "2099-09-30", "physician": "Dr. Lee", "location": "Building B, 2nd floor"}
+    pdf = make_packet(maker, [ESI, MBB], "es", large_print=True, visit_fields={**fields, "note": "Bring your MRI"})
+    text = page_text(pdf_reader(pdf), 0)
+    assert "díganos a más tardar el miércoles, 23 de septiembre" in text
+    assert text.endswith("Página 1 de 2")
