@@ -342,6 +342,18 @@ def deep_extension() -> bytes:
     return bundle.replace('"resourceType":"Patient",', f'"resourceType":"Patient","extension":[{nested}],', 1).encode()
 
 
+def huge_number() -> bytes:
+    """A number of 5,000 digits: more than Python turns into an int from text."""
+    return day_bundle([("ana", DAY, time(8, 30), "64483")]).replace('"type":', '"total":' + "9" * 5000 + ',"type":', 1).encode()
+
+
+def starting(at: str) -> bytes:
+    """One appointment starting at `at`, a time with its offset."""
+    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483")]))
+    bundle["entry"][-1]["resource"]["start"] = at
+    return json.dumps(bundle).encode()
+
+
 def many(count: int) -> bytes:
     return day_csv([("ana", DAY, time(8, minute % 60), "64483") for minute in range(count)]).encode()
 
@@ -358,13 +370,16 @@ def many(count: int) -> bytes:
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
         ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
+        ("day.json", huge_number(), ": a number too long to be part of a schedule"),
+        ("day.json", starting("0001-01-01T00:30:00+05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
+        ("day.json", starting("9999-12-31T23:30:00-05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         ("day.csv", b"patient,date,time,code\n" + b"x" * (5 * 1024 * 1024), ": larger than 5 MB; split the schedule"),
     ],
-    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir", "deep-json", "deep-fhir",
+    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir", "deep-json", "deep-fhir", "huge-number", "year-1", "year-9999",
          "csv-no-time", "unknown-language", "broken-utf8", "too-many", "too-large"],
 )  # fmt: skip
 def test_a_bad_schedule_is_one_error_line_and_writes_nothing(tmp_path, name, data, message):
