@@ -344,7 +344,11 @@ def deep_extension() -> bytes:
 
 def huge_number() -> bytes:
     """A number of 5,000 digits: more than Python turns into an int from text."""
-    return day_bundle([("ana", DAY, time(8, 30), "64483")]).replace('"type":', '"total":' + "9" * 5000 + ',"type":', 1).encode()
+    return (
+        day_bundle([("ana", DAY, time(8, 30), "64483")])
+        .replace('"type":', '"total":' + "9" * 5000 + ',"type":', 1)
+        .encode()
+    )
 
 
 def starting(at: str) -> bytes:
