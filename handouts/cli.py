@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -92,6 +93,18 @@ class OutputFile(click.Path):
         if isinstance(value, str) and value.endswith(os.sep):
             self.fail(f"{value!r} names a folder; -o names a file", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds from `low` to `high`; nan, which every comparison lets through, is refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"not a number of seconds from {self.min:g} to {self.max:g}", param, ctx)
+        return seconds
 
 
 def checked_output_file(project: "Project", output_file: Path, out_dir: Path, start: bytes) -> list[Path]:
@@ -704,7 +717,7 @@ def day_option(text: str) -> date:
 )
 @click.option(
     "--queue-seconds",
-    type=click.FloatRange(1, 300),
+    type=Seconds(1, 300),
     default=15,
     show_default=True,
     help="A PDF is queued while it can start within this many seconds; past that the page says "
