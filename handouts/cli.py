@@ -641,7 +641,7 @@ def visits(
     FILE is the EHR's export. One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
     handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
     from handouts.day import DESK_FILE, day_pdf, packet_pdfs
-    from handouts.files import PDF_START, refuse_to_replace, shown, write_output
+    from handouts.files import PDF_START, refuse_to_replace, shown, write_atomically, write_output
     from handouts.maker import Maker
     from handouts.schedule import read_bounded
     from handouts.usecases import plan_visits
@@ -662,13 +662,27 @@ def visits(
     else:
         assert split_dir is not None
         for name in [DESK_FILE, *(packet.file_name for packet in plan.packets)]:
-            refuse_to_replace(split_dir / name, PDF_START, kept)
+            split_file_check(split_dir / name, kept)
         pdfs = packet_pdfs(maker, plan.day, plan.packets)
         for name, pdf in pdfs.items():
-            write_output(split_dir / name, pdf, kept, PRIVATE_FILE_MODE)
+            split_file_check(split_dir / name, kept)
+            write_atomically(split_dir / name, pdf, PRIVATE_FILE_MODE)  # renamed over the name: never through a link
         written = f"{len(pdfs)} files in {split_dir}"
     if str(output_file) != "-":
         click.echo(f"Wrote {written}: {len(plan.packets)} appointment(s) on {plan.day.isoformat()}", err=True)
+
+
+def split_file_check(path: Path, kept: list[Path]) -> None:
+    """A packet's file in the --split folder: as `-o` checks its file, and never a link, which would
+    send a patient's packet to wherever it points."""
+    from handouts.errors import OutputError
+    from handouts.files import PDF_START, refuse_to_replace, shown
+
+    if path.is_symlink():
+        raise OutputError(
+            f"{shown(path)}: a link; --split never writes through one (remove it or choose another folder)"
+        )
+    refuse_to_replace(path, PDF_START, kept)
 
 
 def day_option(text: str) -> date:

@@ -434,6 +434,25 @@ def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
     assert sorted(path.name for path in built.iterdir()) == [".handouts-manifest.json"]
 
 
+@pytest.mark.parametrize("name", ["desk-list.pdf", "0830-1.pdf"])
+def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
+    """A link in the folder sent a patient's packet to the PDF it points at, outside the folder."""
+    schedule = tmp_path / "day.csv"
+    schedule.write_text(day_csv([APPOINTMENTS[1]]), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"%PDF-1.7 someone else's file")
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    (folder / name).symlink_to(elsewhere)
+    result = invoke("visits", schedule, "--split", folder)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {folder / name}: a link; --split never writes through one (remove it or choose another folder)\n"
+    )
+    assert elsewhere.read_bytes() == b"%PDF-1.7 someone else's file"
+    assert os.listdir(folder) == [name]
+
+
 def test_one_of_o_or_split(files):
     result = invoke("visits", files["csv"])
     assert result.exit_code == 2
