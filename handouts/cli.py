@@ -668,8 +668,12 @@ def visits(
             split_file_check(split_dir / name, kept)
             write_atomically(split_dir / name, pdf, PRIVATE_FILE_MODE)  # renamed over the name: never through a link
         written = f"{len(pdfs)} files in {split_dir}"
+    skipped = [f"{packet.skipped}: not printed (the desk list says so)" for packet in plan.packets if packet.skipped]
     if str(output_file) != "-":
-        click.echo(f"Wrote {written}: {len(plan.packets)} appointment(s) on {plan.day.isoformat()}", err=True)
+        printed = f"{len(plan.packets) - len(skipped)} of {len(plan.packets)}" if skipped else len(plan.packets)
+        click.echo(f"Wrote {written}: {printed} appointment(s) on {plan.day.isoformat()}", err=True)
+    if skipped:  # the others are printed; the exit code says that not all were
+        raise UserError("\n".join(skipped))
 
 
 def split_file_check(path: Path, kept: list[Path]) -> None:

@@ -42,6 +42,7 @@ class Packet:
     language: str  # of "Your plan" and the title
     requests: list[RenderRequest]
     notes: list[str]
+    skipped: str = ""  # why the appointment gets no packet, when a detail of it cannot be printed
 
     @property
     def file_name(self) -> str:
@@ -67,8 +68,18 @@ def plan_day(project: Project, appointments: list[Appointment], day: date, fallb
     packets = []
     for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
         visits[appointment.person] += 1
-        packets.append(planner.packet(number, appointment, visits[appointment.person]))
+        try:
+            packets.append(planner.packet(number, appointment, visits[appointment.person]))
+        except VisitError as error:  # one appointment's detail, never the whole day: the others still print
+            packets.append(skipped(number, appointment, "; ".join(str(error).splitlines())))
     return packets
+
+
+def skipped(number: int, appointment: Appointment, problem: str) -> Packet:
+    """The desk list's line for an appointment that gets no packet: the problem names the field and
+    where the schedule has it, never what it holds."""
+    reason = f"{appointment.where}: {problem}"
+    return Packet(number, appointment, Visit(), STAFF_LANGUAGE, [], [f"not printed: {reason}"], reason)
 
 
 class Planner:
@@ -138,7 +149,7 @@ UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": 
 
 
 def visit_of(appointment: Appointment) -> Visit:
-    """The appointment as the visit's fields check it."""
+    """The appointment as the visit's fields check it (a VisitError names the field)."""
     fields: dict[str, str | None] = {
         "patient": appointment.patient,
         "date": appointment.day.isoformat(),
@@ -146,10 +157,7 @@ def visit_of(appointment: Appointment) -> Visit:
         "physician": appointment.physician,
         "location": appointment.location,
     }
-    try:
-        return Visit.from_fields(fields)
-    except VisitError as error:
-        raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+    return Visit.from_fields(fields)
 
 
 def packet_language(wanted: str | None, library: set[str], fallback: str) -> tuple[str, list[str]]:
@@ -182,7 +190,9 @@ def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | i
                 "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
                 "patient": packet.visit.patient or "(see note)",
                 "handouts": "; ".join(titles) or "none",
-                "language": language_name(packet.language)
+                "language": ""
+                if packet.skipped
+                else language_name(packet.language)
                 + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),
                 "notes": "; ".join(packet.notes),
             }

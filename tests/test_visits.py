@@ -453,6 +453,31 @@ def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
     assert os.listdir(folder) == [name]
 
 
+LONG_NAME = "Quintero" * 13  # 104 characters: more than a name may have
+PILED_NAME = "Pat Oduy" + "a" + "\u0301\u0302\u0303\u0304\u0306\u0307"  # six accent marks on one letter
+
+
+def test_a_name_that_cannot_be_printed_skips_its_appointment_and_the_others_print(tmp_path, monkeypatch):
+    """One such name stopped the whole day; now its line on the desk list and on stderr names the
+    row (never the name), the other packets print, and the exit code says one was not printed."""
+    monkeypatch.chdir(tmp_path)
+    rows = day_csv([APPOINTMENTS[1], APPOINTMENTS[4], APPOINTMENTS[3]])
+    Path("day.csv").write_text(rows.replace("Pat Oduya", PILED_NAME).replace("John Whitfield", LONG_NAME), "utf-8")
+    result = invoke("visits", "day.csv", "-o", "day.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # in order of time: John at 9:00 on line 4, Pat at 10:00 on line 3
+        "Wrote day.pdf: 1 of 3 appointment(s) on 2026-12-08",
+        "Error: day.csv:4: patient name: too long (at most 100 characters): not printed (the desk list says so)",
+        "Error: day.csv:3: patient name: more than 3 accent marks on one letter: not printed (the desk list says so)",
+    ]
+    assert not any(name in result.stderr for name in [*NAMES, LONG_NAME, PILED_NAME, "Oduy"])
+    pages = page_texts(Path("day.pdf").read_bytes())
+    assert "not printed: day.csv:4: patient name: too long (at most 100 characters)" in pages[0]
+    assert "not printed: day.csv:3: patient name: more than 3 accent marks on one letter" in pages[0]
+    assert any("Su plan: Ana Quintero" in page for page in pages[1:])
+    assert not any(LONG_NAME in page or "Oduy" in page for page in pages)
+
+
 def test_one_of_o_or_split(files):
     result = invoke("visits", files["csv"])
     assert result.exit_code == 2
