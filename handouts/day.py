@@ -5,13 +5,14 @@ patient's detail; the desk list and the packets are the only places those detail
 
 import unicodedata
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Container, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from handouts.codes import Procedures
-from handouts.errors import UnknownHandoutError
+from handouts.errors import RenderError, UnknownHandoutError
 from handouts.glyphs import printable
 from handouts.logs import report
 from handouts.project import Project
@@ -43,6 +44,11 @@ class Packet:
     requests: list[RenderRequest]
     notes: list[str]
     skipped: str = ""  # why the appointment gets no packet, when a detail of it cannot be printed
+
+    @property
+    def label(self) -> str:
+        """ "appointment 3 at 09:30": how a message names it, never by the patient."""
+        return f"appointment {self.number} at {self.appointment.start:%H:%M}"
 
     @property
     def file_name(self) -> str:
@@ -217,7 +223,7 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
             "large_print": False,
         },
     )
-    with maker.watched(private=True) as found:
+    with naming("the desk list"), maker.watched(private=True) as found:
         from handouts.pdf import Part, render_document
 
         document = render_document(html, project.root, project.asset_roots)
@@ -225,12 +231,22 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
     return Part(document, STAFF_LANGUAGE)
 
 
+@contextmanager
+def naming(what: str) -> Iterator[None]:
+    """A render error (out of time or memory, say) says which part of the day it was making."""
+    try:
+        yield
+    except RenderError as error:
+        raise RenderError(f"{what}: {error}") from None
+
+
 def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
     """ "Your plan" from the patient's own time, then each handout, laid out."""
     if not packet.requests:
         return []
-    sheet_html = maker.renderer.plan_sheet(packet.requests, packet.language)
-    return maker.visit_parts(packet.requests, sheet_html, packet.language)[1]
+    with naming(packet.label):
+        sheet_html = maker.renderer.plan_sheet(packet.requests, packet.language)
+        return maker.visit_parts(packet.requests, sheet_html, packet.language)[1]
 
 
 def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
@@ -242,7 +258,8 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     parts = [desk_part(maker, day, packets)]
     for packet in packets:
         parts += packet_parts(maker, packet)
-    pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
+    with naming("the day's PDF"):
+        pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
     report(DAY, written)
     return pdf
 
@@ -250,7 +267,9 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
 def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
     """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
     pdfs = {}
-    desk, written = maker.write_pdf([desk_part(maker, day, packets)], f"Handouts for {day.isoformat()}", private=True)
+    desk_list = desk_part(maker, day, packets)
+    with naming("the desk list"):
+        desk, written = maker.write_pdf([desk_list], f"Handouts for {day.isoformat()}", private=True)
     report(DAY, written)
     pdfs[DESK_FILE] = desk
     for packet in packets:
@@ -265,6 +284,8 @@ def packet_pdf(maker: "Maker", packet: Packet) -> bytes:
         raise UnknownHandoutError("no handouts for this appointment: nothing to print")
     titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
     title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
-    pdf, written = maker.write_pdf(packet_parts(maker, packet), title, packet.language, private=True)
+    parts = packet_parts(maker, packet)
+    with naming(packet.label):
+        pdf, written = maker.write_pdf(parts, title, packet.language, private=True)
     report(DAY, written)
     return pdf

@@ -28,7 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -226,7 +226,8 @@ class RenderPool:
         """The PDF made by a worker, within the time limit of its `handouts`. The executor cannot stop one
         worker alone: when another packet's worker is stuck and every worker is stopped, or a worker
         crashes, the PDF is made once more on the new workers; `Busy` if they break too."""
-        limit = self.budget.seconds * handouts + STOP_GRACE_SECONDS
+        budget = replace(self.budget, parts=handouts)
+        limit = budget.total_seconds + STOP_GRACE_SECONDS
         for _ in range(RENDER_ATTEMPTS):
             executor, future = self._submit(function, arguments)
             try:
@@ -235,7 +236,7 @@ class RenderPool:
                 self._replace_broken(executor)
             except FutureTimeout:
                 self._replace_broken(executor, stop_workers=True)
-                raise self.budget.time_limit_error() from None
+                raise budget.time_limit_error() from None
         raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.", RESTART_SECONDS)
 
     def close(self) -> None:
