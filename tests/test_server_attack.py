@@ -18,7 +18,7 @@ from test_desk_hardening import RunningServer, session_and_token
 from werkzeug.test import Client
 
 from handouts.errors import HandoutsError, RenderError
-from handouts.server import PEER_LIMITS, SIGN_IN_LIMITS, behind, create_app
+from handouts.server import MAX_FORM_BYTES, MAX_UPLOAD_BYTES, PEER_LIMITS, SIGN_IN_LIMITS, behind, create_app
 from handouts.web.pool import RenderPool
 
 from conftest import pdf_text
@@ -243,3 +243,36 @@ def test_packets_retried_or_asked_for_while_new_workers_start_are_made(library_p
     assert isinstance(results["late"], bytes), results["late"]
     assert "Pain diary" in pdf_text(results["retried"]) and "Epidural" in " ".join(pdf_text(results["retried"]).split())
     assert "Epidural" in " ".join(pdf_text(results["late"]).split())
+
+
+# 4. Request bodies
+
+
+def first_answer(port: int, path: str, length: int, body: bytes = b"") -> bytes:
+    """The status line the server answers a POST of `length` bytes with, given the headers and `body`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n"
+            ).encode()
+            + body
+        )
+        return client.recv(4096).split(b"\r\n")[0]
+
+
+@pytest.mark.slow
+def test_only_the_schedule_upload_may_be_larger_than_a_form(tmp_path):
+    """Every route took a body as large as a schedule's upload, read in full before Flask refused it.
+    Now a form's route refuses more than a form from its Content-Length, before reading a byte of it."""
+    server = RunningServer(tmp_path)
+    try:
+        for path in ("/pdf", "/login", "/logout", "/", "/schedule/x/all"):
+            assert first_answer(server.port, path, MAX_FORM_BYTES + 1) == b"HTTP/1.1 413 Request Entity Too Large"
+        assert first_answer(server.port, "/schedule", MAX_UPLOAD_BYTES + 1) == b"HTTP/1.1 413 Request Entity Too Large"
+        # The largest of each reaches the page, which asks for its form's token.
+        assert first_answer(server.port, "/pdf", MAX_FORM_BYTES, b"x" * MAX_FORM_BYTES) == b"HTTP/1.1 400 BAD REQUEST"
+        upload = b"x" * MAX_UPLOAD_BYTES
+        assert first_answer(server.port, "/schedule", MAX_UPLOAD_BYTES, upload) == b"HTTP/1.1 400 BAD REQUEST"
+    finally:
+        server.stop()
