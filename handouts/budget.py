@@ -32,17 +32,29 @@ class _OutOfTime(BaseException):
 
 @dataclass(frozen=True)
 class Budget:
-    seconds: float
+    seconds: float  # for one part: a handout, a "Your plan" sheet, the desk's list
     memory_mb: int
+    parts: int = 1  # what the render makes: its time is `seconds` for each
+
+    @property
+    def total_seconds(self) -> float:
+        return self.seconds * self.parts
 
     @property
     def deadline(self) -> float:
         """Seconds after which the parent of a worker ends it with SIGKILL: the alarm rings inside
         the render, where WeasyPrint may swallow it (it catches everything while it draws an SVG)."""
-        return self.seconds + max(KILL_MARGIN_SECONDS, self.seconds / 10)
+        return self.total_seconds + max(KILL_MARGIN_SECONDS, self.total_seconds / 10)
 
     def time_limit_error(self) -> RenderError:
-        return RenderError(f"took longer than {self.seconds:g} seconds to make ({SECONDS_ENVIRONMENT} sets the limit)")
+        if self.parts == 1:
+            return RenderError(
+                f"took longer than {self.seconds:g} seconds to make ({SECONDS_ENVIRONMENT} sets the limit)"
+            )
+        return RenderError(
+            f"took longer than {self.total_seconds:g} seconds to make as one PDF: {self.seconds:g} seconds "
+            f"for each of its {self.parts} parts ({SECONDS_ENVIRONMENT} sets the time for one)"
+        )
 
     def memory_error(self) -> RenderError:
         return RenderError(
@@ -97,7 +109,9 @@ def time_limit(budget: Budget) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, out_of_time)
     try:
         try:
-            signal.setitimer(signal.ITIMER_REAL, budget.seconds, RING_AGAIN_SECONDS)  # a tiny budget may ring at once
+            signal.setitimer(
+                signal.ITIMER_REAL, budget.total_seconds, RING_AGAIN_SECONDS
+            )  # a tiny budget may ring at once
             with memory_errors(budget):
                 yield
             if rang:  # every ring was swallowed, and the block ended past its time all the same

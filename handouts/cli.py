@@ -2,6 +2,7 @@
 
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -92,6 +93,18 @@ class OutputFile(click.Path):
         if isinstance(value, str) and value.endswith(os.sep):
             self.fail(f"{value!r} names a folder; -o names a file", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds from `low` to `high`; nan, which every comparison lets through, is refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"not a number of seconds from {self.min:g} to {self.max:g}", param, ctx)
+        return seconds
 
 
 def checked_output_file(project: "Project", output_file: Path, out_dir: Path, start: bytes) -> list[Path]:
@@ -628,7 +641,7 @@ def visits(
     FILE is the EHR's export. One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
     handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
     from handouts.day import DESK_FILE, day_pdf, packet_pdfs
-    from handouts.files import PDF_START, refuse_to_replace, shown, write_output
+    from handouts.files import PDF_START, refuse_to_replace, shown, write_atomically, write_output
     from handouts.maker import Maker
     from handouts.schedule import read_bounded
     from handouts.usecases import plan_visits
@@ -649,13 +662,31 @@ def visits(
     else:
         assert split_dir is not None
         for name in [DESK_FILE, *(packet.file_name for packet in plan.packets)]:
-            refuse_to_replace(split_dir / name, PDF_START, kept)
+            split_file_check(split_dir / name, kept)
         pdfs = packet_pdfs(maker, plan.day, plan.packets)
         for name, pdf in pdfs.items():
-            write_output(split_dir / name, pdf, kept, PRIVATE_FILE_MODE)
+            split_file_check(split_dir / name, kept)
+            write_atomically(split_dir / name, pdf, PRIVATE_FILE_MODE)  # renamed over the name: never through a link
         written = f"{len(pdfs)} files in {split_dir}"
+    skipped = [f"{packet.skipped}: not printed (the desk list says so)" for packet in plan.packets if packet.skipped]
     if str(output_file) != "-":
-        click.echo(f"Wrote {written}: {len(plan.packets)} appointment(s) on {plan.day.isoformat()}", err=True)
+        printed = f"{len(plan.packets) - len(skipped)} of {len(plan.packets)}" if skipped else len(plan.packets)
+        click.echo(f"Wrote {written}: {printed} appointment(s) on {plan.day.isoformat()}", err=True)
+    if skipped:  # the others are printed; the exit code says that not all were
+        raise UserError("\n".join(skipped))
+
+
+def split_file_check(path: Path, kept: list[Path]) -> None:
+    """A packet's file in the --split folder: as `-o` checks its file, and never a link, which would
+    send a patient's packet to wherever it points."""
+    from handouts.errors import OutputError
+    from handouts.files import PDF_START, refuse_to_replace, shown
+
+    if path.is_symlink():
+        raise OutputError(
+            f"{shown(path)}: a link; --split never writes through one (remove it or choose another folder)"
+        )
+    refuse_to_replace(path, PDF_START, kept)
 
 
 def day_option(text: str) -> date:
@@ -704,7 +735,7 @@ def day_option(text: str) -> date:
 )
 @click.option(
     "--queue-seconds",
-    type=click.FloatRange(1, 300),
+    type=Seconds(1, 300),
     default=15,
     show_default=True,
     help="A PDF is queued while it can start within this many seconds; past that the page says "

@@ -5,13 +5,14 @@ patient's detail; the desk list and the packets are the only places those detail
 
 import unicodedata
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Container, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
 from handouts.codes import Procedures
-from handouts.errors import UnknownHandoutError
+from handouts.errors import RenderError, UnknownHandoutError
 from handouts.glyphs import printable
 from handouts.logs import report
 from handouts.project import Project
@@ -54,6 +55,12 @@ class Packet:
     requests: list[RenderRequest]
     notes: list[str]
     visit_of_the_day: int = 1  # the patient's first, second ... appointment of the day
+    skipped: str = ""  # why the appointment gets no packet, when a detail of it cannot be printed
+
+    @property
+    def label(self) -> str:
+        """ "appointment 3 at 09:30": how a message names it, never by the patient."""
+        return f"appointment {self.number} at {self.appointment.start:%H:%M}"
 
     @property
     def file_name(self) -> str:
@@ -79,8 +86,18 @@ def plan_day(project: Project, appointments: list[Appointment], day: date, fallb
     packets = []
     for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
         visits[appointment.person] += 1
-        packets.append(planner.packet(number, appointment, visits[appointment.person]))
+        try:
+            packets.append(planner.packet(number, appointment, visits[appointment.person]))
+        except VisitError as error:  # one appointment's detail, never the whole day: the others still print
+            packets.append(skipped(number, appointment, "; ".join(str(error).splitlines())))
     return packets
+
+
+def skipped(number: int, appointment: Appointment, problem: str) -> Packet:
+    """The desk list's line for an appointment that gets no packet: the problem names the field and
+    where the schedule has it, never what it holds."""
+    reason = f"{appointment.where}: {problem}"
+    return Packet(number, appointment, Visit(), STAFF_LANGUAGE, [], [f"not printed: {reason}"], skipped=reason)
 
 
 class Planner:
@@ -170,7 +187,7 @@ UNDECOMPOSED = str.maketrans({"đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ø": 
 
 
 def visit_of(appointment: Appointment) -> Visit:
-    """The appointment as the visit's fields check it."""
+    """The appointment as the visit's fields check it (a VisitError names the field)."""
     fields: dict[str, str | None] = {
         "patient": appointment.patient,
         "date": appointment.day.isoformat(),
@@ -178,10 +195,7 @@ def visit_of(appointment: Appointment) -> Visit:
         "physician": appointment.physician,
         "location": appointment.location,
     }
-    try:
-        return Visit.from_fields(fields)
-    except VisitError as error:
-        raise ScheduleError(f"{appointment.where}: {str(error).splitlines()[0]}") from None
+    return Visit.from_fields(fields)
 
 
 def packet_language(wanted: str | None, library: set[str], fallback: str) -> tuple[str, list[str]]:
@@ -215,11 +229,14 @@ def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | i
                 "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
                 "patient": packet.visit.patient or "(see note)",
                 "handouts": "; ".join(titles) or "none",
-                "language": language_name(packet.language)
+                "language": ""
+                if packet.skipped
+                else language_name(packet.language)
                 + ("" if wanted in (None, packet.language) else f" (asked: {language_name(str(wanted))})"),
                 "notes": "; ".join(packet.notes),
                 "slugs": [request.slug for request in packet.requests],
                 "language_code": packet.language,
+                "skipped": packet.skipped,
             }
         )
     return rows
@@ -242,7 +259,7 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
             "large_print": False,
         },
     )
-    with maker.watched(private=True) as found:
+    with naming("the desk list"), maker.watched(private=True) as found:
         from handouts.pdf import Part, render_document
 
         document = render_document(html, project.root, project.asset_roots)
@@ -250,12 +267,22 @@ def desk_part(maker: "Maker", day: date, packets: list[Packet]) -> "Part":
     return Part(document, STAFF_LANGUAGE)
 
 
+@contextmanager
+def naming(what: str) -> Iterator[None]:
+    """A render error (out of time or memory, say) says which part of the day it was making."""
+    try:
+        yield
+    except RenderError as error:
+        raise RenderError(f"{what}: {error}") from None
+
+
 def packet_parts(maker: "Maker", packet: Packet) -> "list[Part]":
     """ "Your plan" from the patient's own time, then each handout, laid out."""
     if not packet.requests:
         return []
-    sheet_html = maker.renderer.plan_sheet(packet.requests, packet.language)
-    return maker.visit_parts(packet.requests, sheet_html, packet.language)[1]
+    with naming(packet.label):
+        sheet_html = maker.renderer.plan_sheet(packet.requests, packet.language)
+        return maker.visit_parts(packet.requests, sheet_html, packet.language)[1]
 
 
 def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
@@ -267,7 +294,8 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     parts = [desk_part(maker, day, packets)]
     for packet in packets:
         parts += packet_parts(maker, packet)
-    pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
+    with naming("the day's PDF"):
+        pdf, written = maker.write_pdf(parts, f"Handouts for {day.isoformat()}", STAFF_LANGUAGE, private=True)
     report(DAY, written)
     return pdf
 
@@ -275,7 +303,9 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
 def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
     """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
     pdfs = {}
-    desk, written = maker.write_pdf([desk_part(maker, day, packets)], f"Handouts for {day.isoformat()}", private=True)
+    desk_list = desk_part(maker, day, packets)
+    with naming("the desk list"):
+        desk, written = maker.write_pdf([desk_list], f"Handouts for {day.isoformat()}", private=True)
     report(DAY, written)
     pdfs[DESK_FILE] = desk
     for packet in packets:
@@ -290,6 +320,8 @@ def packet_pdf(maker: "Maker", packet: Packet) -> bytes:
         raise UnknownHandoutError("no handouts for this appointment: nothing to print")
     titles = ", ".join(maker.project.handout(r.content_language, r.slug).title for r in packet.requests)
     title = maker.project.labels(packet.language).visit_title.replace("{titles}", titles)
-    pdf, written = maker.write_pdf(packet_parts(maker, packet), title, packet.language, private=True)
+    parts = packet_parts(maker, packet)
+    with naming(packet.label):
+        pdf, written = maker.write_pdf(parts, title, packet.language, private=True)
     report(DAY, written)
     return pdf

@@ -107,7 +107,7 @@ class Maker:
         with ExitStack() as stack:
             collected = stack.enter_context(collected_warnings())
             caught = stack.enter_context(warnings.catch_warnings(record=True)) if private else []
-            stack.enter_context(time_limit(replace(self.budget, seconds=self.budget.seconds * parts)))
+            stack.enter_context(time_limit(replace(self.budget, parts=parts)))
             yield found
         found.extend(kept_private([*collected, *map(str, caught)]) if private else collected)
 
@@ -141,7 +141,10 @@ class Maker:
         each refuses a visit detail no bundled font draws, the sheet's included."""
         laid = []
         for request in requests:
-            one = self.lay_out(request)
+            try:
+                one = self.lay_out(request)
+            except RenderError as error:  # out of time or memory: which handout of the packet it was
+                raise RenderError(f"{request.slug}: {error}") from None
             report(request.slug, one.warnings)
             laid.append(one)
         parts = [one.part for one in laid]
@@ -151,10 +154,13 @@ class Maker:
 
     def plan_sheet(self, html: str, language: str) -> "Part":
         """The visit's "Your plan" sheet (`Renderer.plan_sheet`) laid out."""
-        with self.watched(private=True) as found:
-            from handouts.pdf import Part, render_document
+        try:
+            with self.watched(private=True) as found:
+                from handouts.pdf import Part, render_document
 
-            document = render_document(html, self.project.root, self.project.asset_roots)
+                document = render_document(html, self.project.root, self.project.asset_roots)
+        except RenderError as error:
+            raise RenderError(f"the plan sheet: {error}") from None
         report(PACKET, found)
         return Part(document, language)
 

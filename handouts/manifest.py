@@ -124,7 +124,8 @@ class Manifest:
 
     def why_made(self, path: Path, inputs: dict[str, str]) -> str | None:
         """Why the file is to be made again, in words (none when it is up to date): never built,
-        gone from the folder, or which of its inputs changed since it was built."""
+        gone from the folder, which of its inputs changed since it was built, or a manifest entry
+        that does not add up."""
         entry = self.entries.get(self.name(path))
         if entry is None:
             return "never built"
@@ -132,8 +133,12 @@ class Manifest:
             return "the PDF is gone from the folder"
         if entry.fingerprint == fingerprint_of(inputs):
             return None
+        if not entry.inputs:
+            return "built before its inputs were recorded"
         changed = [INPUT_NAMES[name] for name in inputs if entry.inputs.get(name) != inputs[name]]
-        return f"changed: {', '.join(changed)}" if entry.inputs else "built before its inputs were recorded"
+        if not changed:  # the inputs match and the fingerprint does not: the manifest was edited
+            return "its fingerprint in the manifest does not match its inputs"
+        return f"changed: {', '.join(changed)}"
 
     def record(self, path: Path, entry: Entry) -> None:
         self.entries[self.name(path)] = entry

@@ -20,6 +20,7 @@ from pydantic import Field
 from handouts.content import LANGUAGE_PATTERN, Strict, Text
 from handouts.errors import HandoutsError
 from handouts.files import shown
+from handouts.visit import YEARS
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.bundle import Bundle
@@ -272,6 +273,8 @@ def parsed_bundle(text: str, name: str) -> "Bundle":
         raise ScheduleError(f"{name}:{error.lineno}: not JSON ({error.msg})") from None
     except RecursionError:
         raise ScheduleError(f"{name}: nested too deeply to be a schedule") from None
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise ScheduleError(f"{name}: a number too long to be part of a schedule") from None
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise ScheduleError(f"{name}: not a FHIR Bundle (a JSON object with resourceType Bundle)")
     try:
@@ -300,6 +303,8 @@ def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zo
     start = appointment.start
     if not isinstance(start, datetime):
         raise ScheduleError(f"{where}: Appointment.start: not a date and time")
+    if start.year not in YEARS:  # before the shift to the clinic's zone, which overflows near year 1 or 9999
+        raise ScheduleError(f"{where}: Appointment.start: not a year from {YEARS[0]} to {YEARS[-1]}")
     local = start.astimezone(zone) if start.tzinfo else start
     actors: dict[str, Any] = {}
     for participant in appointment.participant or []:

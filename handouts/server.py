@@ -13,6 +13,7 @@ flood of idle connections nor slow readers can keep the desk out. Behind a TLS-t
 (`--behind-proxy`), the `X-Forwarded-*` headers are believed from the proxy's address only, and wrong
 passcodes are counted per address and for all that comes through the proxy."""
 
+import copy
 import datetime
 import hmac
 import io
@@ -34,6 +35,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.proxy_headers import proxy_headers_middleware
 from waitress.server import BaseWSGIServer
 from werkzeug.utils import secure_filename
@@ -64,6 +66,7 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = MAX_SCHEDULE_BYTES + MAX_FORM_BYTES  # a schedule as `handouts visits` takes it, in its form
 MAX_SCHEDULES = 3  # per session: a new upload past these drops the oldest
 SCHEDULE_NAME = "schedule"  # how messages call an upload whose file name says nothing
+SCHEDULE_UPLOAD_PATH = "/schedule"  # the one request larger than a form
 MAX_HANDOUTS_PER_PACKET = 12
 IDLE_MINUTES = 30
 CLIENT_GONE = 499  # nginx's code for "client closed the request": only ever seen in the log
@@ -433,7 +436,7 @@ def create_app(
     def schedule() -> Any:
         return schedule_page()
 
-    @app.post("/schedule")
+    @app.post(SCHEDULE_UPLOAD_PATH)
     def upload_schedule() -> Any:
         """The upload is read into this session's memory only: the schedule is planned from its
         bytes, never written, and only its planned packets are kept."""
@@ -542,8 +545,8 @@ def serve(
             channel_request_lookahead=1,
             outbuf_high_watermark=OUTPUT_BUFFER_BYTES,
             outbuf_overflow=SPILL_BYTES,
-            max_request_body_size=MAX_UPLOAD_BYTES,  # refused before it is read (Flask allows a schedule's size
-            inbuf_overflow=2 * MAX_UPLOAD_BYTES,  # to its upload alone): a body never spills to a temporary file
+            max_request_body_size=MAX_UPLOAD_BYTES + 1,  # the schedule's upload; a form's less (`FormSizedParser`):
+            inbuf_overflow=2 * MAX_UPLOAD_BYTES,  # refused before it is read; a body never spills to a temporary file
             connection_limit=CONNECTION_LIMIT,
             channel_timeout=IDLE_CONNECTION_SECONDS,
             cleanup_interval=IDLE_CONNECTION_SECONDS // 3,
@@ -587,8 +590,24 @@ def _make_room(channels: list[HTTPChannel], newcomer: HTTPChannel) -> None:
         min(idle, key=lambda channel: channel.last_activity).handle_close()
 
 
+class FormSizedParser(HTTPRequestParser):
+    """Waitress's request reader with the body limit of the path: a schedule's upload may be as large
+    as a schedule (`max_request_body_size`), every other request is a form (`MAX_FORM_BYTES`). A body
+    past it is answered 413 from its Content-Length, before a byte of it is read."""
+
+    adj: Any
+
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        if self.path != SCHEDULE_UPLOAD_PATH:
+            self.adj = copy.copy(self.adj)
+            self.adj.max_request_body_size = MAX_FORM_BYTES + 1  # waitress refuses this many bytes, Flask one more
+
+
 class YieldingChannel(HTTPChannel):
     """A waitress connection that, when the server is full, takes the place of the longest-idle one."""
+
+    parser_class = FormSizedParser
 
     def __init__(self, server: Any, sock: Any, addr: Any, adj: Any, map: Any = None) -> None:
         super().__init__(server, sock, addr, adj, map)

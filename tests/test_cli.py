@@ -281,6 +281,23 @@ def test_bad_visit_details_name_the_field_not_the_value(tmp_path):
     assert not (tmp_path / "x.pdf").exists()
 
 
+@pytest.mark.parametrize(
+    ("seconds", "problem"),
+    [
+        ("nan", "not a number of seconds from 1 to 300"),
+        ("-nan", "not a number of seconds from 1 to 300"),
+        ("inf", "inf is not in the range 1<=x<=300."),
+        ("-1", "-1.0 is not in the range 1<=x<=300."),
+        ("0", "0.0 is not in the range 1<=x<=300."),
+    ],
+)
+def test_serve_refuses_queue_seconds_that_are_no_time_to_wait(seconds, problem):
+    """nan got through the range (every comparison with it is false), and each packet then failed with HTTP 500."""
+    result = run("serve", "--queue-seconds", seconds)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: Invalid value for '--queue-seconds': {problem}"
+
+
 def test_serve_on_a_port_in_use_is_an_error_line():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

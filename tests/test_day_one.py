@@ -127,6 +127,18 @@ def test_verbose_build_says_which_input_made_each_pdf(clinic_project):
     assert build_verbosely(clinic_project, "-v", "--force") == [f"en/{DIARY}: made (--force)"]
 
 
+def test_verbose_build_after_an_edited_manifest_gives_a_reason(clinic_project):
+    """A fingerprint changed by hand, its inputs left alone, printed "made ()"."""
+    assert build_verbosely(clinic_project) == []
+    manifest = clinic_project / "output" / ".handouts-manifest.json"
+    data = json.loads(manifest.read_text())
+    data["outputs"][f"en/{DIARY}.pdf"]["fingerprint"] = "0" * 64
+    manifest.write_text(json.dumps(data))
+    assert build_verbosely(clinic_project, "-v") == [
+        f"en/{DIARY}: made (its fingerprint in the manifest does not match its inputs)"
+    ]
+
+
 def test_verbose_build_of_a_new_folder_says_never_built(clinic_project, tmp_path):
     assert build_verbosely(clinic_project, "-v", "--out", tmp_path / "new") == [f"en/{DIARY}: made (never built)"]
 

@@ -8,6 +8,7 @@ import click
 import pytest
 
 from handouts.cli import cli
+from handouts.server import PROXY_HEADERS
 
 from conftest import REPO
 
@@ -68,3 +69,12 @@ def test_every_command_is_in_the_readme(name):
 @pytest.mark.parametrize("command,option", OPTIONS, ids=[f"{command} {option}" for command, option in OPTIONS])
 def test_every_option_is_in_the_readme(command, option):
     assert named(option).search(README), f"README.md does not mention `{command} {option}`"
+
+
+def test_the_nginx_example_sets_every_forwarded_header_the_server_believes():
+    """nginx passes on a header the browser sent unless told to set it: with X-Forwarded-Host missing
+    from the example, a browser's own was believed as coming from the proxy."""
+    example = re.search(r"```\nserver \{\n.*?\n```", README, re.DOTALL)
+    assert example is not None
+    set_headers = {name.lower() for name in re.findall(r"proxy_set_header (\S+) ", example.group(0))}
+    assert set_headers >= PROXY_HEADERS, PROXY_HEADERS - set_headers

@@ -70,6 +70,18 @@ def test_an_upload_shows_each_appointment_with_its_handouts_language_and_notes(a
     assert held(app) == 1
 
 
+def test_an_appointment_whose_name_cannot_be_printed_is_listed_without_a_packet(app):
+    """The upload was refused whole for one such name; now the others can be printed."""
+    client = signed_in(app)
+    long_name = "Whitfield" * 12  # 108 characters
+    response = upload(client, visits.day_csv(THREE).replace("John Whitfield", long_name).encode())
+    assert response.status_code == 303
+    page = client.get("/schedule").get_data(as_text=True)
+    assert long_name not in page
+    assert "not printed: day.csv:2: patient name: too long (at most 100 characters)" in page
+    assert page.count(">Print packet</button>") == 1  # Ana's; none for John's or for Sam's without handouts
+
+
 def test_a_fhir_bundle_is_read_as_the_csv_is(app):
     client = signed_in(app)
     assert upload(client, visits.day_bundle(THREE).encode(), "day.json").status_code == 303

@@ -2,6 +2,7 @@
 threads, a passcode guesser on the proxy's computer that claimed a new address each time, and a
 stuck packet whose stopped workers failed the other desks' packets."""
 
+import contextlib
 import random
 import re
 import socket
@@ -17,7 +18,7 @@ from test_desk_hardening import RunningServer, session_and_token
 from werkzeug.test import Client
 
 from handouts.errors import HandoutsError, RenderError
-from handouts.server import PEER_LIMITS, SIGN_IN_LIMITS, behind, create_app
+from handouts.server import MAX_FORM_BYTES, MAX_UPLOAD_BYTES, PEER_LIMITS, SIGN_IN_LIMITS, behind, create_app
 from handouts.web.pool import RenderPool
 
 from conftest import pdf_text
@@ -173,3 +174,105 @@ def test_a_stuck_packet_does_not_fail_the_packets_of_other_desks(library_project
     assert isinstance(other, bytes), other
     text = " ".join(pdf_text(other).split())
     assert "Pain diary" in text and "Epidural" in text
+
+
+def pool_workers(before: set) -> list:
+    """The render pool's worker processes started since `before` was taken."""
+    return [child for child in set(psutil.Process().children()) - before if "spawn_main" in " ".join(child.cmdline())]
+
+
+def hold_new_workers(before: set, seconds: float, held: list) -> None:
+    """Stop each worker the pool starts after `before` (as a loaded computer makes a start-up slow),
+    from the first one for `seconds` (longer than a packet's own time limit), then let them all go on."""
+    until = time.monotonic() + 60
+    while time.monotonic() < until:
+        for worker in pool_workers(before):
+            if worker not in held:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    worker.suspend()
+                    held.append(worker)
+                    until = min(until, time.monotonic() + seconds)
+        time.sleep(0.02)
+    for worker in held:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            worker.resume()
+
+
+@pytest.mark.slow
+def test_packets_retried_or_asked_for_while_new_workers_start_are_made(library_project, monkeypatch):
+    """After a stuck packet every worker is stopped. The packet that was in the pool with it, made again,
+    and one asked for just then, both wait for new workers that take longer to start than a packet's
+    time limit: the limit counts the start-up, so both are made instead of failing with 422 or 503."""
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "3")
+    pool = RenderPool(library_project.root, workers=2)
+    results: dict[str, bytes | HandoutsError] = {}
+
+    def ask(name: str, slugs: list[str]) -> None:
+        try:
+            results[name] = pool.packet(slugs, "en", False, {})
+        except HandoutsError as error:
+            results[name] = error
+
+    before = set(psutil.Process().children())
+    held: list = []
+    try:
+        pool.start()
+        first = pool_workers(before)
+        for worker in first:
+            worker.suspend()
+        holder = threading.Thread(target=hold_new_workers, args=(before | set(first), 20, held))
+        holder.start()
+        desks = [
+            threading.Thread(target=ask, args=("stuck", ["pain-diary"])),  # past its limit first: 3 + 5 seconds
+            threading.Thread(target=ask, args=("retried", ["pain-diary", "epidural-steroid-injection"])),
+        ]
+        for desk in desks:
+            desk.start()
+        deadline = time.monotonic() + 60
+        while "stuck" not in results and time.monotonic() < deadline:  # then every worker is stopped
+            time.sleep(0.05)
+        late = threading.Thread(target=ask, args=("late", ["epidural-steroid-injection"]))
+        late.start()
+        for thread in [*desks, late, holder]:
+            thread.join(timeout=240)
+    finally:
+        pool.close()
+    assert held, "no new worker was started"
+    assert isinstance(results["stuck"], RenderError)
+    assert isinstance(results["retried"], bytes), results["retried"]
+    assert isinstance(results["late"], bytes), results["late"]
+    assert "Pain diary" in pdf_text(results["retried"]) and "Epidural" in " ".join(pdf_text(results["retried"]).split())
+    assert "Epidural" in " ".join(pdf_text(results["late"]).split())
+
+
+# 4. Request bodies
+
+
+def first_answer(port: int, path: str, length: int, body: bytes = b"") -> bytes:
+    """The status line the server answers a POST of `length` bytes with, given the headers and `body`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {length}\r\n\r\n"
+            ).encode()
+            + body
+        )
+        return client.recv(4096).split(b"\r\n")[0]
+
+
+@pytest.mark.slow
+def test_only_the_schedule_upload_may_be_larger_than_a_form(tmp_path):
+    """Every route took a body as large as a schedule's upload, read in full before Flask refused it.
+    Now a form's route refuses more than a form from its Content-Length, before reading a byte of it."""
+    server = RunningServer(tmp_path)
+    try:
+        for path in ("/pdf", "/login", "/logout", "/", "/schedule/x/all"):
+            assert first_answer(server.port, path, MAX_FORM_BYTES + 1) == b"HTTP/1.1 413 Request Entity Too Large"
+        assert first_answer(server.port, "/schedule", MAX_UPLOAD_BYTES + 1) == b"HTTP/1.1 413 Request Entity Too Large"
+        # The largest of each reaches the page, which asks for its form's token.
+        assert first_answer(server.port, "/pdf", MAX_FORM_BYTES, b"x" * MAX_FORM_BYTES) == b"HTTP/1.1 400 BAD REQUEST"
+        upload = b"x" * MAX_UPLOAD_BYTES
+        assert first_answer(server.port, "/schedule", MAX_UPLOAD_BYTES, upload) == b"HTTP/1.1 400 BAD REQUEST"
+    finally:
+        server.stop()

@@ -26,7 +26,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
 from handouts.codes import Procedures, built_in_map, expanded
-from handouts.day import MAX_DAY_PACKETS, choose_day
+from handouts.day import MAX_DAY_PACKETS, choose_day, packet_parts
 from handouts.errors import RenderError
 from handouts.maker import Maker
 from handouts.project import open_project
@@ -342,6 +342,22 @@ def deep_extension() -> bytes:
     return bundle.replace('"resourceType":"Patient",', f'"resourceType":"Patient","extension":[{nested}],', 1).encode()
 
 
+def huge_number() -> bytes:
+    """A number of 5,000 digits: more than Python turns into an int from text."""
+    return (
+        day_bundle([("ana", DAY, time(8, 30), "64483")])
+        .replace('"type":', '"total":' + "9" * 5000 + ',"type":', 1)
+        .encode()
+    )
+
+
+def starting(at: str) -> bytes:
+    """One appointment starting at `at`, a time with its offset."""
+    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483")]))
+    bundle["entry"][-1]["resource"]["start"] = at
+    return json.dumps(bundle).encode()
+
+
 def many(count: int) -> bytes:
     return day_csv([("ana", DAY, time(8, minute % 60), "64483") for minute in range(count)]).encode()
 
@@ -358,13 +374,16 @@ def many(count: int) -> bytes:
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
         ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
+        ("day.json", huge_number(), ": a number too long to be part of a schedule"),
+        ("day.json", starting("0001-01-01T00:30:00+05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
+        ("day.json", starting("9999-12-31T23:30:00-05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
         ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         ("day.csv", b"patient,date,time,code\n" + b"x" * (5 * 1024 * 1024), ": larger than 5 MB; split the schedule"),
     ],
-    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir", "deep-json", "deep-fhir",
+    ids=["text", "binary", "patient-not-bundle", "broken-json", "observations", "no-start", "invalid-fhir", "deep-json", "deep-fhir", "huge-number", "year-1", "year-9999",
          "csv-no-time", "unknown-language", "broken-utf8", "too-many", "too-large"],
 )  # fmt: skip
 def test_a_bad_schedule_is_one_error_line_and_writes_nothing(tmp_path, name, data, message):
@@ -393,10 +412,33 @@ def test_a_column_clinic_yaml_does_not_know_is_an_error(clinic_project, files, t
 
 
 def test_writing_many_parts_as_one_pdf_has_the_render_time_of_each(library_project, monkeypatch):
+    """The message gave only the sum ("took longer than 35 seconds"), which no setting says."""
     monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "0.001")
     maker = Maker(library_project)
-    with pytest.raises(RenderError, match=r"^took longer than 0\.12 seconds to make"), maker.watched(False, parts=120):
+    with pytest.raises(RenderError) as late, maker.watched(False, parts=120):
         time_module.sleep(1)
+    assert str(late.value) == (
+        "took longer than 0.12 seconds to make as one PDF: 0.001 seconds for each of its 120 parts "
+        "(HANDOUTS_RENDER_SECONDS sets the time for one)"
+    )
+
+
+def test_a_part_of_the_day_out_of_time_is_named(library_project, tmp_path, monkeypatch):
+    """The desk list or the appointment and handout that ran out of time, with the time for one part."""
+    schedule = tmp_path / "day.csv"
+    schedule.write_text(day_csv([APPOINTMENTS[1]]), encoding="utf-8")
+    monkeypatch.setenv("HANDOUTS_RENDER_SECONDS", "0.001")
+    result = invoke("visits", schedule, "-o", tmp_path / "day.pdf")
+    assert result.exit_code == 1 and not (tmp_path / "day.pdf").exists()
+    assert result.stderr == (
+        "Error: the desk list: took longer than 0.001 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)\n"
+    )
+    packet = plan_visits(library_project, schedule.read_bytes(), "day.csv").packets[0]
+    with pytest.raises(RenderError) as late:
+        packet_parts(Maker(library_project), packet)
+    assert str(late.value) == (
+        f"appointment 1 at 08:30: {ESI}: took longer than 0.001 seconds to make (HANDOUTS_RENDER_SECONDS sets the limit)"
+    )
 
 
 def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
@@ -413,6 +455,50 @@ def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
     assert result.exit_code == 1
     assert "never writes into" in result.stderr
     assert sorted(path.name for path in built.iterdir()) == [".handouts-manifest.json"]
+
+
+@pytest.mark.parametrize("name", ["desk-list.pdf", "0830-1.pdf"])
+def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
+    """A link in the folder sent a patient's packet to the PDF it points at, outside the folder."""
+    schedule = tmp_path / "day.csv"
+    schedule.write_text(day_csv([APPOINTMENTS[1]]), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(b"%PDF-1.7 someone else's file")
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    (folder / name).symlink_to(elsewhere)
+    result = invoke("visits", schedule, "--split", folder)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {folder / name}: a link; --split never writes through one (remove it or choose another folder)\n"
+    )
+    assert elsewhere.read_bytes() == b"%PDF-1.7 someone else's file"
+    assert os.listdir(folder) == [name]
+
+
+LONG_NAME = "Quintero" * 13  # 104 characters: more than a name may have
+PILED_NAME = "Pat Oduy" + "a" + "\u0301\u0302\u0303\u0304\u0306\u0307"  # six accent marks on one letter
+
+
+def test_a_name_that_cannot_be_printed_skips_its_appointment_and_the_others_print(tmp_path, monkeypatch):
+    """One such name stopped the whole day; now its line on the desk list and on stderr names the
+    row (never the name), the other packets print, and the exit code says one was not printed."""
+    monkeypatch.chdir(tmp_path)
+    rows = day_csv([APPOINTMENTS[1], APPOINTMENTS[4], APPOINTMENTS[3]])
+    Path("day.csv").write_text(rows.replace("Pat Oduya", PILED_NAME).replace("John Whitfield", LONG_NAME), "utf-8")
+    result = invoke("visits", "day.csv", "-o", "day.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # in order of time: John at 9:00 on line 4, Pat at 10:00 on line 3
+        "Wrote day.pdf: 1 of 3 appointment(s) on 2026-12-08",
+        "Error: day.csv:4: patient name: too long (at most 100 characters): not printed (the desk list says so)",
+        "Error: day.csv:3: patient name: more than 3 accent marks on one letter: not printed (the desk list says so)",
+    ]
+    assert not any(name in result.stderr for name in [*NAMES, LONG_NAME, PILED_NAME, "Oduy"])
+    pages = page_texts(Path("day.pdf").read_bytes())
+    assert "not printed: day.csv:4: patient name: too long (at most 100 characters)" in pages[0]
+    assert "not printed: day.csv:3: patient name: more than 3 accent marks on one letter" in pages[0]
+    assert any("Su plan: Ana Quintero" in page for page in pages[1:])
+    assert not any(LONG_NAME in page or "Oduy" in page for page in pages)
 
 
 def test_one_of_o_or_split(files):

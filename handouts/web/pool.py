@@ -12,7 +12,8 @@ and exit by themselves when the server dies, even by kill -9.
 
 Each render keeps to the budget of `handouts.budget` (the worker's own alarm and memory limit); a
 worker that does not answer in time for all that is stopped from here and replaced, so no request
-hangs. A worker that cannot start stops the server at once, saying why.
+hangs. New workers are all started at once, and a packet given to them while they start has their
+start-up added to its time. A worker that cannot start stops the server at once, saying why.
 
 Visit details travel to the workers only through the pool's in-memory pipes: never a file, never
 a log line. This module is the one place the front desk renders."""
@@ -28,7 +29,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -179,14 +180,17 @@ class RenderPool:
         # (the executor queues ahead), one still waiting here can be dropped when its client leaves.
         self.queue = Queue(workers, queue_seconds, self.queue_limit)
         self._executor: ProcessPoolExecutor | None = None
+        self._starting: list[Future] = []  # its workers' start-ups (`_ready`), all asked for at once
         self._lock = threading.Lock()
 
     def start(self) -> None:
         """Start every worker now and wait until each has warmed up, so the first patient does not
         wait for WeasyPrint to load; `WorkerStartError` says why one could not start."""
         try:
-            ready = [self._submit(_ready, ())[1] for _ in range(self.workers)]
-            problems = {future.result(timeout=START_SECONDS) for future in ready} - {None}
+            with self._lock:
+                self._current_executor()
+                starting = self._starting
+            problems = {future.result(timeout=START_SECONDS) for future in starting} - {None}
         except (OSError, RuntimeError) as error:  # no process or thread could be made: too many open files, ...
             raise WorkerStartError(
                 f"a PDF worker could not start: {getattr(error, 'strerror', None) or error}"
@@ -226,16 +230,18 @@ class RenderPool:
         """The PDF made by a worker, within the time limit of its `handouts`. The executor cannot stop one
         worker alone: when another packet's worker is stuck and every worker is stopped, or a worker
         crashes, the PDF is made once more on the new workers; `Busy` if they break too."""
-        limit = self.budget.seconds * handouts + STOP_GRACE_SECONDS
+        budget = replace(self.budget, parts=handouts)
         for _ in range(RENDER_ATTEMPTS):
-            executor, future = self._submit(function, arguments)
+            executor, future, warming = self._submit(function, arguments)
+            # Workers still starting (just replaced) load WeasyPrint and make a handout before this one.
+            limit = budget.total_seconds + STOP_GRACE_SECONDS + (START_SECONDS if warming else 0)
             try:
                 return future.result(limit)
             except BrokenProcessPool:
                 self._replace_broken(executor)
             except FutureTimeout:
                 self._replace_broken(executor, stop_workers=True)
-                raise self.budget.time_limit_error() from None
+                raise budget.time_limit_error() from None
         raise Busy("A PDF worker stopped and is being restarted: try again in a few seconds.", RESTART_SECONDS)
 
     def close(self) -> None:
@@ -245,25 +251,31 @@ class RenderPool:
                 self._executor.shutdown(wait=True, cancel_futures=True)
                 self._executor = None
 
-    def _submit(self, function: Callable, arguments: tuple) -> tuple[ProcessPoolExecutor, Future]:
-        """The executor (made now if there is none) and the future of the call on it; on an executor
-        already broken, a future that says so."""
+    def _submit(self, function: Callable, arguments: tuple) -> tuple[ProcessPoolExecutor, Future, bool]:
+        """The executor (made now if there is none), the future of the call on it (on an executor
+        already broken, a future that says so), and whether its workers were still starting."""
         with self._lock:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(self.root, os.getpid()),
-                    max_tasks_per_child=self.recycle_after,
-                )
-            executor = self._executor
+            executor = self._current_executor()
+            warming = not all(started.done() for started in self._starting)
             try:
-                return executor, executor.submit(function, *arguments)
+                return executor, executor.submit(function, *arguments), warming
             except BrokenProcessPool as error:
                 broken: Future = Future()
                 broken.set_exception(error)
-                return executor, broken
+                return executor, broken, warming
+
+    def _current_executor(self) -> ProcessPoolExecutor:
+        """The executor; a new one has every worker started at once (the lock is held)."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.root, os.getpid()),
+                max_tasks_per_child=self.recycle_after,
+            )
+            self._starting = [self._executor.submit(_ready) for _ in range(self.workers)]
+        return self._executor
 
     def _replace_broken(self, broken: ProcessPoolExecutor, stop_workers: bool = False) -> None:
         """A new executor for the next packet, unless another thread has made one already; with

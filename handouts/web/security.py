@@ -93,31 +93,36 @@ def cross_site_reason(method: str, headers: Headers, own_origin: str) -> str | N
 
 def read_passcode(environment_value: str | None, passcode_file: Path | None) -> str | None:
     """The passcode from `--passcode-file` (its first line) or the environment; None if neither."""
-    passcode: str | None
-    if passcode_file is not None:
-        try:
-            with passcode_file.open("rb") as file:
-                mode = os.fstat(file.fileno()).st_mode
-                if stat.S_ISREG(mode) and mode & OPEN_TO_OTHERS:  # a pipe or /dev/stdin is not kept
-                    raise PasscodeError(
-                        f"{passcode_file}: permissions {stat.S_IMODE(mode):04o} let other users in, "
-                        f"its owner only may read it: chmod 600 {passcode_file}"
-                    )
-                first_line = file.readline(MAX_PASSCODE_BYTES + 1)  # never more: the file may be /dev/zero
-            if len(first_line.rstrip(b"\r\n")) > MAX_PASSCODE_BYTES:
-                raise PasscodeError(f"{passcode_file}: the first line is too long for a passcode")
-            lines = first_line.decode("utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise PasscodeError(
-                f"{passcode_file}: cannot read the passcode file ({getattr(error, 'strerror', None) or error})"
-            ) from None
-        passcode = lines[0] if lines else ""
-        if not passcode:
-            raise PasscodeError(f"{passcode_file}: the first line should hold the passcode")
-    else:
-        passcode = environment_value or None
+    passcode = (environment_value or None) if passcode_file is None else passcode_from_file(passcode_file)
     if passcode is not None and len(passcode) < MIN_PASSCODE_LENGTH:
         raise PasscodeError(f"the passcode is too short: use at least {MIN_PASSCODE_LENGTH} characters")
     if passcode is not None and len(passcode) > MAX_PASSCODE_LENGTH:
         raise PasscodeError(f"the passcode is too long: use at most {MAX_PASSCODE_LENGTH} characters")
+    return passcode
+
+
+def passcode_from_file(passcode_file: Path) -> str:
+    """The first line of a regular file only its owner may read, without a byte order mark and the
+    spaces and line end an editor leaves around it. Opened without waiting, so a FIFO cannot hang it."""
+    try:
+        descriptor = os.open(passcode_file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as file:
+            mode = os.fstat(file.fileno()).st_mode
+            if not stat.S_ISREG(mode):  # a FIFO, a device (/dev/zero), a socket: no file to keep a secret in
+                raise PasscodeError(f"{passcode_file}: not a regular file: put the passcode in a file of its own")
+            if mode & OPEN_TO_OTHERS:
+                raise PasscodeError(
+                    f"{passcode_file}: permissions {stat.S_IMODE(mode):04o} let other users in, "
+                    f"its owner only may read it: chmod 600 {passcode_file}"
+                )
+            first_line = file.readline(MAX_PASSCODE_BYTES + 1)
+        if len(first_line.rstrip(b"\r\n")) > MAX_PASSCODE_BYTES:
+            raise PasscodeError(f"{passcode_file}: the first line is too long for a passcode")
+        passcode = first_line.decode("utf-8-sig").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise PasscodeError(
+            f"{passcode_file}: cannot read the passcode file ({getattr(error, 'strerror', None) or error})"
+        ) from None
+    if not passcode:
+        raise PasscodeError(f"{passcode_file}: the first line should hold the passcode")
     return passcode
