@@ -18,6 +18,7 @@ from handouts.errors import ContentError, HandoutsError
 from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Layout, Maker
 from handouts.manifest import Fingerprints, Manifest
+from handouts.project import SOURCE_LANGUAGE
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
 from handouts.readability import FORMULAS, measure, page_text, sentences
 from handouts.render import Page
@@ -41,7 +42,6 @@ SPEAKS_TO_READER = {
     "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
     "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
 }
-SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 NOT_WORDS = {"icon", "file", "section"}  # names of pictures and places, inside items and the diagram

@@ -31,6 +31,12 @@ from handouts.schedule import ScheduleSettings
 from handouts.yamlfile import decoded, load_layered, load_model, parse_yaml, read_bytes, validate
 
 CLINIC_FILE = "clinic.yaml"
+SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
+LANGUAGE_FILES = {  # what a language's folder needs, and what each holds (docs/content.md, "Adding a language")
+    "_labels.yaml": "section headings and fixed phrases",
+    "_blocks.yaml": "the shared blocks and policies in that language",
+    "_glossary.yaml": "one wording for each concept",
+}
 SOURCE_FOLDERS = ("content", "templates", "assets")
 Loaded = TypeVar("Loaded")
 Stamp = tuple[tuple[Path, int, int, int], ...]
@@ -324,6 +330,20 @@ class Project:
             return blocks
 
         return self.loaded(("blocks", language), [path for path, _ in layers], load)
+
+    def require_language(self, language: str) -> None:
+        """One error naming every file a language's folder lacks, rather than one per handout."""
+        folder = f"content/{language}"
+        needed = [name for name in LANGUAGE_FILES if name != "_glossary.yaml" or language != SOURCE_LANGUAGE]
+        missing = [name for name in needed if self.find(f"{folder}/{name}") is None]
+        if not any(language in languages for languages in self.catalog().values()):
+            missing.append("at least one handout (<slug>.yaml)")
+        if missing:
+            holds = "; ".join(f"{name}: {LANGUAGE_FILES[name]}" for name in needed)
+            raise ProjectError(
+                f"{folder}/: language {language!r} is not ready: missing {', '.join(missing)} "
+                f"(a language needs {holds}; see docs/content.md, \"Adding a language\")"
+            )
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
         layers = self.layers(relative)
