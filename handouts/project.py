@@ -342,7 +342,7 @@ class Project:
             holds = "; ".join(f"{name}: {LANGUAGE_FILES[name]}" for name in needed)
             raise ProjectError(
                 f"{folder}/: language {language!r} is not ready: missing {', '.join(missing)} "
-                f"(a language needs {holds}; see docs/content.md, \"Adding a language\")"
+                f'(a language needs {holds}; see docs/content.md, "Adding a language")'
             )
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:

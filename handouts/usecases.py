@@ -305,8 +305,8 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
                     next_review,
                     next_review is not None and next_review < today,
                     approval.changed,
-                    reading.formula.name if reading.formula else None,
-                    None if reading.score is None else round(reading.score, 1),
+                    reading.formula.name,
+                    round(reading.score, 1),
                     pages_built(manifest, fingerprints, request),
                 )
             )

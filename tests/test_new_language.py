@@ -38,4 +38,3 @@ def test_the_error_names_only_the_files_still_missing(clinic_project, run, monke
     result = run("build", "--all")
     assert result.exit_code == 1
     assert "missing _blocks.yaml, _glossary.yaml (a language needs" in result.output
-
