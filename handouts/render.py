@@ -14,7 +14,7 @@ from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
-from handouts.locales import babel_locale
+from handouts.locales import babel_locale, set_apart, text_direction, writes_right_to_left
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.plan import MIDNIGHT, NOON, day_text
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
@@ -97,6 +97,14 @@ def language_name(language: str) -> str:
     return str(babel_locale(language).display_name)
 
 
+def page_sides(language: str) -> dict[str, str]:
+    """The page's direction and its physical sides, for what CSS has no logical form of (the margin
+    boxes of the footer, a background's position): a right-to-left language mirrors the page."""
+    if writes_right_to_left(language):
+        return {"direction": "rtl", "start": "right", "end": "left"}
+    return {"direction": "ltr", "start": "left", "end": "right"}
+
+
 def long_date(day: date, language: str) -> str:
     """A date as the language writes it: "December 3, 2026", "3 de diciembre de 2026"."""
     from babel.dates import format_date
@@ -168,6 +176,8 @@ class Renderer:
             "day_text": day_text,
             "named_time": named_time,
             "whole_font": self.whole_font,
+            "set_apart": set_apart,
+            "text_direction": text_direction,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 
@@ -177,6 +187,7 @@ class Renderer:
             "labels": self.project.labels(language),
             "clinic": self.project.clinic,
             "language": language,
+            **page_sides(language),
             "page_size": page_size,
             "logo_url": self.logo_url,
             "logo_alt": self.logo_alt(language),
