@@ -175,8 +175,9 @@ def check_handouts(
     from handouts.check import Checker
     from handouts.maker import Maker
 
-    for language in dict.fromkeys(languages or project.clinic.languages):
-        project.require_language(language)
+    if not slugs:  # every handout: a language without its files would be left out without a word
+        for language in dict.fromkeys(languages or project.clinic.languages):
+            project.require_language(language)
     pairs = chosen_handouts(project, slugs or None, languages)
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
     clinic = checker.clinic_findings() + [
