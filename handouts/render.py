@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is impor
 
 TEMPLATE = "handout.html"
 PLAN_TEMPLATE = "plan-sheet.html"
+LANGUAGE_HELP_TEMPLATE = "language-help.html"
 DIARY_HANDOUT = "pain-diary"
 """Its pain log is printed on the plan sheet's back when a visit's handouts ask for a diary."""
 PLAN_QUESTIONS = 4
@@ -288,6 +289,26 @@ class Renderer:
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval, content_digest)
+
+    def language_help(self, page_size: str, large_print: bool) -> str:
+        """The free language help notice: each chosen language's line in its own script and direction,
+        the clinic's phone filled in and kept left to right; the page itself in the clinic's first language."""
+        from handouts.policies import left_to_right
+
+        text, chosen = self.project.language_help()
+        clinic = self.project.clinic
+        lines = [
+            {
+                "language": language,
+                "direction": page_sides(language)["direction"],
+                "name": babel_locale(language).language_name,
+                "text": line.replace("{phone}", left_to_right(clinic.phone, language)),
+            }
+            for language, line in chosen
+        ]
+        context = self.brand(clinic.languages[0], page_size)
+        context.update(notice=text, lines=lines, large_print=large_print)
+        return self.render_template(LANGUAGE_HELP_TEMPLATE, context)
 
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and

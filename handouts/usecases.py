@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handouts import LANGUAGE_HELP
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
@@ -92,6 +93,8 @@ def make_packet(
     project = maker.project
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
+    if slugs == [LANGUAGE_HELP]:  # the notice is for everyone: no visit on it
+        return maker.language_help_pdf(project.page_size(page_size), large_print)
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = project.page_size(page_size)
     catalog = project.catalog()
