@@ -54,3 +54,26 @@ def test_search_finds_a_title_in_any_language(many_languages):
         page = front_page(many_languages, query)
         assert 'value="pain-diary"' in page, query
         assert 'value="epidural-steroid-injection"' not in page, query
+
+
+@pytest.mark.slow  # a server process and a browser
+def test_the_pages_own_filter_finds_titles_in_every_language(many_languages):
+    """search.js filters as the server does: a Chinese word inside a title, Arabic typed without its
+    short-vowel marks."""
+    import test_server as served
+    from playwright.sync_api import sync_playwright
+
+    server = served.Server(many_languages, "--workers", "1")
+    try:
+        with sync_playwright() as playwright:
+            browser = served.launch(playwright)
+            page = browser.new_page()
+            page.goto(server.url)
+            assert page.locator("#language option", has_text="العربية").get_attribute("value") == "ar"
+            for query in ["日记", "مذكرة الالم", "Дневник"]:
+                page.get_by_label("Find a procedure").fill(query)
+                page.get_by_role("status").filter(has_text="1 handout matches").wait_for()
+                assert page.locator(".choices li:not([hidden]) input").get_attribute("value") == "pain-diary"
+            browser.close()
+    finally:
+        server.stop()
