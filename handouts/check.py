@@ -19,7 +19,8 @@ from handouts.glossary import Glossary, avoided_in, in_bold
 from handouts.maker import Layout, Maker
 from handouts.manifest import Fingerprints, Manifest
 from handouts.markup import defined_terms, paragraphs, plain_pieces, plain_text
-from handouts.readability import FORMULAS, measure, page_text, sentences
+from handouts.project import SOURCE_LANGUAGE
+from handouts.readability import formula_of, measure, page_text, sentences, word_limit
 from handouts.render import Page
 from handouts.sections import MIN_SCORED_WORDS, long_words, section_score, sections, words_of
 from handouts.targets import RenderRequest, Target
@@ -41,7 +42,6 @@ SPEAKS_TO_READER = {
     "en": re.compile(r"\byou(?:r|rs|rself)?\b", re.IGNORECASE),
     "es": re.compile(r"\b(?:usted|ustedes|su|sus)\b", re.IGNORECASE),
 }
-SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
 NOT_CHECKED_FOR_WORDING = {"review", "flags", "kind", "also_known_as"}
 Locator = Callable[[tuple[str | int, ...]], str]  # a field's location -> `file:line`
 NOT_WORDS = {"icon", "file", "section"}  # names of pictures and places, inside items and the diagram
@@ -249,19 +249,22 @@ class Checker:
         return text.visible
 
     def _readability(self, report: Report, blocks: list[str], language: str) -> None:
-        thresholds = self.project.clinic.reading
         reading = measure(blocks, language)
         formula, score = reading.formula, reading.score
-        if formula is None or score is None:
-            report.add("note", report.file, f"no readability formula for language {language!r}")
-            return
         report.formula, report.score = formula.name, round(score, 1)
         report.smog = None if reading.smog is None else round(reading.smog, 1)
-        limit, target = getattr(thresholds, formula.limit_key), getattr(thresholds, formula.target_key)
+        limit, target, _ = formula.bounds(self.project.clinic.reading)
         if formula.fails(score, limit):
             report.add("error", report.file, formula.describe(score, limit))
         elif formula.fails(score, target):
             report.add("warning", report.file, formula.describe(score, target, "the target "))
+        longest = word_limit(language)
+        if reading.word_length is not None and longest is not None and reading.word_length > longest:
+            report.add(
+                "warning",
+                report.file,
+                f"average word length {reading.word_length:.1f} letters is above {longest:g}: use shorter words",
+            )
 
     def _wording(self, report: Report, fields: list["TextField"], language: str, locate: Locator) -> None:
         thresholds = self.project.clinic.reading
@@ -299,19 +302,18 @@ class Checker:
     ) -> None:
         """Each section on its own: the summary above the target, another section far past it, or
         unexplained long words piling up."""
-        formula = FORMULAS.get(language)
-        if formula is None:
+        formula = formula_of(language)
+        if not formula.validated:
             return
         thresholds = self.project.clinic.reading
-        target = getattr(thresholds, formula.target_key)
-        far = formula.beyond(target, getattr(thresholds, formula.section_margin_key))
+        _, target, margin = formula.bounds(thresholds)
+        far = formula.beyond(target, margin)
         bolded = [term for text_field in fields for term in text_field.bold]
         explained = words_of(bolded) | words_of(list(self._jargon(language).values()))
         per_100 = thresholds.max_long_words_per_100
         for section in sections(handout):
             where, name = locate(section.location), dotted(section.location)
             score = section_score(section, language)
-            assert score is not None, "a language with a formula scores every section"
             if name == "summary" and formula.fails(score, target):
                 report.add("warning", where, f"{name}: {formula.describe(score, target, 'the target ')}")
             elif name != "summary" and len(section.words) >= MIN_SCORED_WORDS and formula.fails(score, far):

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from handouts import DEFAULT_OUTPUT_FOLDER, __version__
+from handouts import DEFAULT_OUTPUT_FOLDER, LANGUAGE_HELP, __version__
 from handouts.errors import HandoutsError
 
 if TYPE_CHECKING:
@@ -294,6 +294,9 @@ def build(
     if booklet and (output_file is not None or large_print):
         raise click.UsageError("--booklet collects standard-print handouts into the output folder")
     project = open_from(project_dir)
+    if list(slugs) == [LANGUAGE_HELP] and output_file is None:
+        write_language_help(project, output_folder(project, out_dir), page_size, large_print)
+        return
     if output_file is not None:
         from handouts.files import PDF_START
 
@@ -322,6 +325,20 @@ def build(
             verbose,
         )
     fail_on_warnings(strict)
+
+
+def write_language_help(project: "Project", out_dir: Path, page_size: str | None, large_print: bool) -> None:
+    """`build language-help`: the free language help notice, into the output folder."""
+    from handouts.files import write_atomically
+    from handouts.maker import Maker
+    from handouts.targets import output_name
+    from handouts.usecases import make_packet
+
+    language = project.clinic.languages[0]
+    pdf = make_packet(Maker(project), [LANGUAGE_HELP], language, page_size=page_size, large_print=large_print)
+    path = out_dir / output_name(language, LANGUAGE_HELP, large_print)
+    write_atomically(path, pdf)
+    click.echo(f"Made {path}", err=True)
 
 
 def write_packet(

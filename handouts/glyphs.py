@@ -7,8 +7,9 @@ from functools import cache
 from pathlib import Path
 
 FONT_SUFFIXES = frozenset({".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2"})
-# Never drawn, so no font needs them: spaces are laid out, not drawn, and joiners only shape their neighbours.
-UNDRAWN = frozenset({0x20, 0xA0, 0x200C, 0x200D})
+# Never drawn, so no font needs them: spaces are laid out, not drawn, joiners only shape their neighbours,
+# and the left-to-right and right-to-left marks only order them (handouts/locales.py).
+UNDRAWN = frozenset({0x20, 0xA0, 0x200C, 0x200D, 0x200E, 0x200F})
 
 
 class Coverage:

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from handouts import LANGUAGE_HELP
 from handouts.budget import limit_memory, render_budget, time_limit
 from handouts.content import Handout
 from handouts.errors import HandoutsError, RenderError
@@ -123,9 +124,12 @@ class Maker:
         handout on a new sheet, keeping its own language, page numbers and bookmark; the title names
         the handouts in the packet's `language`."""
         sheet_html = self.renderer.plan_sheet(requests, language)
-        if len(requests) == 1 and sheet_html is None:
+        help_last = self.project.clinic.language_help.in_packets
+        if len(requests) == 1 and sheet_html is None and not help_last:
             return self.pdf(requests[0])
         laid, parts = self.visit_parts(requests, sheet_html, language)
+        if help_last:
+            parts.append(self.language_help_part(requests[0].page_size, requests[0].large_print))
         titles = ", ".join(one.handout.title for one in laid)
         title = self.project.labels(language).visit_title.replace("{titles}", titles)
         private = any(request.visit is not None for request in requests)
@@ -151,6 +155,23 @@ class Maker:
         if sheet_html is not None:
             parts.insert(0, self.plan_sheet(sheet_html, language))
         return laid, parts
+
+    def language_help_part(self, page_size: str, large_print: bool) -> "Part":
+        """The free language help notice (`Renderer.language_help`) laid out."""
+        html = self.renderer.language_help(page_size, large_print)
+        with self.watched(private=False) as found:
+            from handouts.pdf import Part, render_document
+
+            document = render_document(html, self.project.root, self.project.asset_roots)
+        report(LANGUAGE_HELP, found)
+        return Part(document, self.project.clinic.languages[0])
+
+    def language_help_pdf(self, page_size: str, large_print: bool) -> bytes:
+        """The notice alone, as one PDF."""
+        part = self.language_help_part(page_size, large_print)
+        pdf, written = self.write_pdf([part])
+        report(LANGUAGE_HELP, written)
+        return pdf
 
     def plan_sheet(self, html: str, language: str) -> "Part":
         """The visit's "Your plan" sheet (`Renderer.plan_sheet`) laid out."""

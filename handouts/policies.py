@@ -141,8 +141,8 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
     policies: Policies = clinic.policies
     locale = babel_locale(language)
     values = {
-        "phone": clinic.phone,
-        "after_hours_phone": clinic.after_hours_phone,
+        "phone": left_to_right(clinic.phone, language),
+        "after_hours_phone": left_to_right(clinic.after_hours_phone, language),
         "clinic": clinic.name,
     }
     for name in HOUR_POLICIES:
@@ -161,6 +161,16 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
             raise ProjectError(f"clinic.yaml: policies.{name}: no text in {language!r} (add `{language}: ...`)")
         values[name] = fill(text, values)
     return values
+
+
+def left_to_right(text: str, language: str) -> str:
+    """A phone number (filled into a text) as it is dialled, left to right and on one line, inside a
+    right-to-left language's line."""
+    from handouts.locales import set_apart, writes_right_to_left
+
+    if not writes_right_to_left(language):
+        return text
+    return set_apart(text.replace(" ", "\u00a0"), "rtl")
 
 
 def diary_times(minutes: list[int], locale: Any) -> str:

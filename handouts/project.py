@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, StringConstraints, field_validator
 
-from handouts import DEFAULT_OUTPUT_FOLDER
+from handouts import DEFAULT_OUTPUT_FOLDER, LANGUAGE_HELP
 from handouts.approvals import APPROVALS_FILE
 from handouts.codes import ProcedureMap
 from handouts.content import (
@@ -31,6 +31,12 @@ from handouts.schedule import ScheduleSettings
 from handouts.yamlfile import decoded, load_layered, load_model, parse_yaml, read_bytes, validate
 
 CLINIC_FILE = "clinic.yaml"
+SOURCE_LANGUAGE = "en"  # the language translations are made from, and glossaries name concepts in
+LANGUAGE_FILES = {  # what a language's folder needs, and what each holds (docs/content.md, "Adding a language")
+    "_labels.yaml": "section headings and fixed phrases",
+    "_blocks.yaml": "the shared blocks and policies in that language",
+    "_glossary.yaml": "one wording for each concept",
+}
 SOURCE_FOLDERS = ("content", "templates", "assets")
 Loaded = TypeVar("Loaded")
 Stamp = tuple[tuple[Path, int, int, int], ...]
@@ -78,6 +84,30 @@ class Reading(Strict):
     )
 
 
+# After English, the 15 languages most spoken at home in the US (Census Bureau, American Community Survey,
+# table B16001): the notice's default lines. A clinic puts its own state's list in clinic.yaml.
+US_TOP_LANGUAGES = ["es", "zh", "tl", "vi", "ar", "fr", "ko", "ru", "ht", "de", "hi", "pt", "it", "pl", "ur"]
+
+
+class LanguageHelp(Strict):
+    """The free language help notice (`handouts build language-help`)."""
+
+    languages: list[Language] = Field(
+        default_factory=lambda: list(US_TOP_LANGUAGES),
+        min_length=1,
+        description="The languages of its lines, in order: the 15 most spoken in the clinic's state.",
+    )
+    in_packets: bool = Field(False, description="Print it as the last page of every visit packet.")
+
+
+class LanguageHelpText(Strict):
+    """The notice's words: `content/language-help.yaml`, each line in its own language."""
+
+    title: Text
+    intro: Text
+    lines: dict[Language, Text]
+
+
 class Clinic(Strict):
     """The clinic's brand and contact details: `clinic.yaml`."""
 
@@ -105,6 +135,9 @@ class Clinic(Strict):
     )
     procedures: ProcedureMap = Field(
         default_factory=ProcedureMap, description="`handouts visits`: procedure codes and names to handouts."
+    )
+    language_help: LanguageHelp = Field(
+        default_factory=LanguageHelp, description="The free language help notice: its languages, and in packets or not."
     )
     schedule: ScheduleSettings = Field(
         default_factory=ScheduleSettings, description="`handouts visits`: the clinic's own CSV column names."
@@ -324,6 +357,43 @@ class Project:
             return blocks
 
         return self.loaded(("blocks", language), [path for path, _ in layers], load)
+
+    def require_language(self, language: str) -> None:
+        """One error naming every file a language's folder lacks, rather than one per handout."""
+        folder = f"content/{language}"
+        needed = [name for name in LANGUAGE_FILES if name != "_glossary.yaml" or language != SOURCE_LANGUAGE]
+        missing = [name for name in needed if self.find(f"{folder}/{name}") is None]
+        if not any(language in languages for languages in self.catalog().values()):
+            missing.append("at least one handout (<slug>.yaml)")
+        if missing:
+            holds = "; ".join(f"{name}: {LANGUAGE_FILES[name]}" for name in needed)
+            raise ProjectError(
+                f"{folder}/: language {language!r} is not ready: missing {', '.join(missing)} "
+                f'(a language needs {holds}; see docs/content.md, "Adding a language")'
+            )
+
+    def language_help(self) -> tuple[LanguageHelpText, list[tuple[str, str]]]:
+        """The notice's words, and (language, line) for each language the clinic chose, in
+        its order; a chosen language without a line is an error naming the file."""
+        relative = f"content/{LANGUAGE_HELP}.yaml"
+        path = self.find(relative)
+        if path is None:
+            raise ProjectError(f"{relative}: file not found")
+        shown = self.shown(path)
+
+        def load() -> LanguageHelpText:
+            text = load_model(LanguageHelpText, path, shown)
+            refuse_unprintable([(path, shown)], self.font_coverage)
+            return text
+
+        text = self.loaded(("language-help",), [path], load)
+        chosen = self.clinic.language_help.languages
+        missing = [language for language in chosen if language not in text.lines]
+        if missing:
+            raise ProjectError(
+                f"{shown}: lines: no line in {', '.join(missing)} (clinic.yaml language_help.languages lists it)"
+            )
+        return text, [(language, text.lines[language]) for language in chosen]
 
     def _required_layers(self, relative: str) -> list[tuple[Path, str]]:
         layers = self.layers(relative)

@@ -14,7 +14,7 @@ from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed
 from handouts.content import Blocks, Handout, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
-from handouts.locales import babel_locale
+from handouts.locales import babel_locale, set_apart, text_direction, writes_right_to_left
 from handouts.pictures import HEADING_ICONS, Pictures
 from handouts.plan import MIDNIGHT, NOON, day_text
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is impor
 
 TEMPLATE = "handout.html"
 PLAN_TEMPLATE = "plan-sheet.html"
+LANGUAGE_HELP_TEMPLATE = "language-help.html"
 DIARY_HANDOUT = "pain-diary"
 """Its pain log is printed on the plan sheet's back when a visit's handouts ask for a diary."""
 PLAN_QUESTIONS = 4
@@ -95,6 +96,14 @@ class Page:
 def language_name(language: str) -> str:
     """The language's name in itself: "English", "español"."""
     return str(babel_locale(language).display_name)
+
+
+def page_sides(language: str) -> dict[str, str]:
+    """The page's direction and its physical sides, for what CSS has no logical form of (the margin
+    boxes of the footer, a background's position): a right-to-left language mirrors the page."""
+    if writes_right_to_left(language):
+        return {"direction": "rtl", "start": "right", "end": "left"}
+    return {"direction": "ltr", "start": "left", "end": "right"}
 
 
 def long_date(day: date, language: str) -> str:
@@ -170,6 +179,8 @@ class Renderer:
             "day_text": day_text,
             "named_time": named_time,
             "whole_font": self.whole_font,
+            "set_apart": set_apart,
+            "text_direction": text_direction,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 
@@ -179,6 +190,7 @@ class Renderer:
             "labels": self.project.labels(language),
             "clinic": self.project.clinic,
             "language": language,
+            **page_sides(language),
             "page_size": page_size,
             "logo_url": self.logo_url,
             "logo_alt": self.logo_alt(language),
@@ -279,6 +291,26 @@ class Renderer:
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval, content_digest)
+
+    def language_help(self, page_size: str, large_print: bool) -> str:
+        """The free language help notice: each chosen language's line in its own script and direction,
+        the clinic's phone filled in and kept left to right; the page itself in the clinic's first language."""
+        from handouts.policies import left_to_right
+
+        text, chosen = self.project.language_help()
+        clinic = self.project.clinic
+        lines = [
+            {
+                "language": language,
+                "direction": page_sides(language)["direction"],
+                "name": babel_locale(language).language_name,
+                "text": line.replace("{phone}", left_to_right(clinic.phone, language)),
+            }
+            for language, line in chosen
+        ]
+        context = self.brand(clinic.languages[0], page_size)
+        context.update(notice=text, lines=lines, large_print=large_print)
+        return self.render_template(LANGUAGE_HELP_TEMPLATE, context)
 
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and

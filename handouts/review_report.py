@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from handouts.project import Project
-from handouts.readability import FORMULAS
+from handouts.readability import formula_of
 from handouts.usecases import ReviewRow
 
 TEMPLATE = "review-report.html"
@@ -50,10 +50,12 @@ def cells(row: ReviewRow) -> list[str]:
 def reading_level(row: ReviewRow) -> str:
     """The readability figure and what it means, in words: `grade 6.2: about the reading level of a
     6th grader`, `Fernández-Huerta 78.0: fairly easy (0 to 100, higher is easier)`."""
-    formula = FORMULAS.get(row.language)
+    formula = formula_of(row.language)
     score = row.reading_score
-    if formula is None or score is None:
+    if score is None:
         return ""
+    if formula.limit not in ("max_grade", "min_fernandez_huerta"):  # no school grade or ease band to say
+        return f"{formula.name} {score:.1f}"
     if formula.higher_is_easier:
         ease = next((words for bound, words in EASE_BANDS if score >= bound), "very hard")
         return f"{formula.name} {score:.1f}: {ease} to read (0 to 100, higher is easier)"

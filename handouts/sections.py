@@ -10,13 +10,13 @@ import textstat
 
 from handouts.content import Handout, Item
 from handouts.markup import plain_pieces
-from handouts.readability import FORMULAS, as_prose
+from handouts.readability import as_prose, formula_of
 
 Location = tuple[str | int, ...]
 WORD = re.compile(r"[^\W\d_]+")
-# A long word: 3 syllables in English; Spanish words run longer, so plain Spanish ("medicina",
-# "Díganos") stays under the bar only at 4.
-LONG_WORD_SYLLABLES = {"en": 3, "es": 4}
+# A long word: 3 syllables in English; Spanish (German, Italian) words run longer, so plain Spanish
+# ("medicina", "Díganos") stays under the bar only at 4.
+LONG_WORD_SYLLABLES = {"en": 3, "es": 4, "de": 4, "it": 4}
 MIN_SCORED_WORDS = 30  # formulas swing wildly on a few words: shorter sections (the summary aside) are not scored
 LIST_SECTIONS = ("how_it_is_done", "before", "after", "call_us", "call_911", "questions")
 
@@ -58,14 +58,11 @@ def texts(items: list[Item] | list[str]) -> list[str]:
     return [item.text if isinstance(item, Item) else item for item in items]
 
 
-def section_score(section: Section, language: str) -> float | None:
-    """The language's readability formula on this section alone (None for a language without one);
-    each list item counts as a sentence, as in the whole-handout score."""
-    formula = FORMULAS.get(language)
-    if formula is None:
-        return None
+def section_score(section: Section, language: str) -> float:
+    """The language's readability measure on this section alone; each list item counts as a
+    sentence, as in the whole-handout score."""
     textstat.set_lang(language)
-    return float(formula.score(as_prose(section.blocks)))
+    return float(formula_of(language).score(as_prose(section.blocks)))
 
 
 def long_words(section: Section, language: str, explained: set[str]) -> list[str]:

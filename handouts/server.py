@@ -96,7 +96,8 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
     choices = []
     for code in codes:
         try:
-            choices.append((code, language_name(code).capitalize()))
+            name = language_name(code)  # "Tiếng Việt", "中文", "العربية": its own script and capitals
+            choices.append((code, name[:1].upper() + name[1:]))
         except HandoutsError:
             choices.append((code, code))
     return choices

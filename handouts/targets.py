@@ -80,7 +80,12 @@ def plan_targets(
 ) -> list[Target]:
     """The PDFs to make: the given slugs (or every handout) in each language and print size. A
     handout missing in a language is an error (all of them listed at once), unless it exists in the
-    fallback language; so is a language whose dates and names cannot be written."""
+    fallback language; so is a language whose dates and names cannot be written. For the whole set
+    without a fallback, a language whose folder lacks the files every language needs is one error
+    listing them, not one per handout."""
+    if slugs is None and fallback is None:
+        for language in dict.fromkeys(languages):
+            project.require_language(language)
     catalog = project.catalog()
     targets, problems = [], []
     for language in languages:

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from handouts import LANGUAGE_HELP
 from handouts.approvals import refuse_library
 from handouts.errors import HandoutsError, UnknownHandoutError
 from handouts.project import Project
@@ -92,6 +93,8 @@ def make_packet(
     project = maker.project
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
+    if slugs == [LANGUAGE_HELP]:  # the notice is for everyone: no visit on it
+        return maker.language_help_pdf(project.page_size(page_size), large_print)
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = project.page_size(page_size)
     catalog = project.catalog()
@@ -175,6 +178,9 @@ def check_handouts(
     from handouts.check import Checker
     from handouts.maker import Maker
 
+    if not slugs:  # every handout: a language without its files would be left out without a word
+        for language in dict.fromkeys(languages or project.clinic.languages):
+            project.require_language(language)
     pairs = chosen_handouts(project, slugs or None, languages)
     checker = Checker(Maker(project), require_approved=require_approved, manifest_dir=out_dir)
     clinic = checker.clinic_findings() + [
@@ -303,8 +309,8 @@ def review_report(project: Project, out_dir: Path, today: date) -> list[ReviewRo
                     next_review,
                     next_review is not None and next_review < today,
                     approval.changed,
-                    reading.formula.name if reading.formula else None,
-                    None if reading.score is None else round(reading.score, 1),
+                    reading.formula.name,
+                    round(reading.score, 1),
                     pages_built(manifest, fingerprints, request),
                 )
             )

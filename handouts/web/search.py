@@ -13,10 +13,15 @@ SKIPPED_WORDS = frozenset(
 """Small words that name no procedure: a query of real words around them still finds the handout."""
 
 
+# Scripts written without spaces between words (Chinese, Japanese): a query word is found anywhere in a name.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
 def folded(text: str) -> str:
-    """Words in lowercase without accents or punctuation, so "inyeccion" finds "Inyección"."""
+    """Words in lowercase without accents, vowel marks or punctuation, so "inyeccion" finds "Inyección"
+    (and Arabic typed without its short-vowel marks finds a title written with them)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    plain = "".join(char for char in decomposed if not unicodedata.category(char).startswith("M"))
     return " ".join(re.split(r"\W+", plain)).strip()
 
 
@@ -27,7 +32,10 @@ def query_words(query: str) -> list[str]:
 
 def word_matches(word: str, names: str) -> bool:
     """The word starts a word of the names ("burn" finds "burning"); a plural also finds its
-    singular ("shots" finds "shot", "inyecciones" finds "inyeccion")."""
+    singular ("shots" finds "shot", "inyecciones" finds "inyeccion"); in Chinese or Japanese, where
+    words are not spaced, it may stand anywhere ("日记" finds "疼痛日记")."""
+    if UNSPACED.search(word):
+        return word in names
     stems = [word] + [word[: -len(end)] for end in ("es", "s") if word.endswith(end) and len(word) > len(end) + 2]
     return any(f" {stem}" in f" {names}" for stem in stems)
 

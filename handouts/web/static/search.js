@@ -1,5 +1,6 @@
 // Filters the handout list as staff type, matching as the server does (handouts/web/search.py): every
-// word that names something starts a word of a handout's names; a plural finds its singular. The
+// word that names something starts a word of a handout's names (in Chinese or Japanese, where words are
+// not spaced, it stands anywhere in them); a plural finds its singular. The
 // count is said by a live region. "You picked" lists the ticked handouts. Without JavaScript the
 // Search button asks the server.
 (function () {
@@ -11,10 +12,12 @@
   var pickedList = pickedBox.querySelector("ul");
   var SAY_AFTER_MS = 400;
 
-  function fold(text) {  // lowercase words without accents or punctuation
-    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase().split(/[^\p{L}\p{N}_]+/u).join(" ");
+  var UNSPACED = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+  function fold(text) {  // lowercase words without accents, vowel marks or punctuation
+    return text.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().split(/[^\p{L}\p{N}_]+/u).join(" ");
   }
   function found(word, names) {
+    if (UNSPACED.test(word)) return names.indexOf(word) !== -1;
     var stems = [word];
     ["es", "s"].forEach(function (end) {
       if (word.length > end.length + 2 && word.slice(-end.length) === end) stems.push(word.slice(0, -end.length));
