@@ -117,3 +117,41 @@ def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, ver
     said = " ".join(" ".join(tagged_text(pdf, tmp_path)).split())
     assert said.count(version) == 1 and said.endswith(version_line) and page not in said
     assert len(reader.pages) == 2
+
+
+def struct_lines(pdf: bytes, folder: Path) -> list[tuple[int, str]]:
+    """The structure tree as poppler prints it (`pdfinfo -struct-text`): each line's depth and text, an
+    element's type or, in quotes, the text it holds."""
+    path = folder / "handout.pdf"
+    path.write_bytes(pdf)
+    shown = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True)
+    return [(len(line) - len(line.lstrip()), line.strip()) for line in shown.stdout.splitlines() if line.strip()]
+
+
+def list_items(pdf: bytes, folder: Path) -> list[str]:
+    """The text of each LI element of the structure tree, as a screen reader reads one list item."""
+    lines = struct_lines(pdf, folder)
+    found = []
+    for index, (depth, text) in enumerate(lines):
+        if text.split()[0] == "LI":
+            inside = []
+            for deeper, held in lines[index + 1 :]:
+                if deeper <= depth:
+                    break
+                if held.startswith('"'):
+                    inside.append(held.strip('"'))
+            found.append(" ".join(" ".join(inside).split()))
+    return found
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [("en", "Arrive at 6:30 AM, Tuesday, December 8"), ("es", "Llegue a las 6:30 a. m. del martes 8 de diciembre")],
+)
+def test_each_plan_row_is_one_list_item_its_label_then_its_time(maker, tmp_path, language, row, large_print):
+    """Every list item of the packet (the plan's rows too) is a child of its list, none nested in another."""
+    pdf = make_packet(maker, ["epidural-steroid-injection"], language, large_print=large_print, visit_fields=VISIT)
+    items = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/LI"]
+    assert items and {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
+    assert row in list_items(pdf, tmp_path)
