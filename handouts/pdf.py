@@ -158,6 +158,7 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
     element says the language of the part its page belongs to, and every header cell its scope."""
     scope_header_cells(laid_out)
     objects = pdf.objects
+    drop_empty_elements(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
     pages = {reference: index for index, reference in enumerate(pdf.page_references)}
@@ -181,6 +182,32 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             index = pages[page]
             nums[2 * index + 1][mcid] = "null"
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
+
+
+DECORATIONS = ("/NonStruct", "/Span")
+"""The structure types WeasyPrint gives a box holding no text when it is only drawn (a bullet's dot, a
+checkbox, a heading's pictogram): its drawing is an artifact, and the element itself stays empty."""
+
+
+def drop_empty_elements(objects: list) -> None:
+    """WeasyPrint tags every box, an empty one too: a decoration's element, holding nothing for a screen
+    reader to read, is taken out of the structure tree (and so is a parent it leaves empty). Table cells
+    and other elements with a meaning of their own stay, even empty."""
+    empty = [
+        element
+        for element in objects
+        if isinstance(element, pydyf.Dictionary)
+        and element.get("Type") == "/StructElem"
+        and element.get("S") in DECORATIONS
+        and not element["K"]
+    ]
+    while empty:
+        element = empty.pop()
+        parent = objects[number(element["P"])]
+        parent["K"].remove(element.reference)
+        element.clear()  # no longer a structure element: nothing points to it
+        if not parent["K"] and parent.get("S") in DECORATIONS:
+            empty.append(parent)
 
 
 SCOPES = {"col": "/Column", "row": "/Row"}

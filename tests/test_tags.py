@@ -155,3 +155,21 @@ def test_each_plan_row_is_one_list_item_its_label_then_its_time(maker, tmp_path,
     items = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/LI"]
     assert items and {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
     assert row in list_items(pdf, tmp_path)
+
+
+def kids(element) -> list:
+    """The children of a structure element: elements, marked-content ids, annotations."""
+    found = element.get("/K", [])
+    return list(found) if isinstance(found, list) else [found]
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, large_print):
+    """A bullet's dot, a checkbox, a pictogram: drawn (artifacts), never an empty element in the tags; and
+    a list holds list items only, not the spaces between the diagram key's numbered labels."""
+    pdf = maker.pdf(RenderRequest("epidural-steroid-injection", "en", "letter", large_print))
+    elements = structure(pdf_reader(pdf))
+    assert [str(element["/S"]) for element in elements if not kids(element)] == []
+    lists = [element for element in elements if element["/S"] == "/L"]
+    assert len(lists) >= 6
+    assert {str(kid.get_object()["/S"]) for element in lists for kid in kids(element)} == {"/LI"}
