@@ -155,8 +155,9 @@ def blank_page(width: float, height: float) -> "weasyprint.Page":
 def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
-    element says the language of the part its page belongs to, and every header cell its scope."""
-    scope_header_cells(laid_out)
+    element says the language of the part its page belongs to, every header cell its scope and every
+    link what it leads to."""
+    finish_boxes(laid_out)
     objects = pdf.objects
     drop_empty_elements(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
@@ -214,9 +215,11 @@ SCOPES = {"col": "/Column", "row": "/Row"}
 """A `<th scope>` and the /Scope of its TH element's table attributes."""
 
 
-def scope_header_cells(document: "weasyprint.document.Document") -> None:
-    """WeasyPrint (70) tags a `<th>` as a TH without its scope: each gets the /Scope its `scope` says.
-    WeasyPrint keeps a cell's structure element on its box (`mark`) while it links cells to headers."""
+def finish_boxes(document: "weasyprint.document.Document") -> None:
+    """What WeasyPrint (70) leaves out of what it keeps on the laid-out boxes while it writes the PDF:
+    a `<th>` is tagged as a TH without its scope (kept on the cell's box as `mark` while WeasyPrint links
+    cells to headers), and a link's annotation describes it by its address (`Contents`, read by a screen
+    reader on the link): each TH gets the /Scope its `scope` says, each link the text it shows."""
 
     def boxes(box: Any) -> Iterator[Any]:
         yield box
@@ -229,6 +232,10 @@ def scope_header_cells(document: "weasyprint.document.Document") -> None:
                 scope = SCOPES.get(box.element.get("scope", ""))
                 if scope is not None:
                     box.mark["A"]["Scope"] = scope
+            annotation = getattr(box, "link_annotation", None)
+            shown = " ".join("".join(box.element.itertext()).split()) if annotation is not None else ""
+            if shown:
+                annotation["Contents"] = pydyf.String(shown)
 
 
 def number(reference: bytes) -> int:

@@ -175,3 +175,23 @@ def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, la
     lists = [element for element in elements if element["/S"] == "/L"]
     assert len(lists) >= 6
     assert {str(kid.get_object()["/S"]) for element in lists for kid in kids(element)} == {"/LI"}
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, language, large_print):
+    """A screen reader names a link by its annotation's /Contents: the source's title (and site), as
+    printed; the address stays the link's target. A link broken over two lines says so on each part."""
+    slug = "epidural-steroid-injection"
+    pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print))
+    sources = {str(source.url): source.title for source in maker.project.handout(language, slug).review.sources}
+    links = [
+        annotation.get_object()
+        for page in pdf_reader(pdf).pages
+        for annotation in page.get("/Annots", [])
+        if annotation.get_object()["/Subtype"] == "/Link"
+    ]
+    assert {str(link["/A"]["/URI"]) for link in links} == set(sources)
+    for link in links:
+        title = sources[str(link["/A"]["/URI"])]
+        assert str(link["/Contents"]).startswith(f"{title}: "), link["/Contents"]
