@@ -155,14 +155,15 @@ def blank_page(width: float, height: float) -> "weasyprint.Page":
 def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
-    element says the language of the part its page belongs to, every header cell its scope and every
-    link what it leads to."""
+    element says the language of the part its page belongs to, every header cell its scope, every link
+    what it leads to and every figure where it is; a decoration's empty element is left out."""
     finish_boxes(laid_out)
     objects = pdf.objects
     drop_empty_elements(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
     pages = {reference: index for index, reference in enumerate(pdf.page_references)}
+    place_figures(objects, laid_out.pages, pages)
     for reference in document["K"]:
         element = objects[number(reference)]
         language = languages[pages[element["Pg"]]]
@@ -209,6 +210,22 @@ def drop_empty_elements(objects: list) -> None:
         element.clear()  # no longer a structure element: nothing points to it
         if not parent["K"] and parent.get("S") in DECORATIONS:
             empty.append(parent)
+
+
+POINTS_PER_PIXEL = 0.75
+"""WeasyPrint lays out in CSS pixels and writes points (at its default zoom of 1)."""
+
+
+def place_figures(objects: list, laid_out_pages: list, pages: dict[bytes, int]) -> None:
+    """WeasyPrint (70) writes a Figure's bounding box (/BBox of its layout attributes) in CSS pixels from the
+    page's top; PDF measures in points from the page's bottom: each box is moved to where it is drawn."""
+    for element in objects:
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Figure" and "A" in element:
+            left, top, right, bottom = element["A"]["BBox"]
+            height = laid_out_pages[pages[element["Pg"]]].height
+            element["A"]["BBox"] = pydyf.Array(
+                [POINTS_PER_PIXEL * value for value in (left, height - bottom, right, height - top)]
+            )
 
 
 SCOPES = {"col": "/Column", "row": "/Row"}

@@ -1,11 +1,15 @@
 """What last week's accessibility audit of the printed PDFs found, checked on the structure tree of the
 real PDF: the appointment box's title is a heading under the page's H1 (tags and bookmarks), the pain
 diary's header cells say their scope, the logo's alternative text is in the page's language, and the
-version line is read once as content while the running footer stays an artifact."""
+version line is read once as content while the running footer stays an artifact. Then an independent
+review (#24): the plan's rows, the drawn bullets, the large-print version line, the links' descriptions, the
+diagram's alt text and the figures' boxes."""
 
+import io
 import subprocess
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from pypdf import PdfReader
 from test_packet import structure
@@ -195,3 +199,21 @@ def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, lang
     for link in links:
         title = sources[str(link["/A"]["/URI"])]
         assert str(link["/Contents"]).startswith(f"{title}: "), link["/Contents"]
+
+
+def test_each_figure_box_is_where_it_is_drawn(maker):
+    """A Figure's /BBox is in points from the page's bottom (WeasyPrint writes CSS pixels from the top):
+    the logo 0.42 in tall at the page's 0.4 in top margin, the diagram 5 cm wide just under its caption."""
+    pdf = maker.pdf(RenderRequest("epidural-steroid-injection", "en", "letter"))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        caption = next(word for word in page.extract_words() if word["text"] == "Where")
+        height = page.height
+    boxes = {
+        str(figure["/Alt"]).split()[0]: [float(value) for value in figure["/A"]["/BBox"]] for figure in figures(pdf)
+    }
+    left, bottom, right, top = boxes["Riverside"]
+    assert (top, top - bottom) == (pytest.approx(height - 0.4 * 72), pytest.approx(0.42 * 72))
+    left, bottom, right, top = boxes["Side"]
+    assert left == pytest.approx(caption["x0"], abs=0.1) and right - left == pytest.approx(5 / 2.54 * 72)
+    assert 0 < height - caption["bottom"] - top < 0.05 * 72
