@@ -250,8 +250,7 @@ def finish_boxes(document: "weasyprint.document.Document") -> None:
                 if scope is not None:
                     box.mark["A"]["Scope"] = scope
             annotation = getattr(box, "link_annotation", None)
-            shown = " ".join("".join(box.element.itertext()).split()) if annotation is not None else ""
-            if shown:
+            if annotation is not None and (shown := " ".join("".join(box.element.itertext()).split())):
                 annotation["Contents"] = pydyf.String(shown)
 
 
