@@ -155,12 +155,15 @@ def blank_page(width: float, height: float) -> "weasyprint.Page":
 def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, languages: list[str | None]) -> None:
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
-    element says the language of the part its page belongs to, and every header cell its scope."""
-    scope_header_cells(laid_out)
+    element says the language of the part its page belongs to, every header cell its scope, every link
+    what it leads to and every figure where it is; a decoration's empty element is left out."""
+    finish_boxes(laid_out)
     objects = pdf.objects
+    drop_empty_elements(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
     pages = {reference: index for index, reference in enumerate(pdf.page_references)}
+    place_figures(objects, laid_out.pages, pages)
     for reference in document["K"]:
         element = objects[number(reference)]
         language = languages[pages[element["Pg"]]]
@@ -183,13 +186,57 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
 
 
+DECORATIONS = ("/NonStruct", "/Span")
+"""The structure types WeasyPrint gives a box holding no text when it is only drawn (a bullet's dot, a
+checkbox, a heading's pictogram): its drawing is an artifact, and the element itself stays empty."""
+
+
+def drop_empty_elements(objects: list) -> None:
+    """WeasyPrint tags every box, an empty one too: a decoration's element, holding nothing for a screen
+    reader to read, is taken out of the structure tree (and so is a parent it leaves empty). Table cells
+    and other elements with a meaning of their own stay, even empty."""
+    empty = [
+        element
+        for element in objects
+        if isinstance(element, pydyf.Dictionary)
+        and element.get("Type") == "/StructElem"
+        and element.get("S") in DECORATIONS
+        and not element["K"]
+    ]
+    while empty:
+        element = empty.pop()
+        parent = objects[number(element["P"])]
+        parent["K"].remove(element.reference)
+        element.clear()  # no longer a structure element: nothing points to it
+        if not parent["K"] and parent.get("S") in DECORATIONS:
+            empty.append(parent)
+
+
+POINTS_PER_PIXEL = 0.75
+"""WeasyPrint lays out in CSS pixels and writes points (at its default zoom of 1)."""
+
+
+def place_figures(objects: list, laid_out_pages: list, pages: dict[bytes, int]) -> None:
+    """WeasyPrint (70) writes a Figure's bounding box (/BBox of its layout attributes) in CSS pixels from the
+    page's top; PDF measures in points from the page's bottom: each box is moved to where it is drawn."""
+    for element in objects:
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Figure" and "A" in element:
+            left, top, right, bottom = element["A"]["BBox"]
+            height = laid_out_pages[pages[element["Pg"]]].height
+            element["A"]["BBox"] = pydyf.Array(
+                [POINTS_PER_PIXEL * value for value in (left, height - bottom, right, height - top)]
+            )
+
+
 SCOPES = {"col": "/Column", "row": "/Row"}
 """A `<th scope>` and the /Scope of its TH element's table attributes."""
 
 
-def scope_header_cells(document: "weasyprint.document.Document") -> None:
-    """WeasyPrint (70) tags a `<th>` as a TH without its scope: each gets the /Scope its `scope` says.
-    WeasyPrint keeps a cell's structure element on its box (`mark`) while it links cells to headers."""
+def finish_boxes(document: "weasyprint.document.Document") -> None:
+    """What WeasyPrint (70) leaves out of what it keeps on the laid-out boxes while it writes the PDF:
+    a `<th>` is tagged as a TH without its scope (kept on the cell's box as `mark` while WeasyPrint links
+    cells to headers), and a link's annotation describes it by its address (`Contents`, read by a screen
+    reader on the link): each TH gets the /Scope its `scope` says, each link the text it shows."""
 
     def boxes(box: Any) -> Iterator[Any]:
         yield box
@@ -202,6 +249,9 @@ def scope_header_cells(document: "weasyprint.document.Document") -> None:
                 scope = SCOPES.get(box.element.get("scope", ""))
                 if scope is not None:
                     box.mark["A"]["Scope"] = scope
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is not None and (shown := " ".join("".join(box.element.itertext()).split())):
+                annotation["Contents"] = pydyf.String(shown)
 
 
 def number(reference: bytes) -> int:

@@ -253,6 +253,13 @@ def moved_style_attributes(root: ElementTree.Element) -> str:
     return "".join(rules)
 
 
+def described(diagram: Diagram) -> str:
+    """The diagram's alt text, then what each of its numbers points to, as its key prints them: "Side view
+    of the lower back. 1: Epidural space. 2: Disc." A screen reader reads this instead of the drawing."""
+    key = (f"{number}: {label.rstrip('.')}." for number, label in enumerate(diagram.labels, start=1))
+    return " ".join([diagram.alt, *key])
+
+
 class Pictures:
     """Finds, checks and recolours the pictures of one project; keeps each file's result."""
 
@@ -290,11 +297,12 @@ class Pictures:
         return diagram_style(self.project.clinic)
 
     def diagram(self, diagram: Diagram, handout_file: str, handout_path: Path | None) -> Markup:
-        """The diagram inlined as <svg> with its alt text as <title> (WeasyPrint's Figure /Alt); read
-        again only when its file changes."""
+        """The diagram inlined as <svg> with its alt text and key as <title> (WeasyPrint's Figure /Alt);
+        read again only when its file changes."""
+        alt = described(diagram)
         try:
             path = self.project.asset(f"assets/diagrams/{diagram.file}", "diagram.file")
-            return self.project.loaded(("diagram", path, diagram.alt), [path], lambda: self._diagram(path, diagram.alt))
+            return self.project.loaded(("diagram", path, alt), [path], lambda: self._diagram(path, alt))
         except HandoutsError as error:
             line = line_of(load_yaml(handout_path, handout_file)[1], ("diagram", "file")) if handout_path else None
             where = f"{handout_file}:{line}" if line else handout_file

@@ -47,7 +47,7 @@ from handouts.project import Project
 from handouts.render import language_name
 from handouts.schedule import MAX_SCHEDULE_BYTES, ScheduleError
 from handouts.usecases import DayPlan, changed_packet, list_handouts, plan_visits
-from handouts.visit import FIELDS
+from handouts.visit import FIELDS, VisitError
 from handouts.web.brand import Brand
 from handouts.web.pool import QUEUE_SECONDS, Busy, ClientGone, RenderPool
 from handouts.web.search import SKIPPED_WORDS, folded, matches
@@ -103,13 +103,17 @@ def language_choices(codes: list[str]) -> list[tuple[str, str]]:
     return choices
 
 
+HANDOUT_CHOICE = ("choose at least ", "choose at most ")
+"""How a line about the handouts ticked starts (none, or too many): it is tied to their checkboxes."""
+
+
 def field_problems(message: str) -> list[tuple[str | None, str]]:
-    """Each line of an error message with the visit field it names (`procedure date: not a date...`),
-    so the page can tie it to that field; None for a line about no field."""
-    labels = sorted(((label, name) for name, label in FIELDS.items()), key=lambda pair: -len(pair[0]))
+    """Each line of an error message with the form field it names (`procedure date: not a date...`, or
+    the handouts' checkboxes, `slug`), so the page can tie it to that field; None for a line about no field."""
+    labels = sorted(((f"{label}:", name) for name, label in FIELDS.items()), key=lambda pair: -len(pair[0]))
+    starts = [*labels, *((start, "slug") for start in HANDOUT_CHOICE)]
     return [
-        (next((name for label, name in labels if line.startswith(f"{label}:")), None), line)
-        for line in message.splitlines()
+        (next((name for start, name in starts if line.startswith(start)), None), line) for line in message.splitlines()
     ]
 
 
@@ -489,8 +493,8 @@ def create_app(
             return page_text, error.status, {"Retry-After": str(error.retry_after)}
         if request.endpoint in SCHEDULE_ENDPOINTS:
             return schedule_page(str(error).splitlines()[0], error.status if error.status < 500 else 422)
-        if error.status == 400:  # the form's fault: each line ties to its field
-            return page(str(error), error.status)
+        if error.status == 400 or isinstance(error, VisitError):  # the form's, or a field's characters: each
+            return page(str(error), error.status)  # line ties to its field
         return page(f"The PDF could not be made: {error}", error.status)  # the server is fine, the handout is not
 
     @app.errorhandler(ClientGone)

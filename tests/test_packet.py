@@ -144,14 +144,17 @@ def test_a_handout_in_a_packet_prints_as_it_does_alone(maker):
 
 
 def small_print(pdf: bytes) -> list[str]:
-    """Text under 18 pt, page by page, leaving out the footer's version and review status (staff only)."""
+    """Text under 18 pt, page by page, leaving out the footer's version and review status (staff only),
+    and its copy under the sources (there for screen readers: the footer is an artifact)."""
     found = []
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         for number, page in enumerate(document.pages, start=1):
             footer = [char for char in page.chars if char["top"] > page.height - 72]
             numbers = min((char["x0"] for char in footer if char["size"] >= LARGE), default=0)  # "Page 1 of 4", right
             staff = [char for char in footer if char["x1"] <= numbers]
+            version = "".join(char["text"] for char in staff)
             small = "".join(char["text"] for char in page.chars if char["size"] < LARGE and char not in staff)
+            small = small.replace(version, "", 1) if version else small
             if small.strip():
                 found.append(f"page {number}: {small!r}")
     return found

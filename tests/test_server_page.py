@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import test_server as served
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from handouts.visit import FIELDS
 from handouts.web.brand import RING_CONTRAST, contrast
@@ -193,8 +193,8 @@ def test_an_error_is_tied_to_its_field_and_gets_focus_then_focus_returns_to_the_
     pdfs = catch_pdfs(context)
     show_an_error(page)
     message = page.locator("main > .message")
-    assert page.evaluate("document.activeElement === document.querySelector('main > .message')")
     date = page.get_by_label("Procedure date")
+    expect(date).to_be_focused()
     problem = message.locator("li", has_text="procedure date: not a date like 2026-12-03")
     assert date.get_attribute("aria-invalid") == "true"
     assert date.get_attribute("aria-describedby") == problem.get_attribute("id")
@@ -220,7 +220,52 @@ def test_without_javascript_an_error_is_tied_to_its_field_and_focused(server, br
     date = answer.get_by_label("Procedure date")
     assert date.get_attribute("aria-invalid") == "true"
     assert "not a date" in answer.locator(f"#{date.get_attribute('aria-describedby')}").inner_text()
-    assert answer.evaluate("document.activeElement.classList.contains('message')")
+    expect(date).to_be_focused()
+    context.close()
+
+
+UNPRINTABLE = "\ue000\ue001"  # private use: no bundled font draws it
+NOT_PRINTABLE = "patient name: this name has characters we cannot print"
+NO_HANDOUT = "choose at least one handout"
+
+
+def ask_for_a_pdf(page, tick: str | None, patient: str = "") -> None:
+    """The desk ticks a handout (or none), types the patient's name and presses Open PDF to print."""
+    page.goto(page.url.split("?")[0] + "?q=diary")
+    if tick:
+        page.get_by_label(tick).check()
+    page.get_by_label("Patient name").fill(patient)
+    page.get_by_role("button", name="Open PDF to print").click()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["script", "no-script"])
+@pytest.mark.parametrize(
+    ("tick", "patient", "field", "said"),
+    [("Pain diary", UNPRINTABLE, "Patient name", NOT_PRINTABLE), (None, "", None, NO_HANDOUT)],
+    ids=["characters", "no-handout"],
+)
+def test_the_field_an_error_is_about_describes_it_and_has_the_focus(
+    server, browser, javascript, tick, patient, field, said
+):
+    """Characters no font draws (in the patient's name) and no handout ticked: the field (the first
+    handout's checkbox) is invalid, its accessible description is the message's line, and it has the focus;
+    axe finds nothing on the page the script changed."""
+    context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+    page = context.new_page()
+    page.goto(server.url)
+    if javascript:
+        ask_for_a_pdf(page, tick, patient)
+        page.locator("main > .message").wait_for()
+    else:
+        with context.expect_page() as opened:  # the form opens its answer in a new tab
+            ask_for_a_pdf(page, tick, patient)
+        page = opened.value
+        page.wait_for_load_state()
+    box = page.get_by_label(field) if field else page.get_by_role("checkbox").first  # the first handout's
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_accessible_description(said)
+    expect(box).to_be_focused()
+    assert not javascript or axe_violations(page) == []  # axe is a script: it runs where scripts do
     context.close()
 
 

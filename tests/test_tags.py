@@ -1,11 +1,15 @@
 """What last week's accessibility audit of the printed PDFs found, checked on the structure tree of the
 real PDF: the appointment box's title is a heading under the page's H1 (tags and bookmarks), the pain
 diary's header cells say their scope, the logo's alternative text is in the page's language, and the
-version line is read once as content while the running footer stays an artifact."""
+version line is read once as content while the running footer stays an artifact. Then an independent
+review (#24): the plan's rows, the drawn bullets, the large-print version line, the links' descriptions, the
+diagram's alt text and the figures' boxes."""
 
+import io
 import subprocess
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from pypdf import PdfReader
 from test_packet import structure
@@ -104,16 +108,112 @@ def tagged_text(pdf: bytes, folder: Path) -> list[str]:
     return [line.strip().strip('"') for line in shown.stdout.splitlines() if line.strip().startswith('"')]
 
 
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
 @pytest.mark.parametrize(
     ("language", "version", "page"), [("en", "Version ", "Page 1 of"), ("es", "Versión ", "Página 1 de")]
 )
-def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, version, page):
-    """The running footer stays a pagination artifact; its version line is content once, last."""
-    pdf = maker.pdf(RenderRequest("preparing-for-your-procedure", language, "letter"))
+def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, version, page, large_print):
+    """The running footer stays a pagination artifact; its version line is content once, last (under the
+    sources in large print too)."""
+    pdf = maker.pdf(RenderRequest("preparing-for-your-procedure", language, "letter", large_print))
     reader = pdf_reader(pdf)
     footer = reader.pages[0].extract_text().splitlines()[-1]
     assert footer.startswith(version) and page in footer  # the running footer, on every page
     version_line = footer[: footer.index(page)].strip()
     said = " ".join(" ".join(tagged_text(pdf, tmp_path)).split())
     assert said.count(version) == 1 and said.endswith(version_line) and page not in said
-    assert len(reader.pages) == 2
+    assert large_print or len(reader.pages) == 2
+
+
+def struct_lines(pdf: bytes, folder: Path) -> list[tuple[int, str]]:
+    """The structure tree as poppler prints it (`pdfinfo -struct-text`): each line's depth and text, an
+    element's type or, in quotes, the text it holds."""
+    path = folder / "handout.pdf"
+    path.write_bytes(pdf)
+    shown = subprocess.run(["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True, check=True)
+    return [(len(line) - len(line.lstrip()), line.strip()) for line in shown.stdout.splitlines() if line.strip()]
+
+
+def list_items(pdf: bytes, folder: Path) -> list[str]:
+    """The text of each LI element of the structure tree, as a screen reader reads one list item."""
+    lines = struct_lines(pdf, folder)
+    found = []
+    for index, (depth, text) in enumerate(lines):
+        if text.split()[0] == "LI":
+            inside = []
+            for deeper, held in lines[index + 1 :]:
+                if deeper <= depth:
+                    break
+                if held.startswith('"'):
+                    inside.append(held.strip('"'))
+            found.append(" ".join(" ".join(inside).split()))
+    return found
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [("en", "Arrive at 6:30 AM, Tuesday, December 8"), ("es", "Llegue a las 6:30 a. m. del martes 8 de diciembre")],
+)
+def test_each_plan_row_is_one_list_item_its_label_then_its_time(maker, tmp_path, language, row, large_print):
+    """Every list item of the packet (the plan's rows too) is a child of its list, none nested in another."""
+    pdf = make_packet(maker, ["epidural-steroid-injection"], language, large_print=large_print, visit_fields=VISIT)
+    items = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/LI"]
+    assert items and {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
+    assert row in list_items(pdf, tmp_path)
+
+
+def kids(element) -> list:
+    """The children of a structure element: elements, marked-content ids, annotations."""
+    found = element.get("/K", [])
+    return list(found) if isinstance(found, list) else [found]
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, large_print):
+    """A bullet's dot, a checkbox, a pictogram: drawn (artifacts), never an empty element in the tags; and
+    a list holds list items only, not the spaces between the diagram key's numbered labels."""
+    pdf = maker.pdf(RenderRequest("epidural-steroid-injection", "en", "letter", large_print))
+    elements = structure(pdf_reader(pdf))
+    assert [str(element["/S"]) for element in elements if not kids(element)] == []
+    lists = [element for element in elements if element["/S"] == "/L"]
+    assert len(lists) >= 6
+    assert {str(kid.get_object()["/S"]) for element in lists for kid in kids(element)} == {"/LI"}
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, language, large_print):
+    """A screen reader names a link by its annotation's /Contents: the source's title (and site), as
+    printed; the address stays the link's target. A link broken over two lines says so on each part."""
+    slug = "epidural-steroid-injection"
+    pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print))
+    sources = {str(source.url): source.title for source in maker.project.handout(language, slug).review.sources}
+    links = [
+        annotation.get_object()
+        for page in pdf_reader(pdf).pages
+        for annotation in page.get("/Annots", [])
+        if annotation.get_object()["/Subtype"] == "/Link"
+    ]
+    assert {str(link["/A"]["/URI"]) for link in links} == set(sources)
+    for link in links:
+        title = sources[str(link["/A"]["/URI"])]
+        assert str(link["/Contents"]).startswith(f"{title}: "), link["/Contents"]
+
+
+def test_each_figure_box_is_where_it_is_drawn(maker):
+    """A Figure's /BBox is in points from the page's bottom (WeasyPrint writes CSS pixels from the top):
+    the logo 0.42 in tall at the page's 0.4 in top margin, the diagram 5 cm wide just under its caption."""
+    pdf = maker.pdf(RenderRequest("epidural-steroid-injection", "en", "letter"))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        caption = next(word for word in page.extract_words() if word["text"] == "Where")
+        height = page.height
+    boxes = {
+        str(figure["/Alt"]).split()[0]: [float(value) for value in figure["/A"]["/BBox"]] for figure in figures(pdf)
+    }
+    left, bottom, right, top = boxes["Riverside"]
+    assert (top, top - bottom) == (pytest.approx(height - 0.4 * 72), pytest.approx(0.42 * 72))
+    left, bottom, right, top = boxes["Side"]
+    assert left == pytest.approx(caption["x0"], abs=0.1) and right - left == pytest.approx(5 / 2.54 * 72)
+    assert 0 < height - caption["bottom"] - top < 0.05 * 72

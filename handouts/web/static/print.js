@@ -1,8 +1,8 @@
 // Sends the handout form with fetch() and shows the PDF from a blob: URL in a new tab. A form POST
 // opened in a tab stays in the browser's history and session-restore file, patient name included;
 // a blob: URL carries nothing and dies with the page. Without JavaScript the form posts as before.
-// Afterwards focus is where the desk needs it: on the button again, or on the message that says what
-// to fix, each line of it tied to its field (aria-describedby, aria-invalid).
+// Afterwards focus is where the desk needs it: on the button again, or on the first field the message
+// says to fix (each line of it tied to its field: aria-describedby, aria-invalid), else on the message.
 (function () {
   var form = document.querySelector("form.handout");
   if (!form || !window.fetch || !window.FormData || !window.URL || !URL.createObjectURL) return;
@@ -32,16 +32,22 @@
     });
   }
 
+  // Each line of the message that names a field is tied to it (a group of checkboxes: to each one);
+  // the fields, in the message's order.
   function tie(message) {
+    var tied = [];
     message.querySelectorAll("li[data-field]").forEach(function (line) {
-      var field = form.elements.namedItem(line.dataset.field);
-      if (!field || !field.setAttribute) return;
-      var details = field.closest("details");
-      if (details) details.open = true;
-      field.setAttribute("aria-invalid", "true");
-      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-      field.setAttribute("aria-describedby", [line.id].concat(ids).join(" "));
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name !== line.dataset.field) return;
+        var details = field.closest("details");
+        if (details) details.open = true;
+        field.setAttribute("aria-invalid", "true");
+        var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        field.setAttribute("aria-describedby", [line.id].concat(ids).join(" "));
+        tied.push(field);
+      });
     });
+    return tied;
   }
 
   function clearMessage() {
@@ -56,8 +62,12 @@
     var message = main.insertBefore(document.importNode(messageNode, true), main.firstChild);
     message.removeAttribute("autofocus");
     message.setAttribute("tabindex", "-1");
-    tie(message);
-    message.focus();  // read out, and the next Tab goes on from the top of the page
+    var tied = tie(message);
+    message.focus();  // read out; where no field can take the focus, the next Tab goes on from the top
+    tied.some(function (field) {  // the first that can (a checkbox the search hides cannot)
+      field.focus();
+      return document.activeElement === field;
+    });
   }
 
   function plainMessage(text) {
