@@ -26,7 +26,7 @@ from handouts.project import open_project
 from handouts.server import create_app
 from handouts.web.pool import RenderPool
 
-from conftest import REPO, pdf_text
+from conftest import REPO, pdf_text, sample
 
 UNDRAWN_NAME = "\ue000\ue001"  # private use: no bundled font draws it
 NAME = "Quintessa Marrowfield"
@@ -186,7 +186,7 @@ def serve_command(*args: str, env: dict | None = None, timeout: float = 90):
     )
 
 
-@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o620, 0o610])
+@pytest.mark.parametrize("mode", sample([0o640, 0o604, 0o644, 0o620, 0o610]))
 def test_a_passcode_file_open_to_the_group_or_others_is_refused(tmp_path, mode):
     """As ssh does with a key: any permission for the group or others, reading or not."""
     passcode_file = tmp_path / "passcode"
