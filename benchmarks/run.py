@@ -3,7 +3,7 @@
     make bench            # or: .venv/bin/python benchmarks/run.py [--quick] [--handouts N] [--markdown]
 
 Measures the checkout this file lives in (it goes first on PYTHONPATH) and prints one table: each
-figure, its target, and whether the target holds. Sections: the whole set (`build --all --force`:
+figure, its target, and PASS or FAIL against it. Sections: the whole set (`build --all --force`:
 CPU, ms per page, the floor and the ratio to it); one `weasyprint` process per file against our
 build; `check` before and after a build against a one-process build; no-op build, `list` and a cold
 single build; the front desk (warm render, 10 tabs x 20 PDFs against a 1-worker pool, memory over
@@ -46,7 +46,7 @@ class Row:
 
     @property
     def verdict(self) -> str:
-        return "" if self.holds is None else "holds" if self.holds else "misses"
+        return "" if self.holds is None else "PASS" if self.holds else "FAIL"
 
 
 @dataclass(frozen=True)
@@ -301,11 +301,20 @@ def front_desk_rows(options) -> list[Row]:
     ]
 
 
-def print_table(rows: list[Row]) -> None:
+BUSY_LOAD = 0.5  # a load average above this: other work shares the CPUs, and the timed figures show it
+
+
+def print_table(rows: list[Row], load: float) -> None:
+    """The table, under a line that says the machine and its load average before the run began."""
     print(
         f"handouts benchmark, {date.today()}: {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}"
+        f"{load:.1f}, Python {sys.version.split()[0]}"
     )
+    if load > BUSY_LOAD:
+        print(
+            f"Not an idle machine (load average {load:.1f} > {BUSY_LOAD}): seconds and the ratios to one worker "
+            "say more about the other work than about handouts; run again when `uptime` shows it idle."
+        )
     for row in rows:
         print(f"{row.measure:<46}{row.figure:<82}{row.target:<28}{row.verdict}")
 
@@ -348,6 +357,7 @@ def options_from(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main() -> None:
     options = options_from()
+    load = os.getloadavg()[0]  # before the run adds its own
     if options.front_desk_only:
         rows = front_desk_rows(options)
     else:
@@ -368,7 +378,7 @@ def main() -> None:
             ]
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print_table(rows)
+    print_table(rows, load)
     if options.markdown:
         print_markdown(rows)
 

@@ -3,6 +3,7 @@ extraction, and the guard that fails a test on any warning of WeasyPrint or of t
 
 import io
 import logging
+import re
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from handouts.maker import Maker
 from handouts.project import Project, open_project
 
 REPO = Path(__file__).resolve().parent.parent
+PASSCODE = "river-bend-2026"  # the front desk's passcode in the tests that lock it
 WATCHED_LOGGERS = ("weasyprint", "handouts")
 
 
@@ -62,6 +64,21 @@ def assert_no_warning_lines(stderr: str) -> None:
     """The guard for subprocesses and the server: warnings print as `Warning:` lines."""
     lines = [line for line in stderr.splitlines() if "Warning:" in line or "Traceback" in line]
     assert not lines, lines
+
+
+def page_token(page: str) -> str:
+    """The CSRF token that a front-desk page's forms carry."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def form_token(client, path: str = "/") -> str:
+    """The CSRF token of this Flask test client's session, read from the page at `path`."""
+    return page_token(client.get(path).get_data(as_text=True))
+
+
+def sign_in(client, passcode: str = PASSCODE):
+    """Post the passcode with the login page's token, as the desk's browser does."""
+    return client.post("/login", data={"passcode": passcode, "csrf_token": form_token(client, "/login")})
 
 
 def pdf_reader(data: bytes) -> PdfReader:

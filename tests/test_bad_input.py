@@ -8,7 +8,7 @@ import pytest
 
 from handouts.batch import LOCK_FILE
 
-from conftest import REPO, invoke, pdf_text
+from conftest import REPO, form_token, invoke, pdf_text
 
 ESI = (REPO / "content/en/epidural-steroid-injection.yaml").read_text()
 
@@ -304,7 +304,7 @@ def test_front_page_with_a_language_babel_does_not_know(clinic_project):
 def test_front_desk_answers_a_broken_template_with_a_4xx(clinic_project):
     override_template(clinic_project, "\n{% block summary %}{{ clinic.nmae }}{% endblock %}\n")
     client = front_desk(clinic_project)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)  # as the page sends it
+    token = form_token(client)  # as the page sends it
     response = client.post("/pdf", data={"slug": "pain-diary", "language": "en", "csrf_token": token})
     assert response.status_code == 422
     assert "templates/handout.html:2: template error: " in response.text

@@ -24,8 +24,10 @@ SET = [
 ]  # two handouts prove what the whole library would, at a tenth of the cost
 
 
-def build_set(project: Path, *args: str, slugs: list[str] = SET):
-    return invoke("build", *slugs, "--project", project, "--out", project / "output", *args)
+def build_set(project: Path, *args: str, slugs: list[str] = SET, jobs: int = 1):
+    """`build` in process; on one process unless `jobs` says more: the tests of the pool ask for it, the
+    others would only pay for starting one (every worker lays out its first page cold)."""
+    return invoke("build", *slugs, "--project", project, "--out", project / "output", "--jobs", str(jobs), *args)
 
 
 def pdfs(project: Path) -> dict[str, int]:
@@ -49,7 +51,7 @@ def override(project: Path, relative: str, old: str, new: str) -> Path:
 
 @pytest.mark.slow
 def test_first_build_makes_every_handout_on_two_processes(clinic_project):
-    result = build_set(clinic_project, "--jobs", "2")
+    result = build_set(clinic_project, jobs=2)
     assert result.exit_code == 0, result.output
     count = len(SET)
     assert result.output == f"Built {count} of {count} PDFs in {clinic_project / 'output'}/\n"
@@ -195,7 +197,7 @@ def test_output_whose_content_is_gone_is_removed_and_unknown_files_are_kept(clin
 @pytest.mark.slow
 def test_one_broken_file_does_not_stop_the_others(clinic_project, library_project):
     override(clinic_project, "content/en/pain-diary.yaml", "title: ", "title:\n  - ")
-    result = build_set(clinic_project, "--jobs", "2", slugs=["--all"])
+    result = build_set(clinic_project, jobs=2, slugs=["--all"])
     assert result.exit_code == 1
     count = len(library_project.catalog())
     assert f"Built {count - 1} of {count} PDFs" in result.output
@@ -206,7 +208,7 @@ def test_one_broken_file_does_not_stop_the_others(clinic_project, library_projec
 def test_fail_fast_stops_at_the_first_failure(clinic_project, library_project):
     first = min(library_project.catalog())
     override(clinic_project, f"content/en/{first}.yaml", "title: ", "title:\n  - ")
-    result = build_set(clinic_project, "--jobs", "1", "--fail-fast", slugs=["--all"])
+    result = build_set(clinic_project, "--fail-fast", slugs=["--all"])
     assert result.exit_code == 1
     assert result.output.startswith("Built 0 of ")  # the broken handout comes first in the set
     assert pdfs(clinic_project) == {}
@@ -216,7 +218,7 @@ def test_fail_fast_stops_at_the_first_failure(clinic_project, library_project):
 def test_fail_fast_with_a_pool_stops_before_the_set_is_done(clinic_project, library_project):
     first = min(library_project.catalog())
     override(clinic_project, f"content/en/{first}.yaml", "title: ", "title:\n  - ")
-    result = build_set(clinic_project, "--jobs", "2", "--fail-fast", slugs=["--all"])
+    result = build_set(clinic_project, "--fail-fast", jobs=2, slugs=["--all"])
     assert result.exit_code == 1
     assert f"Error: en/{first}: " in result.output
     # renders already handed to a worker finish whole; the rest never start

@@ -7,7 +7,7 @@ import yaml
 
 from handouts.targets import RenderRequest
 
-from conftest import REPO, pdf_text
+from conftest import REPO, pdf_text, sample
 
 NUMBNESS_911 = {
     "en": "Sudden, bad back or neck pain with new numbness or weakness.",
@@ -31,8 +31,13 @@ def printed(maker, slug: str, language: str) -> str:
     return " ".join(pdf_text(maker.pdf(RenderRequest(slug, language, "letter"))).split())
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
-@pytest.mark.parametrize("tier", ["low", "intermediate", "high"])
+@pytest.mark.parametrize(
+    ("tier", "language"),
+    sample(
+        [("low", "en"), ("intermediate", "es"), ("high", "en"), ("low", "es"), ("intermediate", "en"), ("high", "es")],
+        keep=3,
+    ),
+)
 def test_each_bleeding_tier_prints_its_own_block(maker, library_project, tier, language):
     assert library_project.handout(language, HANDOUT[tier]).flags.bleeding_risk.value == tier
     text = printed(maker, HANDOUT[tier], language)
@@ -67,7 +72,7 @@ TRIAL_RESTART = {
 }
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", sample(["en", "es"], keep=1))
 def test_a_trial_handout_prints_one_restart_line_for_when_the_leads_come_out(maker, library_project, language):
     flags = library_project.handout(language, "spinal-cord-stimulator-trial").flags
     assert flags.device_trial and flags.bleeding_risk.value == "high"

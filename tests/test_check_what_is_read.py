@@ -36,6 +36,17 @@ def test_a_risks_section_far_above_the_target_is_reported(clinic_project):
     assert message.startswith("risks: Flesch-Kincaid grade ") and message.endswith(", far past the target 6")
 
 
+def assert_glossary_warns(project, line: str, field: str, warned: list[str]) -> None:
+    """`check --strict` in Spanish warns of each avoided variant at this line and field, and of nothing else."""
+    result, data = check(project, "--lang", "es", "--strict")
+    expected = [
+        ("warning", line, f'{field}: "{variant}": say "efectos secundarios" (glossary: side_effects)')
+        for variant in warned
+    ]
+    assert without_draft_note(findings(data)) == expected
+    assert result.exit_code == (1 if warned else 0)
+
+
 @pytest.mark.parametrize(
     "summary,warned",
     [
@@ -48,13 +59,7 @@ def test_a_risks_section_far_above_the_target_is_reported(clinic_project):
 def test_the_glossary_reads_the_printed_words_not_the_markup(clinic_project, summary, warned):
     write_glossary(clinic_project, GLOSSARY)
     write_spanish_topic(clinic_project, summary)
-    result, data = check(clinic_project, "--lang", "es", "--strict")
-    expected = [
-        ("warning", f"{SPANISH_FILE}:3", f'summary: "{variant}": say "efectos secundarios" (glossary: side_effects)')
-        for variant in warned
-    ]
-    assert without_draft_note(findings(data)) == expected
-    assert result.exit_code == (1 if warned else 0)
+    assert_glossary_warns(clinic_project, f"{SPANISH_FILE}:3", "summary", warned)
 
 
 @pytest.mark.parametrize(
@@ -68,14 +73,4 @@ def test_the_glossary_reads_the_shared_blocks_as_printed(clinic_project, item, w
     write_glossary(clinic_project, GLOSSARY)
     (clinic_project / "content/es/_blocks.yaml").write_text(f"sedation:\n  before:\n    - {item}\n", encoding="utf-8")
     write_spanish_topic(clinic_project, "Usted puede llamarnos a cualquier hora. Con gusto le ayudamos.")
-    result, data = check(clinic_project, "--lang", "es", "--strict")
-    expected = [
-        (
-            "warning",
-            "content/es/_blocks.yaml:3",
-            f'sedation.before[1]: "{variant}": say "efectos secundarios" (glossary: side_effects)',
-        )
-        for variant in warned
-    ]
-    assert without_draft_note(findings(data)) == expected
-    assert result.exit_code == (1 if warned else 0)
+    assert_glossary_warns(clinic_project, "content/es/_blocks.yaml:3", "sedation.before[1]", warned)

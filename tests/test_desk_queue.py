@@ -3,7 +3,6 @@ and a packet that cannot start within the deadline is refused with the time to t
 is the pool's own; the work held in it is the test's (no worker process starts here)."""
 
 import pickle
-import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +13,8 @@ from handouts.errors import ContentError, Problem, UnknownHandoutError
 from handouts.server import create_app
 from handouts.visit import UnprintableError, VisitError
 from handouts.web.pool import Busy, RenderPool
+
+from conftest import form_token
 
 
 class Desks:
@@ -100,7 +101,7 @@ def test_a_packet_still_waiting_at_the_deadline_is_refused_then(library_project)
 def test_the_page_answers_503_with_retry_after_beyond_the_deadline(library_project):
     pool = RenderPool(library_project.root, workers=1, queue_seconds=1)
     client = create_app(library_project, pool=pool).test_client()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    token = form_token(client)
     release, thread = held(pool.queue, handouts=5)
     try:
         response = client.post("/pdf", data={"slug": "pain-diary", "language": "en", "csrf_token": token})

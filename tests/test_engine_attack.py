@@ -15,7 +15,7 @@ import pytest
 from handouts.files import MANIFEST_FILE
 from handouts.render import Renderer
 
-from conftest import REPO, invoke, pdf_reader, pdf_text
+from conftest import REPO, invoke, pdf_reader, pdf_text, sample
 
 SLUG = "pain-diary"
 OTHER = "why-see-a-pain-specialist"
@@ -61,7 +61,9 @@ def test_content_changed_during_a_render_and_reverted_is_built_again(clinic_proj
 
 
 @pytest.mark.warnings_expected
-@pytest.mark.parametrize(("key", "value"), [("pages", 10**9), ("pages", 0), ("version", 10**30), ("version", -1)])
+@pytest.mark.parametrize(
+    ("key", "value"), sample([("pages", 10**9), ("version", -1), ("pages", 0), ("version", 10**30)])
+)
 def test_a_manifest_number_out_of_bounds_drops_the_entry(clinic_project, key, value):
     assert build(clinic_project, SLUG).exit_code == 0
     manifest = clinic_project / "output" / MANIFEST_FILE

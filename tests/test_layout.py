@@ -82,9 +82,21 @@ def test_no_large_print_handout_ends_on_its_sources_alone(language, slug):
     assert not only_sources_on_last_page(large_print_layout(library_root(), language, slug))
 
 
-@pytest.mark.parametrize("large_print", [True, False], ids=["large", "standard"])
-@pytest.mark.parametrize("page_size", ["letter", "a4"])
-@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize(
+    ("language", "page_size", "large_print"),
+    sample(
+        [
+            ("es", "letter", True),
+            ("en", "a4", False),
+            ("es", "letter", False),
+            ("es", "a4", True),
+            ("es", "a4", False),
+            ("en", "letter", True),
+            ("en", "letter", False),
+            ("en", "a4", True),
+        ]
+    ),
+)
 def test_the_footer_is_one_line_on_every_page(maker, language, page_size, large_print):
     pdf = maker.pdf(RenderRequest(SLUG, language, page_size, large_print=large_print))
     with pdfplumber.open(io.BytesIO(pdf)) as document:

@@ -3,12 +3,11 @@ else, not in any log record (of any logger, at any level) nor in anything printe
 or standard error, by this process or by the render worker it starts."""
 
 import logging
-import re
 
 from handouts.server import create_app
 from handouts.web.pool import RenderPool
 
-from conftest import pdf_text
+from conftest import page_token, pdf_text
 
 PATIENT = "Quintessa Marrowfield"
 
@@ -22,7 +21,7 @@ def post_a_visit(client) -> bytes:
         "date": "2026-12-08",
         "time": "07:00",
         "physician": "Dr. Lee",
-        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+        "csrf_token": page_token(page),
     }
     response = client.post("/pdf", data=fields)
     assert response.status_code == 200, response.get_data(as_text=True)

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 import pytest
 import test_server as served
-from playwright.sync_api import sync_playwright
 from test_server_page import catch_pdfs
 
 from handouts.library import library_root
@@ -30,25 +29,18 @@ def test_the_plan_sheet_comes_from_the_page_with_the_clinics_times(tmp_path):
     arrive = PROCEDURE - timedelta(minutes=policies.arrive_minutes_before)
     last_food = PROCEDURE - timedelta(hours=policies.fasting_food_hours)
     assert last_food.date() < PROCEDURE.date() and last_food.hour >= 18  # "the night before" in this clinic
-    server = served.Server(tmp_path, "--workers", "1")
-    try:
-        with sync_playwright() as playwright:
-            browser = served.launch(playwright)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            pdfs = catch_pdfs(context)
-            page = context.new_page()
-            page.goto(server.url + "/?q=epidural")
-            page.get_by_label("Epidural steroid injection").check()
-            page.get_by_label("Patient name").fill(PATIENT)
-            page.get_by_label("Procedure date").fill(PROCEDURE.strftime("%Y-%m-%d"))
-            page.get_by_label("Procedure time").fill(PROCEDURE.strftime("%H:%M"))
-            page.get_by_label("Sedation").select_option("yes")
-            with context.expect_page() as opened:
-                page.get_by_role("button", name="Open PDF to print").click()
-            opened.value.wait_for_url("blob:**")
-            browser.close()
-    finally:
-        server.stop()
+    with served.desk_in_chromium(tmp_path) as (server, context):
+        pdfs = catch_pdfs(context)
+        page = context.new_page()
+        page.goto(server.url + "/?q=epidural")
+        page.get_by_label("Epidural steroid injection").check()
+        page.get_by_label("Patient name").fill(PATIENT)
+        page.get_by_label("Procedure date").fill(PROCEDURE.strftime("%Y-%m-%d"))
+        page.get_by_label("Procedure time").fill(PROCEDURE.strftime("%H:%M"))
+        page.get_by_label("Sedation").select_option("yes")
+        with context.expect_page() as opened:
+            page.get_by_role("button", name="Open PDF to print").click()
+        opened.value.wait_for_url("blob:**")
     [body] = pdfs
     text = " ".join(pdf_text(body).split())
     assert text.index(f"Your plan: {PATIENT}") < text.index("Epidural steroid injection")

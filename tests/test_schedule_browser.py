@@ -10,10 +10,9 @@ from playwright.sync_api import sync_playwright
 from test_schedule_page import NAMES, THREE
 from test_server_page import axe_violations
 
-from conftest import pdf_reader, pdf_text
+from conftest import PASSCODE, pdf_reader, pdf_text
 
 pytestmark = pytest.mark.slow  # a server process, a worker and a browser
-PASSCODE = "river-bend-2026"
 
 
 def test_the_desk_uploads_a_schedule_and_prints_one_patients_packet(tmp_path):

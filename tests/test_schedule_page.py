@@ -14,7 +14,8 @@ import test_visits as visits
 from handouts.schedule import MAX_APPOINTMENTS, MAX_SCHEDULE_BYTES
 from handouts.server import MAX_SCHEDULES, MAX_UPLOAD_BYTES, create_app
 
-PASSCODE = "river-bend-2026"
+from conftest import PASSCODE, form_token, sign_in
+
 DAY = date(2026, 12, 8)
 THREE = [  # John in English, Ana in Spanish, Sam with a code no map knows
     ("john", DAY, datetime.time(9, 0), "64493"),
@@ -29,19 +30,14 @@ def app(library_project):
     return create_app(library_project, passcode=PASSCODE)
 
 
-def token(client, path: str = "/schedule") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
 def signed_in(app):
     client = app.test_client()
-    client.post("/login", data={"passcode": PASSCODE, "csrf_token": token(client, "/login")})
+    sign_in(client)
     return client
 
 
 def upload(client, data: bytes, name: str = "day.csv", csrf: str | None = None):
-    form = {"schedule": (io.BytesIO(data), name), "csrf_token": csrf or token(client)}
+    form = {"schedule": (io.BytesIO(data), name), "csrf_token": csrf or form_token(client, "/schedule")}
     return client.post("/schedule", data=form, content_type="multipart/form-data")
 
 
@@ -105,11 +101,11 @@ def test_sign_out_drops_the_schedule_and_its_print_buttons_stop_working(app):
     client = signed_in(app)
     upload(client, visits.day_csv(THREE).encode())
     key = re.search(r'action="/schedule/([^/"]+)/all"', client.get("/schedule").get_data(as_text=True)).group(1)
-    client.post("/logout", data={"csrf_token": token(client)})
+    client.post("/logout", data={"csrf_token": form_token(client, "/schedule")})
     assert held(app) == 0
     client = signed_in(app)
     assert "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
-    response = client.post(f"/schedule/{key}/all", data={"csrf_token": token(client)})
+    response = client.post(f"/schedule/{key}/all", data={"csrf_token": form_token(client, "/schedule")})
     assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
 
 
@@ -137,7 +133,7 @@ def test_a_session_keeps_its_newest_few_schedules(app):
 
 def test_signed_out_there_is_no_upload(app):
     client = app.test_client()
-    response = client.post("/schedule", data={"csrf_token": token(client, "/login")})
+    response = client.post("/schedule", data={"csrf_token": form_token(client, "/login")})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert held(app) == 0
 
@@ -176,7 +172,9 @@ def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status,
 
 def test_no_file_chosen_is_a_400(app):
     client = signed_in(app)
-    response = client.post("/schedule", data={"csrf_token": token(client)}, content_type="multipart/form-data")
+    response = client.post(
+        "/schedule", data={"csrf_token": form_token(client, "/schedule")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400 and "Choose the schedule file" in response.get_data(as_text=True)
 
 
@@ -195,7 +193,7 @@ def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_
     assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
     assert "Ana Quintero" in client.get("/schedule").get_data(as_text=True) and held(app) == 1
     assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
-    client.post("/logout", data={"csrf_token": token(client)})
+    client.post("/logout", data={"csrf_token": form_token(client, "/schedule")})
     assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
 
 
@@ -217,7 +215,7 @@ def test_the_desk_changes_one_packets_handouts_and_language(app):
     upload(client, visits.day_csv(THREE).encode())
     key = schedule_key(client)
     before = client.get("/schedule").get_data(as_text=True)
-    form = {"csrf_token": token(client), "handout": ["", "trigger-point-injection"], "language": "es"}
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": ["", "trigger-point-injection"], "language": "es"}
     response = client.post(f"/schedule/{key}/3/change", data=form)
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/schedule#row-{key}-3")
     page = client.get("/schedule").get_data(as_text=True)
@@ -232,7 +230,7 @@ def test_unchecking_a_handout_drops_it_from_the_packet(app):
     client = signed_in(app)
     upload(client, visits.day_csv(THREE).encode())
     key = schedule_key(client)
-    form = {"csrf_token": token(client), "handout": ["facet-joint-injection"], "language": "en"}
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": ["facet-joint-injection"], "language": "en"}
     assert client.post(f"/schedule/{key}/2/change", data=form).status_code == 303
     assert row_of(client.get("/schedule").get_data(as_text=True), "John Whitfield")[0] == "Facet joint injection"
 
@@ -248,7 +246,7 @@ def test_a_change_to_something_the_library_lacks_is_one_line_and_changes_nothing
     client = signed_in(app)
     upload(client, visits.day_csv(THREE).encode())
     before = client.get("/schedule").get_data(as_text=True)
-    form = {"csrf_token": token(client), "handout": [handout], "language": language}
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": [handout], "language": language}
     response = client.post(f"/schedule/{schedule_key(client)}/2/change", data=form)
     assert response.status_code == 400 and f"<strong>Please check:</strong> {message}</div>" in response.get_data(
         as_text=True
@@ -260,7 +258,7 @@ def test_another_session_cannot_change_a_schedule(app):
     owner = signed_in(app)
     upload(owner, visits.day_csv(THREE).encode())
     key, other = schedule_key(owner), signed_in(app)
-    form = {"csrf_token": token(other), "handout": ["facet-joint-injection"], "language": "es"}
+    form = {"csrf_token": form_token(other, "/schedule"), "handout": ["facet-joint-injection"], "language": "es"}
     response = other.post(f"/schedule/{key}/2/change", data=form)
     assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
     assert row_of(owner.get("/schedule").get_data(as_text=True), "John Whitfield")[1] == "English"

@@ -14,14 +14,16 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import BrowserContext, sync_playwright
 
-from conftest import REPO, assert_no_warning_lines, handout_bookmarks, pdf_text
+from conftest import REPO, assert_no_warning_lines, handout_bookmarks, page_token, pdf_text
 
 pytestmark = pytest.mark.slow  # a server process, a browser, load
 CHROMIUM = "/usr/bin/chromium"
@@ -87,7 +89,7 @@ class Tab:
         self.cookies = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
         with self.opener.open(server.url + "/", timeout=60) as response:
-            self.token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
+            self.token = page_token(response.read().decode())
 
     def post(self, fields: list[tuple[str, str]], timeout: float = 60):
         self.server.patients.update(value for name, value in fields if name == "patient")
@@ -125,46 +127,55 @@ def launch(playwright):
     )
 
 
-def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
+@contextmanager
+def desk_in_chromium(tmp_path: Path) -> Iterator[tuple[Server, BrowserContext]]:
+    """A server of the test's own (one worker) and a 1280x800 Chromium window for it; the browser is
+    closed and the server stopped (its log checked) however the test ends."""
     server = Server(tmp_path, "--workers", "1")
     try:
         with sync_playwright() as playwright:
             browser = launch(playwright)
-            context = browser.new_context(viewport={"width": 1280, "height": 800})
-            page = context.new_page()
-            page.goto(server.url)
-            page.get_by_label("Find a procedure").fill("epidural steroid")
-            visible = page.locator(".choices li:visible")
-            assert visible.count() == 1 and "Epidural steroid injection" in visible.inner_text()
-            page.get_by_label("Epidural steroid injection").check()
-            page.get_by_label("Language").select_option("es")
-            page.get_by_label("Patient name").fill(PATIENT)
-            page.get_by_label("Procedure date").fill("2026-12-03")
-            page.get_by_text("More: a different arrival time").click()  # the desk's override of the clinic's rule
-            page.get_by_label("Arrival time").fill("08:30")
-            answers = []
-
-            def keep_answer(route):  # the browser's own request, passed on; Chromium's PDF viewer hides the body
-                response = route.fetch()
-                answers.append((route.request.resource_type, response.status, response.headers, response.body()))
-                route.fulfill(response=response)
-
-            context.route("**/pdf", keep_answer)
-            history = page.evaluate("history.length")
-            with context.expect_page() as opened:  # the PDF opens in a new tab, ready to print
-                page.get_by_role("button", name="Open PDF to print").click()
-            tab = opened.value
-            tab.wait_for_url("blob:**")  # no navigation that holds the form: nothing for session restore to keep
-            assert page.evaluate("history.length") == history and page.url == server.url + "/"
-            second = context.new_page()  # a second tab of the same session prints too
-            second.goto(server.url + "/?q=diary")
-            second.get_by_label("Pain diary").check()
-            with context.expect_page() as also_opened:
-                second.get_by_role("button", name="Open PDF to print").click()
-            also_opened.value.wait_for_url("blob:**")
-            browser.close()
+            try:
+                yield server, browser.new_context(viewport={"width": 1280, "height": 800})
+            finally:
+                browser.close()
     finally:
         server.stop()
+
+
+def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
+    with desk_in_chromium(tmp_path) as (server, context):
+        page = context.new_page()
+        page.goto(server.url)
+        page.get_by_label("Find a procedure").fill("epidural steroid")
+        visible = page.locator(".choices li:visible")
+        assert visible.count() == 1 and "Epidural steroid injection" in visible.inner_text()
+        page.get_by_label("Epidural steroid injection").check()
+        page.get_by_label("Language").select_option("es")
+        page.get_by_label("Patient name").fill(PATIENT)
+        page.get_by_label("Procedure date").fill("2026-12-03")
+        page.get_by_text("More: a different arrival time").click()  # the desk's override of the clinic's rule
+        page.get_by_label("Arrival time").fill("08:30")
+        answers = []
+
+        def keep_answer(route):  # the browser's own request, passed on; Chromium's PDF viewer hides the body
+            response = route.fetch()
+            answers.append((route.request.resource_type, response.status, response.headers, response.body()))
+            route.fulfill(response=response)
+
+        context.route("**/pdf", keep_answer)
+        history = page.evaluate("history.length")
+        with context.expect_page() as opened:  # the PDF opens in a new tab, ready to print
+            page.get_by_role("button", name="Open PDF to print").click()
+        tab = opened.value
+        tab.wait_for_url("blob:**")  # no navigation that holds the form: nothing for session restore to keep
+        assert page.evaluate("history.length") == history and page.url == server.url + "/"
+        second = context.new_page()  # a second tab of the same session prints too
+        second.goto(server.url + "/?q=diary")
+        second.get_by_label("Pain diary").check()
+        with context.expect_page() as also_opened:
+            second.get_by_role("button", name="Open PDF to print").click()
+        also_opened.value.wait_for_url("blob:**")
     [(kind, status, headers, body), (_, second_status, _, _)] = answers
     assert kind == "fetch" and status == 200 and second_status == 200
     assert headers["content-type"] == "application/pdf" and headers["cache-control"] == "no-store"

@@ -21,9 +21,8 @@ from handouts.errors import HandoutsError, RenderError
 from handouts.server import MAX_FORM_BYTES, MAX_UPLOAD_BYTES, PEER_LIMITS, SIGN_IN_LIMITS, behind, create_app
 from handouts.web.pool import RenderPool
 
-from conftest import pdf_text
+from conftest import PASSCODE, page_token, pdf_text
 
-PASSCODE = "river-bend-2026"
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}  # the direct peer
 
 
@@ -105,7 +104,7 @@ def wrong_passcodes(proxy: str | None, app, tries: int, forwarded=lambda attempt
     for attempt in range(tries):
         headers = {"X-Forwarded-For": forwarded(attempt)}
         page = client.get("/login", headers=headers, environ_base=LOCAL).get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        csrf = page_token(page)
         wrong = {"passcode": "not-the-passcode", "csrf_token": csrf}
         response = client.post("/login", data=wrong, headers=headers, environ_base=LOCAL)
         statuses.append(response.status_code)

@@ -17,9 +17,7 @@ from handouts.project import open_project
 from handouts.server import MAX_HANDOUTS_PER_PACKET, create_app
 from handouts.web.security import HostCheck, PasscodeError, read_passcode
 
-from conftest import REPO
-
-PASSCODE = "river-bend-2026"
+from conftest import PASSCODE, REPO, form_token, sign_in
 
 
 @pytest.fixture
@@ -30,16 +28,6 @@ def app(library_project):
 @pytest.fixture
 def locked_app(library_project):
     return create_app(library_project, passcode=PASSCODE)
-
-
-def token(client, path: str = "/") -> str:
-    """The CSRF token the page's forms carry for this client's session."""
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, passcode: str = PASSCODE):
-    return client.post("/login", data={"passcode": passcode, "csrf_token": token(client, "/login")})
 
 
 @pytest.mark.parametrize(
@@ -75,14 +63,14 @@ def test_a_server_on_every_interface_accepts_addresses_but_no_other_names():
 )
 def test_a_post_from_another_site_is_refused(app, headers):
     client = app.test_client()
-    fields = {"slug": "no-such-handout", "language": "en", "patient": "Forged Name", "csrf_token": token(client)}
+    fields = {"slug": "no-such-handout", "language": "en", "patient": "Forged Name", "csrf_token": form_token(client)}
     response = client.post("/pdf", data=fields, headers=headers)
     assert response.status_code == 403 and b"Refused: sent from another site" in response.data
 
 
 def test_a_post_without_the_session_csrf_token_is_refused(app):
     client = app.test_client()
-    token(client)  # a session exists, but the forged form cannot know its token
+    form_token(client)  # a session exists, but the forged form cannot know its token
     for fields in [
         {"slug": "no-such-handout", "language": "en"},
         {"slug": "no-such-handout", "language": "en", "csrf_token": "forged"},
@@ -94,7 +82,7 @@ def test_a_post_without_the_session_csrf_token_is_refused(app):
 
 def test_the_same_origin_form_with_its_token_gets_through(app):
     client = app.test_client()
-    fields = {"slug": "no-such-handout", "language": "en", "csrf_token": token(client)}
+    fields = {"slug": "no-such-handout", "language": "en", "csrf_token": form_token(client)}
     response = client.post("/pdf", data=fields, headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 400 and "no-such-handout: no such handout" in response.get_data(as_text=True)
 
@@ -102,7 +90,7 @@ def test_the_same_origin_form_with_its_token_gets_through(app):
 def test_a_packet_holds_at_most_twelve_distinct_handouts(app, library_project):
     client = app.test_client()
     slugs = list(library_project.catalog())[: MAX_HANDOUTS_PER_PACKET + 1]
-    fields = {"slug": slugs, "language": "en", "csrf_token": token(client)}
+    fields = {"slug": slugs, "language": "en", "csrf_token": form_token(client)}
     response = client.post("/pdf", data=fields)
     assert response.status_code == 400
     assert "choose at most 12 handouts for one visit (you chose 13)" in response.get_data(as_text=True)
@@ -137,14 +125,14 @@ def test_sign_out_ends_the_session(locked_app):
     sign_in(client)
     page = client.get("/").get_data(as_text=True)
     assert 'action="/logout"' in page and ">Sign out</button>" in page
-    response = client.post("/logout", data={"csrf_token": token(client)})
+    response = client.post("/logout", data={"csrf_token": form_token(client)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert client.get("/").headers["Location"].endswith("/login")
 
 
 def test_signing_in_starts_a_new_session(locked_app):
     client = locked_app.test_client()
-    old_token = token(client, "/login")
+    old_token = form_token(client, "/login")
     with client.session_transaction() as before:  # as if someone else had set this browser's cookie
         before["planted"] = "fixed-before-sign-in"
         old_secret = before["csrf_token"]
@@ -155,7 +143,7 @@ def test_signing_in_starts_a_new_session(locked_app):
     fields = {"slug": "no-such-handout", "language": "en", "csrf_token": old_token}
     stale = client.post("/pdf", data=fields)
     assert stale.status_code == 400 and "expired or did not come from the front desk" in stale.get_data(as_text=True)
-    fresh = client.post("/pdf", data={**fields, "csrf_token": token(client)})  # the new session's own form
+    fresh = client.post("/pdf", data={**fields, "csrf_token": form_token(client)})  # the new session's own form
     assert "no-such-handout" in fresh.get_data(as_text=True)  # past the CSRF check: there is no such handout
 
 
