@@ -428,6 +428,6 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     without = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
-    assert "Un adulto maneja y se queda con usted hasta" in with_sedation
-    assert "Un adulto maneja a casa con usted" in without
+    assert "Un adulto debe llevarle a casa y quedarse con usted hasta" in with_sedation
+    assert "Un adulto debe llevarle a casa" in without
     assert " lo lleva" not in with_sedation + without
