@@ -309,7 +309,7 @@ def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "13:00", "--sedation", page=1)
     assert "Líquidos claros solo hasta las 11:00 a. m. del martes 8 de diciembre" in text
     assert "Llegue a las 12:30 p. m. del martes 8 de diciembre" in text
-    assert "se queda con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
+    assert "quedarse con usted hasta la 1:00 p. m. del miércoles 9 de diciembre" in text
 
 
 @pytest.mark.parametrize(
