@@ -99,9 +99,26 @@ def css_string(text: str) -> Markup:
 
 def site_of(url: object) -> str:
     """The web site a source lives on, as a reader would type it: `https://www.fda.gov/drugs/...` ->
-    `fda.gov`. A handout prints this beside each source's title; the link keeps the whole address."""
+    `fda.gov`. A site's part in another language keeps its language folder, so that typing it opens
+    that language: `https://medlineplus.gov/spanish/...` -> `medlineplus.gov/spanish`. A handout
+    prints this beside each source's title; the link keeps the whole address."""
     from urllib.parse import urlsplit
 
     address = str(url)
-    host = urlsplit(address).hostname or address
-    return host.removeprefix("www.")
+    parts = urlsplit(address)
+    host = (parts.hostname or address).removeprefix("www.")
+    first = parts.path.strip("/").split("/")[0] if parts.hostname else ""
+    return f"{host}/{first}" if names_a_language(first) else host
+
+
+def names_a_language(segment: str) -> bool:
+    """Whether a URL path segment names a language other than English: a code (`es`, `es-us`) or an
+    English language name (`spanish`)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        language = Locale.parse(segment, sep="-").language
+    except (ValueError, UnknownLocaleError):
+        names = {name.lower(): code for code, name in Locale("en").languages.items()}
+        language = names.get(segment.lower(), "en")
+    return language != "en"

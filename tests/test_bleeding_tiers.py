@@ -15,7 +15,7 @@ NUMBNESS_911 = {
 }
 # What the tier's blood-thinner line says about stopping them, as each language prints it.
 STOPPING = {
-    "low": {"en": "Most people keep taking them", "es": "Casi todos las siguen tomando"},
+    "low": {"en": "Most people keep taking them", "es": "Casi todos las siguen tomando en este caso"},
     "intermediate": {"en": "You may need to stop some of them", "es": "Tal vez deba dejar algunas"},
     "high": {"en": "You will likely need to stop them", "es": "Lo más seguro es que deba dejar de tomarlas"},
 }

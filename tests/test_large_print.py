@@ -83,3 +83,14 @@ def test_large_print_sources_name_the_site_and_link_the_whole_address():
     assert ": fda.gov" in text and "https://" not in text
     links = [annotation.get_object()["/A"]["/URI"] for annotation in last.get("/Annots", [])]
     assert any(str(link).startswith("https://www.fda.gov/drugs/") for link in links)
+
+
+def test_large_print_keeps_the_questions_together_with_their_heading(maker):
+    """The Spanish epidural handout once left its last question on a page with only the sources."""
+    pdf = maker.pdf(RenderRequest("epidural-steroid-injection", "es", "letter", large_print=True))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        pages = [" ".join((page.extract_text() or "").split()) for page in document.pages]
+    questions = yaml.safe_load((library_root() / "content/es/epidural-steroid-injection.yaml").read_text("utf-8"))
+    holding = [text for text in pages if "Preguntas que puede hacernos" in text]
+    assert len(holding) == 1
+    assert all(question in holding[0] for question in questions["questions"])

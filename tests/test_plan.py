@@ -469,8 +469,8 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     without = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
-    assert "Un adulto maneja y se queda con usted hasta" in with_sedation
-    assert "Un adulto maneja a casa con usted" in without
+    assert "Un adulto le lleva a casa y se queda con usted hasta" in with_sedation
+    assert "Un adulto debe llevarle a casa" in without
     assert " lo lleva" not in with_sedation + without
 
 
@@ -489,7 +489,7 @@ def test_the_adult_stays_from_the_clinics_usual_time_to_go_home():
     ("language", "row"),
     [
         ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
-        ("es", "Si empezamos a tiempo, anote su dolor a estas horas 7:30 a. m., 8:00 a. m."),
+        ("es", "Si empezamos a tiempo, califique su dolor a las 7:30 a. m., 8:00 a. m."),
     ],
 )
 def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
@@ -577,7 +577,7 @@ def test_the_trial_days_match_the_handouts_about_a_week(library_project):
     assert Policies().trial_days == 7
     assert "After about a week, we pull the leads out" in library_project.handout("en", SCS_TRIAL).model_dump_json()
     assert (
-        "En 1 semana más o menos, se sacan los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
+        "Unos 7 días después, sacamos los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
     )
     for days in (4, 11):
         with pytest.raises(ValueError, match="trial_days"):
