@@ -360,7 +360,9 @@ def test_a_packet_with_the_pain_diary_handout_prints_the_diary_once(maker):
 def test_a_visit_without_a_diary_gets_its_questions_and_notes_page(maker, language):
     reader = pdf_reader(make_packet(maker, [ESI, "preparing-for-your-procedure"], language, visit_fields=TIMED))
     back = page_text(reader, 1)
-    question = "Which approach will you use, and why?" if language == "en" else "¿Qué hago si no me ayuda?"
+    question = (
+        "Which approach will you use, and why?" if language == "en" else "¿Por dónde va a entrar la aguja, y por qué?"
+    )
     assert back.startswith(NOTES[language]) and question in back
     assert DIARY_HEADING[language] not in back
 
