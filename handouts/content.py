@@ -160,6 +160,11 @@ class Flags(Strict):
     """Switches that pull shared blocks into a handout."""
 
     sedation: bool = Field(False, description="Sedation may be given: adds fasting and driver rules.")
+    sedation_always: bool = Field(
+        False,
+        description="The procedure's own medicine sedates (a ketamine infusion): the fasting and adult-at-home"
+        " rules are worded as always applying, not 'if you get medicine to relax'. Needs sedation: true.",
+    )
     steroid: bool = Field(False, description="A steroid is injected: adds the blood-sugar note for diabetes.")
     bleeding_risk: BleedingRisk = Field(
         BleedingRisk.none, description="Bleeding risk of the procedure: picks the blood-thinner wording."
@@ -190,6 +195,12 @@ class Flags(Strict):
     every_procedure: bool = Field(
         False, description="For a topic about procedures in general: adds the every-procedure block."
     )
+
+    @model_validator(mode="after")
+    def always_sedated_is_sedated(self) -> "Flags":
+        if self.sedation_always and not self.sedation:
+            raise ValueError("sedation_always: needs sedation: true as well")
+        return self
 
 
 class Risks(Strict):
@@ -397,7 +408,14 @@ class Blocks(Strict):
     """Shared blocks of one language: `content/<lang>/_blocks.yaml`."""
 
     every_procedure: BlockItems
-    sedation: BlockItems
+    sedation: BlockItems = Field(description="Fasting and the adult at home, 'if you get medicine to relax'.")
+    sedation_always: BlockItems = Field(
+        description="The same rules worded as always applying, in place of sedation where sedation_always is set."
+    )
+    sedation_medicines: BlockItems = Field(
+        description="Morning medicines, diabetes medicines and GLP-1 medicines before sedation: printed with"
+        " sedation or sedation_always."
+    )
     steroid: BlockItems
     bleeding_low: BlockItems
     bleeding_intermediate: BlockItems
@@ -427,7 +445,8 @@ class Blocks(Strict):
             or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
         )
         chosen = [self.every_procedure] if procedure else []
-        chosen += [self.sedation] if flags.sedation else []
+        if flags.sedation:
+            chosen += [self.sedation_always if flags.sedation_always else self.sedation, self.sedation_medicines]
         chosen += [self.driver] if driver else []
         chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []

@@ -56,12 +56,13 @@ class VisitFlags:
 
     @classmethod
     def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
-        """The union of the handouts' flags; the desk's sedation "yes" switches sedation on, its "no" off.
-        The GLP-1 line is there where a handout prints the sedation block (which asks for it) or the desk
-        plans sedation."""
+        """The union of the handouts' flags; the desk's sedation "yes" switches sedation on, its "no" off,
+        except for a handout whose own medicine makes the patient sleepy (`sedation_always`). The GLP-1
+        line is there where a handout prints the sedation block (which asks for it) or the desk plans sedation."""
         sedation_block = any(flag.sedation for flag in flags)
+        always = any(flag.sedation_always for flag in flags)
         return cls(
-            sedation=sedation == "yes" or (sedation_block and sedation != "no"),
+            sedation=sedation == "yes" or always or (sedation_block and sedation != "no"),
             steroid=any(flag.steroid for flag in flags),
             numb_limb=any(flag.numb_limb for flag in flags),
             needs_driver=any(flag.needs_driver for flag in flags),

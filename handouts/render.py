@@ -348,6 +348,10 @@ class Renderer:
         flags = self.visit_flags([handout for _, handout in written], visit.sedation)
         policies = self.project.clinic.policies
         plan = make_plan(visit.date, visit.time, visit.arrive, policies, flags, clinic_today(policies))
+        # A handout whose own medicine makes the patient sleepy (a ketamine infusion): its rules hold
+        # whatever the desk answered, so the plan prints neither the desk's answer nor an "if" note.
+        always = any(handout.flags.sedation_always for _, handout in written)
+        sedation = "always" if always else visit.sedation
         return self.render_template(
             PLAN_TEMPLATE,
             {
@@ -355,8 +359,8 @@ class Renderer:
                 "visit": visit,
                 "large_print": first.large_print,
                 "arrive_text": arrive_text(plan.arrive.clock, visit.time, labels, language),
-                "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), visit.sedation),
-                "plan_note": labels.plan_if_sedation if plan.last_food and visit.sedation == "unknown" else "",
+                "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), sedation),
+                "plan_note": labels.plan_if_sedation if plan.last_food and sedation == "unknown" else "",
                 **self.second_page(plan, written, language, labels),
             },
         )

@@ -392,7 +392,9 @@ def test_a_packet_with_the_pain_diary_handout_prints_the_diary_once(maker):
 def test_a_visit_without_a_diary_gets_its_questions_and_notes_page(maker, language):
     reader = pdf_reader(make_packet(maker, [ESI, "preparing-for-your-procedure"], language, visit_fields=TIMED))
     back = page_text(reader, 1)
-    question = "Which approach will you use, and why?" if language == "en" else "¿Qué hago si no me ayuda?"
+    question = (
+        "Which approach will you use, and why?" if language == "en" else "¿Por dónde va a entrar la aguja, y por qué?"
+    )
     assert back.startswith(NOTES[language]) and question in back
     assert DIARY_HEADING[language] not in back
 
@@ -576,9 +578,7 @@ def test_the_trial_days_match_the_handouts_about_a_week(library_project):
     """The plan's day (policies.trial_days) and the handouts' "about a week" say the same thing."""
     assert Policies().trial_days == 7
     assert "After about a week, we pull the leads out" in library_project.handout("en", SCS_TRIAL).model_dump_json()
-    assert (
-        "Unos 7 días después, sacamos los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
-    )
+    assert "Unos 7 días después, sacamos los electrodos" in library_project.handout("es", SCS_TRIAL).model_dump_json()
     for days in (4, 11):
         with pytest.raises(ValueError, match="trial_days"):
             Policies.model_validate({"trial_days": days})
@@ -642,3 +642,12 @@ def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker)
     text = page_text(pdf_reader(pdf), 0)
     assert "díganos a más tardar el miércoles, 23 de septiembre" in text
     assert text.endswith("Página 1 de 2")
+
+
+def test_a_ketamine_infusion_keeps_its_fasting_and_adult_rows_whatever_the_desk_says(tmp_path):
+    """Its own medicine makes the patient sleepy (flags.sedation_always): "no sedation" cannot drop the rules."""
+    text = built_text(
+        tmp_path, "ketamine-and-lidocaine-infusions", "--date", "2026-12-08", "--time", "09:00", "--no-sedation", page=1
+    )
+    assert "Last food, milk or any drink that is not clear by" in text and "stays with you until" in text
+    assert "Medicine to relax you" not in text and "if you will get medicine to relax" not in text

@@ -38,7 +38,7 @@ def printed(project, slug: str, language: str) -> str:
 
 def assert_six_hours(project, slugs: list[str]) -> None:
     for slug in slugs:
-        english, spanish = printed(project, slug, "en"), printed(project, slug, "es")
+        english, spanish = printed(project, slug, "en").lower(), printed(project, slug, "es").lower()
         assert "do not eat for 6 hours" in english, slug
         assert "deje de comer 6 horas" in spanish, slug
         assert "8 hours" not in english and "8 horas" not in spanish, slug
@@ -62,6 +62,9 @@ def html_text(project_dir, slug: str, language: str) -> str:
 def test_defaults_print_todays_rules():
     text = html_text(REPO, "epidural-steroid-injection", "en")
     assert "do not eat for 8 hours before your procedure time" in text and "Until 2 hours before it" in text
+    assert "Milk, shakes and juice with pulp count as food." in text
+    assert "After that, only a sip of water to take your morning medicines." in text
+    assert "We may ask you to have only clear liquids the day before." in text
     assert "Arrive 30 minutes before" in text and "An adult must stay with you for 24 hours" in text
     assert "Bring an adult to drive you home" in text
     assert (
@@ -69,6 +72,8 @@ def test_defaults_print_todays_rules():
     )
     spanish = html_text(REPO, "epidural-steroid-injection", "es")
     assert "Llegue 30 minutos antes" in spanish and "24 horas" in spanish
+    assert "La leche, los batidos y el jugo con pulpa cuentan como comida." in spanish
+    assert "Luego, solo un traguito de agua con sus medicinas." in spanish
     assert "{" not in text and "{" not in spanish
 
 

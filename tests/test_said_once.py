@@ -149,3 +149,35 @@ def test_only_a_topic_may_explain_a_rule(clinic_project):
     )
     assert result.exit_code == 1
     assert "explains_rules: only a topic may explain a clinic rule in its own words" in result.output
+
+
+# A ketamine infusion sedates by itself: its fasting and adult-at-home rules carry no "if".
+ALWAYS_SEDATED = {
+    "en": ("The medicine you get makes you sleepy, so these rules are always for you.", "If you will get medicine"),
+    "es": ("La medicina que le damos le da sueño, así que estas reglas son siempre para usted.", "Si le vamos a dar"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_sedation_always_prints_the_rules_without_if(language):
+    always, conditional = ALWAYS_SEDATED[language]
+    text = printed(REPO, "ketamine-and-lidocaine-infusions", language)
+    assert always in text and conditional not in text
+    assert ("An adult must stay with you for 24 hours" if language == "en" else "quedarse con usted 24 horas") in text
+    assert "If you had medicine to relax" not in text and "Si le dimos medicina" not in text
+    assert "Ozempic" in text  # the medicines line prints with either wording
+    other = printed(REPO, "epidural-steroid-injection", language)
+    assert conditional in other and always not in other and "Ozempic" in other
+
+
+def test_sedation_always_without_sedation_is_a_file_line_error(clinic_project):
+    path = copy_handout(clinic_project, "ketamine-and-lidocaine-infusions")
+    text = path.read_text()
+    path.write_text(text.replace("  sedation: true\n", "  sedation: false\n"))
+    flags = text[: text.index("flags:\n")].count("\n") + 1
+    result = invoke("build", "ketamine-and-lidocaine-infusions", "-o", "-", "--project", clinic_project)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: content/en/ketamine-and-lidocaine-infusions.yaml:{flags}: flags: sedation_always: needs sedation:"
+        " true as well\n"
+    )
