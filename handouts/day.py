@@ -10,11 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from handouts.codes import Procedures
 from handouts.errors import RenderError, UnknownHandoutError
 from handouts.glyphs import printable
 from handouts.logs import report
+from handouts.plan import refuse_unclear_time
 from handouts.project import Project
 from handouts.schedule import Appointment, ScheduleError
 from handouts.targets import RenderRequest
@@ -27,8 +29,9 @@ if TYPE_CHECKING:
 DESK_TEMPLATE = "desk-list.html"
 STAFF_LANGUAGE = "en"
 DESK_FILE = "desk-list.pdf"
-MAX_DAY_PACKETS = 100
-"""Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written."""
+MAX_DAY_PACKETS = 50
+"""Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written; 100 outgrew
+a worker's 2 GB memory budget."""
 DAY = "day"
 """How warnings about writing the day's PDF are reported (never a patient's detail)."""
 
@@ -166,6 +169,8 @@ class Planner:
             notes += [] if note is None else [f"{FIELDS[name]} {note}"]
         visit = visit.model_copy(update=fields)
         require_printable(visit, self.covered)
+        if visit.date is not None and visit.time is not None:  # a plan is made from them: checked now, not mid-print
+            refuse_unclear_time(visit.date, visit.time, ZoneInfo(self.project.clinic.policies.time_zone))
         return visit, notes
 
 
@@ -289,7 +294,8 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     """One PDF: the desk's list, then every packet in order, each part on a new sheet."""
     if len(packets) > MAX_DAY_PACKETS:
         raise ScheduleError(
-            f"more than {MAX_DAY_PACKETS} appointments on {day.isoformat()} for one PDF: print them with --split DIR"
+            f"more than {MAX_DAY_PACKETS} appointments on {day.isoformat()} for one PDF: print each packet"
+            " on its own (Print packet on its row, or `handouts visits --split DIR`)"
         )
     parts = [desk_part(maker, day, packets)]
     for packet in packets:

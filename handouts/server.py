@@ -173,7 +173,7 @@ class SignedIn:
         with self._lock:
             kept_now = self._schedules.get(session_id, [])
             for index, kept in enumerate(kept_now):
-                if hmac.compare_digest(kept.key, key):
+                if hmac.compare_digest(kept.key.encode(), key.encode()):
                     packets = [packet if one.number == packet.number else one for one in kept.plan.packets]
                     kept_now[index] = replace(kept, plan=replace(kept.plan, packets=packets))
 
@@ -433,7 +433,7 @@ def create_app(
 
     def kept_schedule(key: str) -> DayPlan:
         for one in signed_in.schedules(session.get("signed_in")):
-            if hmac.compare_digest(one.key, key):
+            if hmac.compare_digest(one.key.encode(), key.encode()):
                 return one.plan
         raise ScheduleError("that schedule is no longer here (signed out, idle, or replaced): upload it again")
 
@@ -475,7 +475,11 @@ def create_app(
         packets = [packet for packet in plan.packets if packet.number == number]
         if not packets:
             raise ScheduleError(f"no appointment {number} in this schedule")
-        slugs = [slug for slug in request.form.getlist("handout") if slug][:MAX_HANDOUTS_PER_PACKET]
+        slugs = [slug for slug in request.form.getlist("handout") if slug]
+        if len(slugs) > MAX_HANDOUTS_PER_PACKET:
+            return schedule_page(
+                f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one packet (you chose {len(slugs)})", 400
+            )
         language = request.form.get("language", "")
         signed_in.change(session.get("signed_in"), key, changed_packet(project, packets[0], slugs, language))
         return redirect(url_for("schedule", _anchor=f"row-{key}-{number}"), 303)

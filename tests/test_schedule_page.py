@@ -262,3 +262,21 @@ def test_another_session_cannot_change_a_schedule(app):
     response = other.post(f"/schedule/{key}/2/change", data=form)
     assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
     assert row_of(owner.get("/schedule").get_data(as_text=True), "John Whitfield")[1] == "English"
+
+
+def test_a_schedule_key_that_is_not_ascii_is_no_schedule_not_a_server_error(app):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    for path in ["/schedule/%C3%A9/1", "/schedule/%C3%A9/1/change", "/schedule/%C3%A9/all"]:
+        response = client.post(path, data={"csrf_token": form_token(client, "/schedule")})
+        assert response.status_code == 422 and "that schedule is no longer here" in response.get_data(as_text=True)
+
+
+def test_a_change_to_more_handouts_than_a_packet_holds_is_refused_not_cut(app, library_project):
+    client = signed_in(app)
+    upload(client, visits.day_csv(THREE).encode())
+    slugs = sorted(library_project.catalog())[:13]
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": slugs, "language": "en"}
+    response = client.post(f"/schedule/{schedule_key(client)}/2/change", data=form)
+    assert response.status_code == 400
+    assert "choose at most 12 handouts for one packet (you chose 13)" in response.get_data(as_text=True)

@@ -397,7 +397,8 @@ def test_a_day_too_long_for_one_pdf_asks_for_split(tmp_path):
     result = invoke("visits", schedule, "-o", tmp_path / "day.pdf")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: more than {MAX_DAY_PACKETS} appointments on 2026-12-08 for one PDF: print them with --split DIR\n"
+        f"Error: more than {MAX_DAY_PACKETS} appointments on 2026-12-08 for one PDF: print each packet"
+        " on its own (Print packet on its row, or `handouts visits --split DIR`)\n"
     )
     assert not (tmp_path / "day.pdf").exists()
 
@@ -574,3 +575,20 @@ def test_split_writes_one_private_file_per_packet_named_without_the_patient(tmp_
     assert "Su plan: Ana Quintero" in first[0] and not any("John Whitfield" in page for page in first)
     assert "Your plan: John Whitfield" in page_texts((folder / "0900-2.pdf").read_bytes())[0]
     assert REPO.exists()
+
+
+def test_an_appointment_at_a_time_the_clocks_skip_is_named_and_the_others_are_planned(library_project):
+    """2:30 AM on 2026-03-08 does not exist in New York: that row is skipped at planning, with its line;
+    the day still plans (it stopped the whole day, found only when its packet was rendered)."""
+    schedule = (
+        "patient,date,time,code\n"
+        "Ana Ruiz,2026-03-08,08:30,64483\n"
+        "Bob Lee,2026-03-08,02:30,64483\n"
+        "Cy Doe,2026-03-08,09:30,64483\n"
+    )
+    packets = plan_visits(library_project, schedule.encode(), "dst.csv").packets
+    assert [bool(packet.skipped) for packet in packets] == [True, False, False]  # in order of time: Bob first
+    assert packets[0].notes == [
+        "not printed: dst.csv:3: procedure time: the clocks skip this time that night "
+        "(daylight saving time starts in America/New_York); give a real time"
+    ]
