@@ -95,8 +95,19 @@ class LanguageHelp(Strict):
     languages: list[Language] = Field(
         default_factory=lambda: list(US_TOP_LANGUAGES),
         min_length=1,
+        max_length=40,
         description="The languages of its lines, in order: the 15 most spoken in the clinic's state.",
     )
+
+    @field_validator("languages")
+    @classmethod
+    def once_each(cls, languages: list[str]) -> list[str]:
+        """A language listed twice would print its line twice."""
+        twice = sorted({language for language in languages if languages.count(language) > 1})
+        if twice:
+            raise ValueError(f"listed more than once: {', '.join(twice)}")
+        return languages
+
     in_packets: bool = Field(False, description="Print it as the last page of every visit packet.")
 
 

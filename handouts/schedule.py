@@ -50,6 +50,11 @@ class ScheduleSettings(Strict):
     )
 
 
+MAX_CODES = 20
+"""Procedure codes and names of one appointment: a day's list stays a list."""
+TOO_MANY_CODES = f"more than {MAX_CODES} procedure codes for one appointment"
+
+
 class ScheduleError(HandoutsError):
     """A schedule that cannot be read; the message says where (line or entry), never what was there."""
 
@@ -203,7 +208,9 @@ def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str)
     start = csv_time(cell("time"))
     if start is None:
         raise ScheduleError(f"{where}: {columns['time']}: {NOT_A_TIME}")
-    codes = tuple(code for code in CODE_SEPARATORS.split(cell("code")) if code)
+    codes = tuple(dict.fromkeys(code for code in CODE_SEPARATORS.split(cell("code")) if code))
+    if len(codes) > MAX_CODES:
+        raise ScheduleError(f"{where}: {columns['code']}: {TOO_MANY_CODES}")
     procedure = cell("procedure")
     if not codes and not procedure:
         raise ScheduleError(f"{where}: no {columns['code']} and no {columns['procedure']}")
@@ -320,8 +327,10 @@ def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zo
         linked = resources.get(str(request.reference))
         if linked is not None and linked.get_resource_type() == "ServiceRequest" and linked.code is not None:
             concepts.append(linked.code)
-    codes = tuple(coding.code for concept in concepts for coding in concept.coding or [] if coding.code)
-    names = tuple(concept.text for concept in concepts if concept.text and not concept.coding)
+    codes = tuple(dict.fromkeys(coding.code for concept in concepts for coding in concept.coding or [] if coding.code))
+    names = tuple(dict.fromkeys(concept.text for concept in concepts if concept.text and not concept.coding))
+    if len(codes) + len(names) > MAX_CODES:
+        raise ScheduleError(f"{where}: {TOO_MANY_CODES}")
     if not codes and not names:
         raise ScheduleError(f"{where}: no procedure (serviceType, reasonCode or a ServiceRequest's code)")
     patient_name = person_name(patient)

@@ -64,3 +64,12 @@ def test_the_notice_is_the_last_page_of_every_packet_when_the_clinic_says_so(cli
     pages = pdf_reader(out.read_bytes()).pages
     last = pages[-1].extract_text()
     assert ("Free language help" in last and re.search(r"Español\s+Le ayudamos", last) is not None) == in_packets
+
+
+def test_a_language_listed_twice_is_a_clinic_error(clinic_project, run, monkeypatch):
+    set_language_help(clinic_project, "{languages: [ar, es, ar]}")
+    monkeypatch.chdir(clinic_project)
+    result = run("build", "language-help")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert result.output.startswith("Error: clinic.yaml:") and "listed more than once: ar" in result.output
+    assert not (clinic_project / "output").exists()

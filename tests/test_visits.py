@@ -30,7 +30,7 @@ from handouts.day import MAX_DAY_PACKETS, choose_day, packet_parts
 from handouts.errors import RenderError
 from handouts.maker import Maker
 from handouts.project import open_project
-from handouts.schedule import MAX_APPOINTMENTS, parse_schedule
+from handouts.schedule import MAX_APPOINTMENTS, ScheduleError, parse_schedule
 from handouts.usecases import plan_visits
 
 from conftest import REPO, invoke, pdf_reader
@@ -591,4 +591,17 @@ def test_an_appointment_at_a_time_the_clocks_skip_is_named_and_the_others_are_pl
     assert packets[0].notes == [
         "not printed: dst.csv:3: procedure time: the clocks skip this time that night "
         "(daylight saving time starts in America/New_York); give a real time"
+    ]
+
+
+def test_an_appointment_with_more_codes_than_a_list_holds_is_named(library_project):
+    """A row of thousands of codes made a desk list of hundreds of pages: it is an error at its line."""
+    codes = ";".join(str(60000 + number) for number in range(21))
+    schedule = f"patient,date,time,code\nAna Ruiz,2026-12-08,08:30,{codes}\n"
+    with pytest.raises(ScheduleError, match=r"^day.csv:2: code: more than 20 procedure codes for one appointment$"):
+        plan_visits(library_project, schedule.encode(), "day.csv")
+    repeated = "patient,date,time,code\nAna Ruiz,2026-12-08,08:30," + ";".join(["99999"] * 30) + "\n"
+    assert plan_visits(library_project, repeated.encode(), "day.csv").packets[0].notes[-2:] == [
+        "unmapped: 99999",
+        "no handouts",
     ]
