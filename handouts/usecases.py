@@ -93,7 +93,12 @@ def make_packet(
     project = maker.project
     if not slugs:
         raise UnknownHandoutError("choose at least one handout")
-    if slugs == [LANGUAGE_HELP]:  # the notice is for everyone: no visit on it
+    if LANGUAGE_HELP in slugs:  # the notice is for everyone: alone, in every language, no visit on it
+        if len(slugs) > 1 or any((visit_fields or {}).values()):
+            raise UnknownHandoutError(
+                f"{LANGUAGE_HELP}: the notice prints on its own, without visit details"
+                " (clinic.yaml language_help.in_packets adds it to every packet)"
+            )
         return maker.language_help_pdf(project.page_size(page_size), large_print)
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
     size = project.page_size(page_size)

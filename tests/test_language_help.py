@@ -73,3 +73,15 @@ def test_a_language_listed_twice_is_a_clinic_error(clinic_project, run, monkeypa
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert result.output.startswith("Error: clinic.yaml:") and "listed more than once: ar" in result.output
     assert not (clinic_project / "output").exists()
+
+
+@pytest.mark.parametrize("extra", [["pain-diary"], ["--patient", "Ana Ruiz"]])
+def test_the_notice_with_a_handout_or_a_visit_is_one_error_and_no_file(clinic_project, run, monkeypatch, extra):
+    monkeypatch.chdir(clinic_project)
+    result = run("build", "language-help", *extra, "-o", "notice.pdf")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: language-help: the notice prints on its own, without visit details"
+        " (clinic.yaml language_help.in_packets adds it to every packet)\n"
+    )
+    assert not (clinic_project / "notice.pdf").exists()
