@@ -1,5 +1,5 @@
 """The visit worked out as clock times ("Your plan"): tell us about a GLP-1 medicine by, arrive at,
-last food by, clear liquids until, the adult stays until, blood sugar checks until, no soaking until,
+last food by, clear liquids until, how long an adult stays, blood sugar checks until, no soaking until,
 trial leads out, follow-up, pain-diary times. Pure functions of the visit, the clinic's policies, the
 handouts' flags and today's date; no rendering here.
 
@@ -9,8 +9,8 @@ fasting before 7:00 AM is 11:00 PM the night they fall back (9 hours pass) and 1
 they spring forward (8 hours pass, never 7). A time the clocks skip moves to the safe side too. A
 procedure time the clocks skip, or pass twice, is refused: the desk must say which time it means.
 
-Times after the procedure count from an on-time start (the adult's stay from the clinic's usual time
-to go home); the pain-diary line says so."""
+Times after the procedure count from an on-time start, and the pain-diary line says so; the adult's
+stay counts from leaving the clinic, which no one knows ahead, so it is said in hours, not as a time."""
 
 import re
 from dataclasses import dataclass
@@ -84,7 +84,7 @@ class Plan:
     glp1_late: bool = False
     last_food: Moment | None = None
     clear_liquids: Moment | None = None
-    adult_stays: Moment | None = None
+    adult_stays_hours: int | None = None  # an adult stays this long after the patient leaves the clinic
     driver_only: bool = False
     blood_sugar: Moment | None = None
     no_soaking: Moment | None = None
@@ -152,7 +152,6 @@ def make_plan(
     arrive_at = arrival(procedure, arrive, policies)
     arrive_day = day if arrive_at <= procedure else day - timedelta(days=1)
     driver = needs_driver(flags, policies.driver_required)
-    home = policies.discharge_minutes_after / 60
     glp1_by = day - GLP1_NOTICE if flags.glp1 else None
     return Plan(
         procedure=Moment(day, procedure),
@@ -161,7 +160,7 @@ def make_plan(
         glp1_late=glp1_by is not None and glp1_by < today,
         last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
         clear_liquids=at(-policies.clear_liquids_until_hours) if flags.sedation else None,
-        adult_stays=at(home + policies.adult_stays_hours) if driver and flags.sedation else None,
+        adult_stays_hours=policies.adult_stays_hours if driver and flags.sedation else None,
         driver_only=driver and not flags.sedation,
         blood_sugar=at(24 * policies.blood_sugar_check_days) if flags.steroid else None,
         no_soaking=at(policies.no_soaking_hours) if flags.soaking else None,
@@ -272,6 +271,19 @@ def glp1_row(plan: Plan, labels: Labels, language: str) -> tuple[str, str | None
     return labels.plan_glp1, day_text(plan.glp1_by, language)
 
 
+def adult_stays_text(hours: int | None, labels: Labels, language: str) -> str | None:
+    """ "for 24 hours after you leave the clinic": counted from leaving, which no one knows ahead (a
+    procedure runs late, an infusion runs hours), so no clock time; None when no adult need stay."""
+    from babel.units import format_unit
+
+    from handouts.locales import babel_locale
+
+    if hours is None:
+        return None
+    duration = format_unit(hours, "duration-hour", length="long", locale=babel_locale(language))
+    return labels.plan_adult_stays_for.replace("{hours}", duration)
+
+
 def sedation_text(sedation: str, labels: Labels) -> str | None:
     """The desk's sedation answer as the plan prints it; None when it is not known."""
     return {"yes": labels.plan_sedation_yes, "no": labels.plan_sedation_no}.get(sedation)
@@ -299,7 +311,7 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, 
         (labels.plan_arrive, text(plan.arrive)),
         (labels.plan_driver, day_text(day, language) if plan.driver_only else None),
         (labels.plan_pain_diary, format_list(diary, locale=babel_locale(language)) if diary else None),
-        (labels.plan_adult_stays, text(plan.adult_stays)),
+        (labels.plan_adult_stays, adult_stays_text(plan.adult_stays_hours, labels, language)),
         (labels.plan_no_soaking, text(plan.no_soaking)),
         (labels.plan_blood_sugar, text(plan.blood_sugar)),
         (labels.plan_trial_ends, day_text(plan.trial_ends, language) if plan.trial_ends else None),

@@ -55,13 +55,6 @@ class Policies(Strict):
     adult_stays_hours: int = Field(
         24, ge=0, le=72, description="Hours an adult stays with the patient after sedation, from going home."
     )
-    discharge_minutes_after: int = Field(
-        60,
-        ge=0,
-        le=720,
-        description="The clinic's usual minutes from the procedure time to going home: the plan counts the"
-        " adult's stay from then.",
-    )
     blood_thinners: MedicinePolicy = Field(
         "ask_us", description="ask_us (do not stop on your own; ask), or the clinic's own text per language."
     )

@@ -104,7 +104,7 @@ def test_seven_am_procedure_fasts_from_the_night_before(tmp_path):
     assert "Last food, milk or any drink that is not clear by 11:00 PM the night before (Monday, December 7)" in text
     assert "Clear liquids until 5:00 AM, Tuesday, December 8" in text
     assert "Arrive at 6:30 AM, Tuesday, December 8" in text
-    assert "stays with you until 8:00 AM, Wednesday, December 9" in text  # from going home, 60 minutes after
+    assert "An adult drives you home and stays with you for 24 hours after you leave the clinic" in text
     assert "blood sugar often until 7:00 AM, Friday, December 11" in text
     assert "No bath, pool or hot tub until 7:00 AM, Wednesday, December 9" in text
     assert "Procedure: 7:00 AM" in text
@@ -132,7 +132,7 @@ def test_fasting_on_a_night_with_a_clock_change_is_never_shorter(tmp_path, day, 
     assert f"Last food, milk or any drink that is not clear by {last_food}" in text
 
 
-def test_the_adult_stays_at_least_24_hours_when_the_clocks_fall_back():
+def test_a_time_after_the_procedure_is_never_sooner_when_the_clocks_change():
     """24 hours after 9:00 AM the day before the clocks fall back is 9:00 AM on the wall, 25 hours later."""
     after = shifted(datetime.date(2026, 10, 31), datetime.time(9), datetime.timedelta(hours=24), ZoneInfo(NEW_YORK))
     assert after == Moment(datetime.date(2026, 11, 1), datetime.time(9))
@@ -178,7 +178,7 @@ def test_the_desk_arrival_is_the_only_arrival_printed(tmp_path):
 def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
     text = built_text(tmp_path, ESI, "--date", "2026-12-08", "--time", "07:00", "--no-sedation")
     assert "Your plan" in text and "6:30 AM, Tuesday, December 8" in text
-    assert "Last food" not in text and "Clear liquids until" not in text and "stays with you until" not in text
+    assert "Last food" not in text and "Clear liquids until" not in text and "stays with you" not in text
 
 
 def test_pain_diary_times_print_as_clock_times(tmp_path):
@@ -212,7 +212,7 @@ def test_follow_up_and_driver_only_from_the_policies():
     )
     flags = VisitFlags(procedure=True)
     plan = make_plan(datetime.date(2026, 12, 8), datetime.time(7), None, policies, flags, today=DEC_1)
-    assert plan.driver_only and plan.adult_stays is None and plan.last_food is None
+    assert plan.driver_only and plan.adult_stays_hours is None and plan.last_food is None
     assert plan.follow_up == datetime.date(2026, 12, 10)
 
 
@@ -471,7 +471,7 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     without = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
-    assert "Un adulto le lleva a casa y se queda con usted hasta" in with_sedation
+    assert "Un adulto debe llevarle a casa y quedarse con usted 24 horas desde que sale de la clínica" in with_sedation
     assert "Un adulto debe llevarle a casa" in without
     assert " lo lleva" not in with_sedation + without
 
@@ -479,12 +479,22 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
 SCS_TRIAL = "spinal-cord-stimulator-trial"
 
 
-def test_the_adult_stays_from_the_clinics_usual_time_to_go_home():
-    """A 7:00 AM procedure, home 90 minutes later: the adult stays 24 hours from 8:30 AM."""
-    policies = Policies.model_validate({"discharge_minutes_after": 90, "adult_stays_hours": 24})
+@pytest.mark.parametrize(
+    ("language", "row"),
+    [
+        ("en", ("An adult drives you home and stays with you", "for 18 hours after you leave the clinic")),
+        ("es", ("Un adulto debe llevarle a casa y quedarse con usted", "18 horas desde que sale de la clínica")),
+    ],
+)
+def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(library_project, language, row):
+    """No one knows ahead when a patient leaves (a procedure runs late, an infusion runs for hours): the
+    plan says how long the adult stays after leaving, never a time counted from the scheduled start."""
+    policies = Policies.model_validate({"adult_stays_hours": 18})
     plan = make_plan(DEC_8, datetime.time(7), None, policies, VisitFlags(sedation=True, procedure=True), DEC_1)
-    assert plan.adult_stays == Moment(datetime.date(2026, 12, 9), datetime.time(8, 30))
-    assert plan.pain_diary == ()  # no diary: its times count from the procedure time itself
+    rows = plan_rows(plan, library_project.labels(language), language, None, "yes")
+    assert row in rows and not any(
+        "12/9" in value or "9 de diciembre" in value or "December 9" in value for _, value in rows
+    )
 
 
 @pytest.mark.parametrize(
@@ -649,5 +659,5 @@ def test_a_ketamine_infusion_keeps_its_fasting_and_adult_rows_whatever_the_desk_
     text = built_text(
         tmp_path, "ketamine-and-lidocaine-infusions", "--date", "2026-12-08", "--time", "09:00", "--no-sedation", page=1
     )
-    assert "Last food, milk or any drink that is not clear by" in text and "stays with you until" in text
+    assert "Last food, milk or any drink that is not clear by" in text and "stays with you for 24 hours" in text
     assert "Medicine to relax you" not in text and "if you will get medicine to relax" not in text
