@@ -51,7 +51,7 @@ def test_an_upload_shows_each_appointment_with_its_handouts_language_and_notes(a
     assert response.status_code == 303 and response.headers["Location"].endswith("/schedule")
     page = client.get("/schedule").get_data(as_text=True)
     rows = re.findall(
-        r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\"[^>]*>(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>",
+        r"<tr>\s*<td>(.*?)</td>\s*<th scope=\"row\"[^>]*>(.*?)</th>\s*<td[^>]*>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>",
         page,
     )
     assert [(when, patient, language) for when, patient, _, language, _ in rows] == [
@@ -166,6 +166,8 @@ def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status,
         1
     )
     assert shown.startswith(message.replace("'", "&#39;")) and "\n" not in shown
+    field = re.search(r'<input id="schedule-file"[^>]*>', page).group(0)  # the message is the file field's
+    assert 'aria-invalid="true"' in field and 'aria-describedby="upload-problem upload-hint"' in field
     assert not any(name in page for name in NAMES)
     assert held(app) == 0
 
@@ -204,7 +206,7 @@ def schedule_key(client) -> str:
 def row_of(page: str, patient: str) -> tuple[str, str, str]:
     """The handouts, language and notes cells of a patient's row."""
     found = re.search(
-        rf"<th scope=\"row\"[^>]*>{patient}</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page
+        rf"<th scope=\"row\"[^>]*>{patient}</th>\s*<td[^>]*>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page
     )
     return found.groups()
 
