@@ -661,3 +661,23 @@ def test_a_ketamine_infusion_keeps_its_fasting_and_adult_rows_whatever_the_desk_
     )
     assert "Last food, milk or any drink that is not clear by" in text and "stays with you for 24 hours" in text
     assert "Medicine to relax you" not in text and "if you will get medicine to relax" not in text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_handout_after_the_plan_keeps_to_2_pages_with_the_box_half_empty(tmp_path, language):
+    """With a procedure time the box gains a line; empty fields kept their room to write and pushed
+    the Spanish ESI onto a third page. After the plan sheet (which keeps that room) they are one line."""
+    built_text(
+        tmp_path,
+        ESI,
+        "--lang",
+        language,
+        "--patient",
+        "Maria Guadalupe Hernandez",
+        "--date",
+        "2026-12-08",
+        "--time",
+        "07:00",
+    )
+    reader = pdf_reader((tmp_path / "visit.pdf").read_bytes())
+    assert len(reader.pages) == 4 and page_text(reader, 3).endswith("2 of 2" if language == "en" else "2 de 2")
