@@ -55,6 +55,8 @@ every_procedure:
 """
 EMPTY_BLOCKS = [
     "sedation",
+    "sedation_always",
+    "sedation_medicines",
     "steroid",
     "bleeding_low",
     "bleeding_intermediate",

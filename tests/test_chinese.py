@@ -31,7 +31,7 @@ def esi_pdf(tmp_path_factory) -> bytes:
 def test_chinese_esi_prints_its_title_and_safety_lines(esi_pdf):
     text = flat(pdf_text(esi_pdf))
     assert flat(SOURCE["title"]) in text
-    assert flat(SOURCE["call_911"][1]) in text  # 控制不了大小便。
+    assert flat(SOURCE["call_911"][1]) in text  # 控制不了大小便，或两腿之间麻木。
     assert flat(SOURCE["call_us"][0]) in text
 
 
