@@ -117,13 +117,16 @@ CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
 """Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
+CLOCK_PATTERNS = {"zh": "ah:mm"}
+"""Where the language's own short time is a 24-hour clock its US readers do not use: "下午1:30"."""
 
 
 def clock_time(moment: time, language: str) -> str:
-    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m."."""
+    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "上午8:30"."""
     from babel.dates import format_time
 
-    text = format_time(moment, format="short", locale=babel_locale(CLOCK_LOCALES.get(language, language)))
+    pattern = CLOCK_PATTERNS.get(language, "short")
+    text = format_time(moment, format=pattern, locale=babel_locale(CLOCK_LOCALES.get(language, language)))
     if language == "es":
         for period, spaced in SPANISH_PERIODS.items():
             text = text.replace(period, spaced)

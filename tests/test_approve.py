@@ -105,7 +105,9 @@ def test_review_report_lists_every_handout_with_its_status(clinic_project, tmp_p
     by_key = {(row["slug"], row["language"]): row for row in rows}
     assert by_key[(ESI, "en")]["status"] == "approved" and by_key[(ESI, "en")]["reviewer"] == "A. Lee, MD"
     assert by_key[(ESI, "es")]["status"] == "draft"
-    assert all(row["pages"] is None and row["reading_score"] is not None for row in rows)
+    assert all(row["pages"] is None for row in rows)
+    # no readability formula is known for Chinese yet
+    assert all(row["reading_score"] is not None for row in rows if row["language"] != "zh")
 
     edit_one_word(clinic_project)
     table = invoke("review-report", "--project", clinic_project, "--out", tmp_path / "none").output
