@@ -117,8 +117,9 @@ CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
 """Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
-CLOCK_PATTERNS = {"zh": "ah:mm"}
-"""Where the language's own short time is a 24-hour clock its US readers do not use: "下午1:30"."""
+CLOCK_PATTERNS = {"zh": "Bh:mm"}
+"""Where the language's own short time is a 24-hour clock its US readers do not use: the part of the day
+and a 12-hour time, "早上7:00", "下午1:30", "晚上11:15"."""
 
 
 def clock_time(moment: time, language: str) -> str:

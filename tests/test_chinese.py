@@ -47,7 +47,7 @@ def test_chinese_esi_stays_on_two_a4_pages(maker):
 
 
 @pytest.mark.parametrize(
-    ("moment", "printed"), [(time(7, 0), "上午7:00"), (time(13, 30), "下午1:30"), (time(23, 15), "下午11:15")]
+    ("moment", "printed"), [(time(7, 0), "早上7:00"), (time(13, 30), "下午1:30"), (time(23, 15), "晚上11:15")]
 )
 def test_chinese_clock_is_12_hour(moment, printed):
     assert clock_time(moment, "zh") == printed
