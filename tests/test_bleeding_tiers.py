@@ -16,7 +16,7 @@ NUMBNESS_911 = {
 # What the tier's blood-thinner line says about stopping them, as each language prints it.
 STOPPING = {
     "low": {"en": "Most people keep taking them", "es": "Casi todos las siguen tomando en este caso"},
-    "intermediate": {"en": "You may need to stop some of them", "es": "Tal vez deba dejar algunas"},
+    "intermediate": {"en": "You may need to stop some of them", "es": "Tal vez deba dejar de tomar algunas"},
     "high": {"en": "You will likely need to stop them", "es": "Lo más seguro es que deba dejar de tomarlas"},
 }
 # A handout of each tier whose own text has no numbness line: only the block can print it.
