@@ -1,4 +1,5 @@
-"""HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the import is slow).
+"""HTML to PDF bytes through WeasyPrint; imported only where a PDF is made (the
+import is slow).
 
 Every handout of a clinic carries the same stylesheet, so the `<style>` elements of the document's head
 are taken out of the HTML and parsed once per process (keyed by their text), then handed to WeasyPrint in the
@@ -10,7 +11,10 @@ full collection would otherwise walk the long-lived ones again (13% of a warm re
 """
 
 import gc
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache, partial
@@ -50,10 +54,36 @@ class AssetFetcher(weasyprint.URLFetcher):
         return super().fetch(path.as_uri(), headers)
 
 
-@cache
+_fonts: list[FontConfiguration] = []
+
+
+def _fonts_of_its_own() -> None:
+    """In a forked worker: the fonts it inherited, in a font folder of its own. WeasyPrint writes each
+    new font into its configuration's folder and skips one whose file is there already, and removes
+    the folder when the configuration goes: sharing the parent's folder, a worker's new font made the
+    parent skip loading it (a Chinese page then printed boxes), and a worker's exit removed the folder.
+    The inherited files are linked into the new folder, so fonts already loaded are not loaded twice."""
+    for inherited in _fonts:
+        shared = getattr(inherited, "_folder", None)
+        if shared is None or not shared.exists():
+            continue
+        own = Path(tempfile.mkdtemp(prefix="weasyprint-"))
+        for font in shared.iterdir():
+            try:
+                os.link(font, own / font.name)
+            except OSError:
+                shutil.copyfile(font, own / font.name)
+        inherited._folder = own
+
+
+os.register_at_fork(after_in_child=_fonts_of_its_own)
+
+
 def font_configuration() -> FontConfiguration:
     """One per process: fonts are loaded once and shared by every render."""
-    return FontConfiguration()
+    if not _fonts:
+        _fonts.append(FontConfiguration())
+    return _fonts[0]
 
 
 @cache

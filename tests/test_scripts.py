@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, pdf_fonts, pdf_text, sample
+from conftest import REPO, invoke, pdf_fonts, pdf_text, sample
 
 UNDRAWN = "\U00010000"  # LINEAR B SYLLABLE B008 A: in no bundled font
 HOUSE_FONTS = {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
@@ -98,3 +98,15 @@ def test_content_in_chinese_prints_in_its_font(run, clinic_project, tmp_path):
     assert run("build", "pain-diary", "-o", out, "--project", clinic_project).exit_code == 0
     assert "Pain diary 疼痛日记" in pdf_text(out.read_bytes())
     assert any(font.startswith("noto-sans-sc-chinese-simplified") for font in pdf_fonts(out.read_bytes()))
+
+
+def test_a_chinese_page_after_forked_workers_ended_still_has_its_font(maker, tmp_path):
+    """Forked workers shared the parent's font folder: a worker that loaded the Chinese font first wrote
+    its file there, so the parent later skipped loading it and printed boxes (and a worker's exit
+    removed the folder)."""
+    from handouts.targets import RenderRequest
+
+    maker.pdf(RenderRequest("pain-diary", "en", "letter"))  # the parent's fonts and their folder
+    result = invoke("check", "pain-diary", "facet-joint-injection", "--lang", "zh", "--out", tmp_path, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "硬膜外类固醇注射" in pdf_text(maker.pdf(RenderRequest("epidural-steroid-injection", "zh", "a4")))
