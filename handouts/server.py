@@ -460,28 +460,30 @@ def create_app(
         signed_in.keep(session_id, name, plan)
         return redirect(url_for("schedule"), 303)
 
+    def kept_packet(key: str, number: int) -> tuple[DayPlan, Packet]:
+        """The session's schedule `key` and its appointment `number`."""
+        plan = kept_schedule(key)
+        for packet in plan.packets:
+            if packet.number == number:
+                return plan, packet
+        raise ScheduleError(f"no appointment {number} in this schedule")
+
     @app.post("/schedule/<key>/<int:number>")
     def print_packet(key: str, number: int) -> Any:
-        plan = kept_schedule(key)
-        packets = [packet for packet in plan.packets if packet.number == number]
-        if not packets:
-            raise ScheduleError(f"no appointment {number} in this schedule")
-        return pdf_answer(pool.day(plan.day, packets, False, client_gone()))
+        plan, packet = kept_packet(key, number)
+        return pdf_answer(pool.day(plan.day, [packet], False, client_gone()))
 
     @app.post("/schedule/<key>/<int:number>/change")
     def change_packet(key: str, number: int) -> Any:
         """The desk's own handouts and language for one appointment, kept in memory as the upload is."""
-        plan = kept_schedule(key)
-        packets = [packet for packet in plan.packets if packet.number == number]
-        if not packets:
-            raise ScheduleError(f"no appointment {number} in this schedule")
+        _, packet = kept_packet(key, number)
         slugs = [slug for slug in request.form.getlist("handout") if slug]
         if len(slugs) > MAX_HANDOUTS_PER_PACKET:
             return schedule_page(
                 f"choose at most {MAX_HANDOUTS_PER_PACKET} handouts for one packet (you chose {len(slugs)})", 400
             )
         language = request.form.get("language", "")
-        signed_in.change(session.get("signed_in"), key, changed_packet(project, packets[0], slugs, language))
+        signed_in.change(session.get("signed_in"), key, changed_packet(project, packet, slugs, language))
         return redirect(url_for("schedule", _anchor=f"row-{key}-{number}"), 303)
 
     @app.post("/schedule/<key>/all")
