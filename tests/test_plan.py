@@ -51,6 +51,7 @@ def page_text(reader, number: int) -> str:
 @pytest.mark.parametrize(
     ("language", "page_size"), sample([("en", "letter"), ("es", "a4"), ("es", "letter"), ("en", "a4")])
 )
+@pytest.mark.slow
 def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size):
     """Page 1 is the plan (its own H1 and bookmark), page 2 its back (questions and notes), then the
     handout's own 2 pages without the plan."""
@@ -72,6 +73,7 @@ def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size
 @pytest.mark.parametrize(
     ("language", "page_size"), sample([("es", "letter"), ("en", "a4"), ("en", "letter"), ("es", "a4")])
 )
+@pytest.mark.slow
 def test_the_large_print_plan_sheet_is_one_page_at_18_point(maker, language, page_size):
     """The longest plan (sedation unknown, steroid, pain diary) with every appointment field filled."""
     fields = {**TIMED, "physician": "Dr. Lee", "location": "Building B, 2nd floor", "note": "Bring your MRI"}
@@ -381,6 +383,7 @@ def test_a_diagnostic_block_has_its_pain_diary_on_the_back_of_the_plan(maker, la
     assert PLAN[language][1] in page_text(reader, 0)
 
 
+@pytest.mark.slow
 def test_a_packet_with_the_pain_diary_handout_prints_the_diary_once(maker):
     reader = pdf_reader(make_packet(maker, [MBB, "pain-diary"], "en", visit_fields=TIMED))
     texts = [page_text(reader, number) for number in range(len(reader.pages))]
@@ -410,6 +413,7 @@ def test_a_visit_without_a_diary_gets_its_questions_and_notes_page(maker, langua
         ]
     ),
 )
+@pytest.mark.slow
 def test_no_page_of_a_visit_packet_is_blank(maker, slugs, language):
     reader = pdf_reader(make_packet(maker, slugs, language, visit_fields=TIMED))
     assert all(page_text(reader, number) for number in range(len(reader.pages)))
@@ -464,6 +468,7 @@ def test_spanish_times_ending_in_p_m_take_no_second_period(tmp_path):
     assert ".." not in text
 
 
+@pytest.mark.slow
 def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     with_sedation = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--sedation", page=1
@@ -563,6 +568,7 @@ def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, 
     assert row in text and text.count("GLP-1") == 1
 
 
+@pytest.mark.slow
 def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
     without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
     assert "GLP-1" not in without
@@ -577,6 +583,7 @@ def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(t
         ("es", "Le sacamos los electrodos de prueba alrededor del", "martes, 15 de diciembre"),
     ],
 )
+@pytest.mark.slow
 def test_a_stimulator_trial_plan_says_about_when_the_leads_come_out(tmp_path, language, label, day):
     visit = ["--lang", language, "--date", "2026-12-08", "--time", "07:00"]
     text = built_text(tmp_path, SCS_TRIAL, *visit, page=1)
@@ -598,6 +605,7 @@ def test_the_trial_days_match_the_handouts_about_a_week(library_project):
     ("language", "box"),
     [("en", "Arrive at: 11:40 PM the night before"), ("es", "Hora de llegada: 11:40 p. m. de la noche anterior")],
 )
+@pytest.mark.slow
 def test_an_arrival_the_evening_before_says_so_in_the_box(tmp_path, language, box):
     """A procedure at 12:10 AM, arrival 30 minutes before: the box says it is the night before, on the
     plan sheet and on each handout."""
@@ -645,6 +653,7 @@ def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
             make_plan(day, clock, None, chicago, flags, DEC_1)
 
 
+@pytest.mark.slow
 def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker):
     """A Wednesday in September, printed weeks ahead: the longest dates and the GLP-1 row with its day."""
     fields = {**TIMED, "date": "2099-09-30", "physician": "Dr. Lee", "location": "Building B, 2nd floor"}
