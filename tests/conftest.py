@@ -117,15 +117,19 @@ def sample(cases: list, keep: int = 2) -> list:
     ]
 
 
-@pytest.fixture
-def clinic_project(tmp_path) -> Path:
-    """A fresh clinic project folder with a copy of the example clinic.yaml and logo, narrowed to
-    English standard print so that building one slug makes one PDF."""
-    project = tmp_path / "clinic"
+def make_clinic_project(project: Path, languages: str = "[en]") -> Path:
+    """A clinic project folder with a copy of the example clinic.yaml and logo, narrowed to the given
+    languages and standard print so that building one slug in one language makes one PDF."""
     (project / "assets").mkdir(parents=True)
     clinic = (REPO / "clinic.yaml").read_text(encoding="utf-8")
-    clinic = clinic.replace("languages: [en, es]", "languages: [en]")
+    clinic = clinic.replace("languages: [en, es]", f"languages: {languages}")
     clinic = clinic.replace("print_sizes: [standard, large]", "print_sizes: [standard]")
     (project / "clinic.yaml").write_text(clinic, encoding="utf-8")
     shutil.copy(REPO / "assets" / "logo.svg", project / "assets" / "logo.svg")
     return project
+
+
+@pytest.fixture
+def clinic_project(tmp_path) -> Path:
+    """A fresh clinic project: the example clinic, English standard print."""
+    return make_clinic_project(tmp_path / "clinic")
