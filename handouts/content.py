@@ -195,6 +195,12 @@ class Flags(Strict):
     every_procedure: bool = Field(
         False, description="For a topic about procedures in general: adds the every-procedure block."
     )
+    near_spine: bool = Field(
+        False,
+        description="The needle or device is at or near the spine, or a topic tells of back pain's warning signs:"
+        " adds the 911 line for pressure on the nerves of the spine (new leg weakness, numbness where you sit,"
+        " cannot pass urine or control your bowels).",
+    )
 
     @model_validator(mode="after")
     def always_sedated_is_sedated(self) -> "Flags":
@@ -431,6 +437,10 @@ class Blocks(Strict):
     device_trial: BlockItems
     numb_limb: BlockItems
     pain_diary: BlockItems
+    near_spine: BlockItems = Field(
+        description="The 911 line for pressure on the nerves of the spine (bleeding, infection, a slipped disc):"
+        " where near_spine is set."
+    )
     driver: BlockItems = Field(
         default_factory=BlockItems,
         description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
@@ -455,6 +465,7 @@ class Blocks(Strict):
             bleeding = "trial" if flags.device_trial else flags.bleeding_risk.value
             chosen.append(getattr(self, f"bleeding_{bleeding}"))
         chosen += [self.bleeding_varies_by_site] if flags.bleeding_varies_by_site else []
+        chosen += [self.near_spine] if flags.near_spine else []
         chosen += [self.contrast] if flags.contrast else []
         chosen += [self.implanted_device] if flags.implanted_device else []
         chosen += [self.device_trial] if flags.device_trial else []
