@@ -4,11 +4,11 @@ is at or near the spine, exactly once, and nowhere else; a handout that words it
 
 import pytest
 import yaml
+from test_said_once import copy_handout
 
 from handouts.targets import RenderRequest
 
 from conftest import REPO, invoke, pdf_text, sample
-from test_said_once import copy_handout
 
 SPINE_911 = {
     "en": "Sudden new weakness or numbness in your legs, numbness between your legs (where you sit),"
@@ -51,7 +51,7 @@ def printed(maker, slug: str, language: str) -> str:
 
 
 def test_every_spine_procedure_is_flagged_in_every_language(library_project):
-    assert SPINE_PROCEDURES <= set(near_spine())
+    assert set(near_spine()) >= SPINE_PROCEDURES
     for language in ("en", "es", "zh"):
         flagged = {slug for slug in near_spine() if library_project.handout(language, slug).flags.near_spine}
         assert flagged == set(near_spine()), language
