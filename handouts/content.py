@@ -379,6 +379,10 @@ class Labels(Strict):
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
     plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
     plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
+    plan_glp1_too_late: Text = Field(
+        description="Plan: a line of its own in place of plan_glp1_late from the day before the procedure on,"
+        " too late for a day of clear liquids only: call before you come, we may move the procedure."
+    )
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
