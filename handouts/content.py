@@ -195,6 +195,12 @@ class Flags(Strict):
     every_procedure: bool = Field(
         False, description="For a topic about procedures in general: adds the every-procedure block."
     )
+    near_spine: bool = Field(
+        False,
+        description="The needle or device is at or near the spine, or a topic tells of back pain's warning signs:"
+        " adds the 911 line for pressure on the nerves of the spine (new leg weakness, numbness where you sit,"
+        " cannot pass urine or control your bowels).",
+    )
 
     @model_validator(mode="after")
     def always_sedated_is_sedated(self) -> "Flags":
@@ -373,6 +379,10 @@ class Labels(Strict):
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
     plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
     plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
+    plan_glp1_too_late: Text = Field(
+        description="Plan: a line of its own in place of plan_glp1_late from the day before the procedure on,"
+        " too late for a day of clear liquids only: call before you come, we may move the procedure."
+    )
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
@@ -431,6 +441,10 @@ class Blocks(Strict):
     device_trial: BlockItems
     numb_limb: BlockItems
     pain_diary: BlockItems
+    near_spine: BlockItems = Field(
+        description="The 911 line for pressure on the nerves of the spine (bleeding, infection, a slipped disc):"
+        " where near_spine is set."
+    )
     driver: BlockItems = Field(
         default_factory=BlockItems,
         description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
@@ -455,6 +469,7 @@ class Blocks(Strict):
             bleeding = "trial" if flags.device_trial else flags.bleeding_risk.value
             chosen.append(getattr(self, f"bleeding_{bleeding}"))
         chosen += [self.bleeding_varies_by_site] if flags.bleeding_varies_by_site else []
+        chosen += [self.near_spine] if flags.near_spine else []
         chosen += [self.contrast] if flags.contrast else []
         chosen += [self.implanted_device] if flags.implanted_device else []
         chosen += [self.device_trial] if flags.device_trial else []

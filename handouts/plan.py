@@ -15,6 +15,7 @@ stay counts from leaving the clinic, which no one knows ahead, so it is said in 
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
@@ -30,6 +31,17 @@ SKIPPED_TIME = "the clocks skip this time that night (daylight saving time start
 TWICE_TIME = "this time comes twice that night (daylight saving time ends in {zone}); give one that comes once"
 GLP1_NOTICE = timedelta(days=7)
 """The sedation block asks to hear of a GLP-1 medicine at least 1 week ahead."""
+GLP1_CLEAR_LIQUIDS = timedelta(days=1)
+"""We may ask for clear liquids only the day before (2024 multisociety GLP-1 guidance): a plan printed
+that day or later cannot give that in time."""
+
+
+class Glp1Notice(StrEnum):
+    """What the plan's GLP-1 row asks, by how far ahead it is printed."""
+
+    by_day = "by_day"  # tell us by the day 1 week ahead
+    today = "today"  # that day has gone by: call us today (there is still time for a day of clear liquids)
+    before_you_come = "before_you_come"  # the day before or later: call before you come, we may move the procedure
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,7 @@ class Plan:
     procedure: Moment
     arrive: Moment
     glp1_by: date | None = None
-    glp1_late: bool = False
+    glp1_notice: Glp1Notice | None = None
     last_food: Moment | None = None
     clear_liquids: Moment | None = None
     adult_stays_hours: int | None = None  # an adult stays this long after the patient leaves the clinic
@@ -157,7 +169,7 @@ def make_plan(
         procedure=Moment(day, procedure),
         arrive=Moment(arrive_day, arrive_at),
         glp1_by=glp1_by,
-        glp1_late=glp1_by is not None and glp1_by < today,
+        glp1_notice=glp1_notice(day, today) if flags.glp1 else None,
         last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
         clear_liquids=at(-policies.clear_liquids_until_hours) if flags.sedation else None,
         adult_stays_hours=policies.adult_stays_hours if driver and flags.sedation else None,
@@ -168,6 +180,13 @@ def make_plan(
         follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
         pain_diary=tuple(diary_moments(day, procedure, policies)) if flags.pain_diary else (),
     )
+
+
+def glp1_notice(day: date, today: date) -> Glp1Notice:
+    """What to ask of a patient on a GLP-1 medicine, for a procedure on `day` planned on `today`."""
+    if today >= day - GLP1_CLEAR_LIQUIDS:
+        return Glp1Notice.before_you_come
+    return Glp1Notice.today if today > day - GLP1_NOTICE else Glp1Notice.by_day
 
 
 def diary_moments(day: date, procedure: time, policies: Policies) -> list[Moment]:
@@ -263,10 +282,13 @@ def arrive_text(arrive: time | None, procedure: time | None, labels: Labels, lan
 
 
 def glp1_row(plan: Plan, labels: Labels, language: str) -> tuple[str, str | None]:
-    """The day to tell us of a GLP-1 medicine; "call us today" once that day has gone by."""
-    if plan.glp1_by is None:
+    """The day to tell us of a GLP-1 medicine; "call us today" once that day has gone by; "call us
+    before you come" from the day before, too late for a day of clear liquids."""
+    if plan.glp1_by is None or plan.glp1_notice is None:
         return labels.plan_glp1, None
-    if plan.glp1_late:
+    if plan.glp1_notice is Glp1Notice.before_you_come:
+        return labels.plan_glp1_too_late, ""
+    if plan.glp1_notice is Glp1Notice.today:
         return labels.plan_glp1_late, ""
     return labels.plan_glp1, day_text(plan.glp1_by, language)
 

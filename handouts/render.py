@@ -6,12 +6,13 @@ from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unicodedata import east_asian_width
 
 from markupsafe import Markup, escape
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
-from handouts.content import Blocks, Handout, Labels, with_blocks
+from handouts.content import Blocks, Handout, Item, Labels, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
 from handouts.locales import babel_locale, set_apart, text_direction, writes_right_to_left
@@ -91,6 +92,25 @@ class Page:
     html: str
     approval: ApprovalState
     content_digest: str  # the sha256 of the content file's bytes the handout was read from
+
+
+COLUMN_WIDTH = 42
+"""About how many Latin letters one line of a 2-column list holds in standard print (a wide CJK
+character takes 2)."""
+
+
+def printed_lines(text: str) -> int:
+    """About how many lines a list item takes in one of 2 columns."""
+    width = sum(2 if east_asian_width(character) in "WF" else 1 for character in text)
+    return -(-width // COLUMN_WIDTH)
+
+
+def column_split(items: list[Item]) -> int:
+    """Where a list printed in 2 columns is cut so the columns come out about as long: the cut that
+    makes the longer column shortest, counted in lines; on a tie, the left column is the longer."""
+    lines = [printed_lines(item.text) for item in items]
+    total = sum(lines)
+    return min(range(len(lines) + 1), key=lambda cut: (max(sum(lines[:cut]), total - sum(lines[:cut])), -cut))
 
 
 def language_name(language: str) -> str:
@@ -185,6 +205,7 @@ class Renderer:
             "whole_font": self.whole_font,
             "set_apart": set_apart,
             "text_direction": text_direction,
+            "column_split": column_split,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 

@@ -67,6 +67,7 @@ EMPTY_BLOCKS = [
     "device_trial",
     "numb_limb",
     "pain_diary",
+    "near_spine",
     "driver",
 ]
 

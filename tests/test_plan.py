@@ -533,11 +533,26 @@ def glp1_rows(today: datetime.date, language: str, library_project) -> list[tupl
         (DEC_1, "en", ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1")),
         (datetime.date(2026, 12, 2), "en", ("If you take Ozempic or another GLP-1, call us today.", "")),
         (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes, 1 de diciembre")),
-        (datetime.date(2026, 12, 7), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
+        (datetime.date(2026, 12, 6), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
     ],
 )
 def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_project, today, language, row):
     assert glp1_rows(today, language, library_project) == [row]
+
+
+GLP1_TOO_LATE = {
+    "en": "If you take Ozempic or another GLP-1, call us before you come, and tell us if you feel sick to your"
+    " stomach. We may need to move your procedure.",
+    "es": "Si usa Ozempic u otro GLP-1, llámenos antes de venir y díganos si tiene náuseas. Tal vez debamos"
+    " cambiar el día de su procedimiento.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("today", [datetime.date(2026, 12, 7), DEC_8, datetime.date(2026, 12, 9)])
+def test_from_the_day_before_the_glp1_row_says_call_before_you_come(library_project, today, language):
+    """A call that day leaves no time for a day of clear liquids only: the row says what still helps."""
+    assert glp1_rows(today, language, library_project) == [(GLP1_TOO_LATE[language], "")]
 
 
 def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
@@ -558,8 +573,8 @@ def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     ("args", "row"),
     [
         (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
-        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us today."),
-        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us before you come"),
+        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us before you come"),
     ],
 )
 def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
@@ -573,7 +588,7 @@ def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(t
     without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
     assert "GLP-1" not in without
     planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
-    assert "If you take Ozempic or another GLP-1, call us today." in planned
+    assert "If you take Ozempic or another GLP-1, call us before you come" in planned
 
 
 @pytest.mark.parametrize(
