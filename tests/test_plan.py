@@ -534,7 +534,7 @@ def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(libr
     ("language", "row"),
     [
         ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
-        ("es", "Si empezamos a tiempo, califique su dolor a las 7:30 a. m., 8:00 a. m."),
+        ("es", "Si empezamos a tiempo, dele un número a su dolor a las 7:30 a. m., 8:00 a. m."),
     ],
 )
 def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
