@@ -505,7 +505,7 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
     assert "Un adulto debe llevarle a casa y quedarse con usted 24 horas desde que sale de la clínica" in with_sedation
-    assert "Un adulto debe llevarle a casa" in without
+    assert "Un adulto debe llevarle a casa el martes 8 de diciembre" in without
     assert " lo lleva" not in with_sedation + without
 
 
