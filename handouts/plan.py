@@ -23,6 +23,9 @@ from handouts.policies import Policies
 from handouts.visit import FIELDS, VisitError
 
 WEEKDAY_SHORT = re.compile(r"E+")
+RUNNING_DAY_PATTERNS = {"es": "EEEE d 'de' MMMM"}
+"""Where a day with its weekday is written otherwise inside a sentence than Babel's pattern (a heading's):
+Spanish puts no comma between the weekday and the date in running text, "el martes 8 de diciembre"."""
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
 NOON, MIDNIGHT = time(12), time(0)
 EVENING = time(18, 0)
@@ -207,13 +210,15 @@ def evening_day(moment: Moment) -> date:
 
 
 def day_text(day: date, language: str) -> str:
-    """A day with its weekday as the language writes it: "Tuesday, December 8", "martes, 8 de diciembre"."""
+    """A day with its weekday as the language writes it inside a sentence: "Tuesday, December 8",
+    "martes 8 de diciembre"."""
     from babel.dates import format_date
 
     from handouts.locales import babel_locale
 
     locale = babel_locale(language)
-    pattern = WEEKDAY_SHORT.sub("EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
+    babel_pattern = WEEKDAY_SHORT.sub("EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
+    pattern = RUNNING_DAY_PATTERNS.get(language, babel_pattern)
     return format_date(day, format=pattern, locale=locale)
 
 

@@ -137,16 +137,20 @@ CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
 """Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
-CLOCK_PATTERNS = {"zh": "Bh:mm"}
-"""Where the language's own short time is a 24-hour clock its US readers do not use: the part of the day
-and a 12-hour time, "早上7:00", "下午1:30", "晚上11:15"."""
+DAY_PART_CLOCKS = {"zh": ("Bh:mm", range(24)), "es": ("h:mm B", range(1, 6))}
+"""The hours a language writes with the part of the day (Babel's day period, "B") in place of its short
+time, and the pattern: Chinese at every hour, its own short time being a 24-hour clock its US readers
+do not use ("早上7:00", "下午1:30", "晚上11:15"); US Spanish from 1 to 5 in the morning, where "a. m."
+reads as daytime ("1:30 de la madrugada"). The hour after midnight is `named_time`'s."""
 
 
 def clock_time(moment: time, language: str) -> str:
-    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "上午8:30"."""
+    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "4:00 de la madrugada",
+    "上午8:30"."""
     from babel.dates import format_time
 
-    pattern = CLOCK_PATTERNS.get(language, "short")
+    day_part, hours = DAY_PART_CLOCKS.get(language, ("short", range(0)))
+    pattern = day_part if moment.hour in hours else "short"
     text = format_time(moment, format=pattern, locale=babel_locale(CLOCK_LOCALES.get(language, language)))
     if language == "es":
         for period, spaced in SPANISH_PERIODS.items():

@@ -299,7 +299,40 @@ def test_a_time_in_the_hour_after_midnight_is_the_night_before(library_project, 
 def test_the_box_date_has_its_weekday():
     """The weekday guards against a wrong day; no year, so the date keeps to one line of the narrow box."""
     assert day_text(DEC_8, "en") == "Tuesday, December 8"
-    assert day_text(DEC_8, "es") == "martes, 8 de diciembre"
+    assert day_text(DEC_8, "es") == "martes 8 de diciembre"
+
+
+def test_a_spanish_day_inside_a_sentence_has_no_comma_after_its_weekday(tmp_path):
+    """Spanish writes "el martes 15 de diciembre" in running text, where English writes "Tuesday, December 15"."""
+    text = built_text(tmp_path, SCS_TRIAL, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", page=1)
+    assert "alrededor del martes 15 de diciembre" in text and "Fecha: martes 8 de diciembre" in text
+    assert not re.search(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo),", text)
+
+
+@pytest.mark.parametrize(
+    ("clock", "printed"),
+    [
+        (datetime.time(1, 30), "1:30 de la madrugada"),
+        (datetime.time(4, 0), "4:00 de la madrugada"),
+        (datetime.time(5, 59), "5:59 de la madrugada"),
+        (datetime.time(6, 0), "6:00 a. m."),
+        (datetime.time(0, 30), "12:30 a. m. (de la madrugada)"),
+        (datetime.time(0, 0), "12:00 a. m. (medianoche)"),
+        (datetime.time(12, 0), "12:00 p. m. (mediodía)"),
+        (datetime.time(13, 0), "1:00 p. m."),
+    ],
+)
+def test_spanish_hours_from_1_to_5_in_the_morning_say_de_la_madrugada(library_project, clock, printed):
+    """US Spanish reads "a. m." as daytime: the hours before dawn are "de la madrugada"; noon and midnight named."""
+    assert spaced(named_time(clock, library_project.labels("es"), "es")) == printed
+
+
+def test_a_spanish_plan_prints_a_time_before_dawn_de_la_madrugada(tmp_path):
+    """A 9:30 AM procedure with sedation: last food 8 hours before, at 1:30 in the morning."""
+    visit = ["--lang", "es", "--date", "2026-12-08", "--time", "09:30", "--sedation"]
+    text = spaced(built_text(tmp_path, ESI, *visit, page=1))
+    assert "solo hasta la 1:30 de la madrugada del martes 8 de diciembre" in text
+    assert "1:30 a. m." not in text
 
 
 def test_fasting_from_midnight_names_the_night_before(tmp_path):
@@ -316,7 +349,7 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
         "Comida, leche o bebida que no sea clara solo hasta las 12:00 a. m. (medianoche), la noche del lunes 7 de diciembre"
         in spanish
     )
-    assert "martes, 8 de diciembre" not in spanish.replace("Fecha: martes, 8 de diciembre", "")
+    assert "(medianoche) del martes" not in spanish
 
 
 @pytest.mark.parametrize(
@@ -349,7 +382,7 @@ def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     ("language", "date", "procedure"),
     [
         ("en", "Date: Tuesday, December 8", "Procedure: 8:00 AM"),
-        ("es", "Fecha: martes, 8 de diciembre", "Procedimiento: 8:00 a. m."),
+        ("es", "Fecha: martes 8 de diciembre", "Procedimiento: 8:00 a. m."),
     ],
 )
 def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, language, date, procedure):
@@ -451,7 +484,7 @@ def test_sedation_not_known_keeps_the_fasting_rows_and_note_without_a_sedation_r
         ),
         (
             "es",
-            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada más que un traguito de agua",
+            "Líquidos claros solo hasta las 5:00 de la madrugada del martes 8 de diciembre Después: nada más que un traguito de agua",
         ),
     ],
 )
@@ -477,7 +510,7 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
     assert "Un adulto debe llevarle a casa y quedarse con usted 24 horas desde que sale de la clínica" in with_sedation
-    assert "Un adulto debe llevarle a casa" in without
+    assert "Un adulto debe llevarle a casa el martes 8 de diciembre" in without
     assert " lo lleva" not in with_sedation + without
 
 
@@ -506,7 +539,7 @@ def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(libr
     ("language", "row"),
     [
         ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
-        ("es", "Si empezamos a tiempo, califique su dolor a las 7:30 a. m., 8:00 a. m."),
+        ("es", "Si empezamos a tiempo, dele un número a su dolor a las 7:30 a. m., 8:00 a. m."),
     ],
 )
 def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
@@ -532,7 +565,7 @@ def glp1_rows(today: datetime.date, language: str, library_project) -> list[tupl
         ),
         (DEC_1, "en", ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1")),
         (datetime.date(2026, 12, 2), "en", ("If you take Ozempic or another GLP-1, call us today.", "")),
-        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes, 1 de diciembre")),
+        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes 1 de diciembre")),
         (datetime.date(2026, 12, 6), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
     ],
 )
@@ -595,7 +628,7 @@ def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(t
     ("language", "label", "day"),
     [
         ("en", "We take out your trial leads around", "Tuesday, December 15"),
-        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes, 15 de diciembre"),
+        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes 15 de diciembre"),
     ],
 )
 @pytest.mark.slow
@@ -674,7 +707,7 @@ def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker)
     fields = {**TIMED, "date": "2099-09-30", "physician": "Dr. Lee", "location": "Building B, 2nd floor"}
     pdf = make_packet(maker, [ESI, MBB], "es", large_print=True, visit_fields={**fields, "note": "Bring your MRI"})
     text = page_text(pdf_reader(pdf), 0)
-    assert "díganos a más tardar el miércoles, 23 de septiembre" in text
+    assert "díganos a más tardar el miércoles 23 de septiembre" in text
     assert text.endswith("Página 1 de 2")
 
 
