@@ -216,9 +216,10 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
 
 
-DECORATIONS = ("/NonStruct", "/Span")
+DECORATIONS = ("/NonStruct", "/Span", "/Div")
 """The structure types WeasyPrint gives a box holding no text when it is only drawn (a bullet's dot, a
-checkbox, a heading's pictogram): its drawing is an artifact, and the element itself stays empty."""
+checkbox, a heading's pictogram, a line to write on): its drawing is an artifact, and the element itself
+stays empty."""
 
 
 def drop_empty_elements(objects: list) -> None:

@@ -184,6 +184,21 @@ def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, la
 
 
 @pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_plan_sheets_lists_are_clean_and_its_lines_to_write_on_leave_no_element(maker, large_print):
+    """The plan sheet's back (questions with lines to write on, then more lines): each list holds list
+    items only, each item its label (if it shows one) then its body, and a line to write on is drawn, not
+    an empty element; only a table cell may be empty (the pain diary's, to write in)."""
+    pdf = make_packet(maker, ["pain-diary"], "en", large_print=large_print, visit_fields=VISIT)
+    elements = structure(pdf_reader(pdf))
+    empty = [str(element["/S"]) for element in elements if not kids(element)]
+    assert "/TD" in empty and set(empty) <= {"/TD", "/TH"}
+    items = [element for element in elements if element["/S"] == "/LI"]
+    assert {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
+    shapes = {tuple(str(kid.get_object()["/S"]) for kid in kids(item)) for item in items}
+    assert shapes <= {("/LBody",), ("/Lbl", "/LBody")} and len(items) >= 5
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, language, large_print):
     """A screen reader names a link by its annotation's /Contents: the source's title (and site), as
