@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import pydyf
 import weasyprint
 from weasyprint.css.counters import CounterStyle
+from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
@@ -138,6 +139,23 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 
 
+_tag_box = weasyprint_tags._build_box_tree
+
+
+def _tag_box_with_its_language(box: Any, parent: pydyf.Dictionary, *rest: Any) -> Iterator[pydyf.Dictionary]:
+    """WeasyPrint (70) tags each box but writes no element's `lang` (only the document's): the structure
+    element of a box whose HTML element says its language (a line of the language help notice) gets it as
+    /Lang. WeasyPrint calls this for every box, through its module (its own recursion included); each
+    element is finished when it is yielded. `finish_tags` then keeps a /Lang only where it changes."""
+    language = box.element.get("lang") if getattr(box, "element", None) is not None else None
+    for element in _tag_box(box, parent, *rest):
+        if language:
+            element["Lang"] = pydyf.String(language)
+        yield element
+
+
+weasyprint_tags._build_box_tree = _tag_box_with_its_language
+
 PDF_VARIANT = "pdf/ua-1"
 """Every PDF declares PDF/UA-1: WeasyPrint tags it, writes the XMP identifier and shows the title."""
 FOOTER_ARTIFACT = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
@@ -199,6 +217,7 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
         language = languages[pages[element["Pg"]]]
         if language is not None:
             element["Lang"] = pydyf.String(language)
+        said_once(objects, element, element["Lang"].string if "Lang" in element else None)
     listed = set(document["K"])
     orphans = [
         element
@@ -214,6 +233,18 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             index = pages[page]
             nums[2 * index + 1][mcid] = "null"
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
+
+
+def said_once(objects: list, element: pydyf.Dictionary, language: str | None) -> None:
+    """Below a structure element in `language`, a /Lang that says the same again is taken out: a line's
+    language is said on the element of its HTML element, not again on each box WeasyPrint made for it."""
+    for kid in element["K"]:
+        child = objects[number(kid)] if isinstance(kid, bytes) else None
+        if not isinstance(child, pydyf.Dictionary) or child.get("Type") != "/StructElem":
+            continue
+        if "Lang" in child and child["Lang"].string == language:
+            del child["Lang"]
+        said_once(objects, child, child["Lang"].string if "Lang" in child else language)
 
 
 DECORATIONS = ("/NonStruct", "/Span", "/Div")
