@@ -204,10 +204,12 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
     element says the language of the part its page belongs to, every header cell its scope, every link
-    what it leads to and every figure where it is; a decoration's empty element is left out."""
+    what it leads to, every figure where it is and what caption goes with it; a decoration's empty element
+    is left out."""
     finish_boxes(laid_out)
     objects = pdf.objects
     drop_empty_elements(objects)
+    group_captions(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
     pages = {reference: index for index, reference in enumerate(pdf.page_references)}
@@ -233,6 +235,17 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             index = pages[page]
             nums[2 * index + 1][mcid] = "null"
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
+
+
+def group_captions(objects: list) -> None:
+    """WeasyPrint (70) tags a `<figure>` as a NonStruct, which groups nothing: its caption stood loose
+    beside the drawing. The element holding a Caption becomes a Div, so the caption, the Figure and its key
+    are one group. (A table's caption is inside its Table already.)"""
+    for element in objects:
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Caption":
+            parent = objects[number(element["P"])]
+            if parent.get("S") == "/NonStruct":
+                parent["S"] = "/Div"
 
 
 def said_once(objects: list, element: pydyf.Dictionary, language: str | None) -> None:

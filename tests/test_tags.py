@@ -234,3 +234,19 @@ def test_each_figure_box_is_where_it_is_drawn(maker):
     left, bottom, right, top = boxes["Side"]
     assert left == pytest.approx(caption["x0"], abs=0.1) and right - left == pytest.approx(5 / 2.54 * 72)
     assert 0 < height - caption["bottom"] - top < 0.05 * 72
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_diagrams_caption_is_grouped_with_its_figure(maker, large_print):
+    """The `<figure>` (WeasyPrint leaves it a NonStruct, so its caption stood loose in the section) is a
+    Div holding the caption, the drawing's Figure with its alt text, and the key: the caption comes first,
+    as printed, beside the Figure (inside it, a screen reader that reads the alt text would skip it)."""
+    slug = "epidural-steroid-injection"
+    pdf = maker.pdf(RenderRequest(slug, "en", "letter", large_print))
+    captions = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/Caption"]
+    assert len(captions) == 1
+    group = captions[0]["/P"].get_object()
+    held = [kid.get_object() for kid in kids(group)]
+    assert str(group["/S"]) == "/Div"
+    assert [str(element["/S"]) for element in held] == ["/Caption", "/Figure", "/L"]
+    assert str(held[1]["/Alt"]).startswith(maker.project.handout("en", slug).diagram.alt.split(".")[0])
