@@ -6,6 +6,7 @@ review (#24): the plan's rows, the drawn bullets, the large-print version line, 
 diagram's alt text and the figures' boxes."""
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -250,3 +251,30 @@ def test_the_diagrams_caption_is_grouped_with_its_figure(maker, large_print):
     assert str(group["/S"]) == "/Div"
     assert [str(element["/S"]) for element in held] == ["/Caption", "/Figure", "/L"]
     assert str(held[1]["/Alt"]).startswith(maker.project.handout("en", slug).diagram.alt.split(".")[0])
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "page_size"),
+    sample(
+        [
+            ("epidural-steroid-injection", "en", "letter"),
+            ("intrathecal-pump", "es", "a4"),
+            ("preparing-for-your-procedure", "en", "letter"),
+        ],
+        keep=1,
+    ),
+)
+def test_a_list_split_by_a_page_break_is_one_list(maker, slug, language, page_size):
+    """WeasyPrint (#2903) tags each page's part of a list as a list of its own, so a screen reader
+    announced two lists (and their counts) where the page showed one: every HTML list is one L, its
+    items on both pages in order, each item in its list."""
+    request = RenderRequest(slug, language, page_size)
+    html = maker.renderer.page(request).html
+    pdf = maker.pdf(request)
+    elements = structure(pdf_reader(pdf))
+    lists = [element for element in elements if element["/S"] == "/L"]
+    assert len(lists) == len(re.findall(r"<(?:ul|ol)\b", html.partition("<body")[2]))
+    pages = [{kid.get_object().raw_get("/Pg").idnum for kid in kids(element)} for element in lists]
+    assert any(len(found) > 1 for found in pages)  # a list that runs over the page break, whole
+    for element in lists:
+        assert all(kid.get_object()["/P"].get_object() == element for kid in kids(element))
