@@ -6,6 +6,7 @@ review (#24): the plan's rows, the drawn bullets, the large-print version line, 
 diagram's alt text and the figures' boxes."""
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -184,6 +185,21 @@ def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, la
 
 
 @pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_plan_sheets_lists_are_clean_and_its_lines_to_write_on_leave_no_element(maker, large_print):
+    """The plan sheet's back (questions with lines to write on, then more lines): each list holds list
+    items only, each item its label (if it shows one) then its body, and a line to write on is drawn, not
+    an empty element; only a table cell may be empty (the pain diary's, to write in)."""
+    pdf = make_packet(maker, ["pain-diary"], "en", large_print=large_print, visit_fields=VISIT)
+    elements = structure(pdf_reader(pdf))
+    empty = [str(element["/S"]) for element in elements if not kids(element)]
+    assert "/TD" in empty and set(empty) <= {"/TD", "/TH"}
+    items = [element for element in elements if element["/S"] == "/LI"]
+    assert {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
+    shapes = {tuple(str(kid.get_object()["/S"]) for kid in kids(item)) for item in items}
+    assert shapes <= {("/LBody",), ("/Lbl", "/LBody")} and len(items) >= 5
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, language, large_print):
     """A screen reader names a link by its annotation's /Contents: the source's title (and site), as
@@ -219,3 +235,46 @@ def test_each_figure_box_is_where_it_is_drawn(maker):
     left, bottom, right, top = boxes["Side"]
     assert left == pytest.approx(caption["x0"], abs=0.1) and right - left == pytest.approx(5 / 2.54 * 72)
     assert 0 < height - caption["bottom"] - top < 0.05 * 72
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_diagrams_caption_is_grouped_with_its_figure(maker, large_print):
+    """The `<figure>` (WeasyPrint leaves it a NonStruct, so its caption stood loose in the section) is a
+    Div holding the caption, the drawing's Figure with its alt text, and the key: the caption comes first,
+    as printed, beside the Figure (inside it, a screen reader that reads the alt text would skip it)."""
+    slug = "epidural-steroid-injection"
+    pdf = maker.pdf(RenderRequest(slug, "en", "letter", large_print))
+    captions = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/Caption"]
+    assert len(captions) == 1
+    group = captions[0]["/P"].get_object()
+    held = [kid.get_object() for kid in kids(group)]
+    assert str(group["/S"]) == "/Div"
+    assert [str(element["/S"]) for element in held] == ["/Caption", "/Figure", "/L"]
+    assert str(held[1]["/Alt"]).startswith(maker.project.handout("en", slug).diagram.alt.split(".")[0])
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "page_size"),
+    sample(
+        [
+            ("epidural-steroid-injection", "en", "letter"),
+            ("intrathecal-pump", "es", "a4"),
+            ("preparing-for-your-procedure", "en", "letter"),
+        ],
+        keep=1,
+    ),
+)
+def test_a_list_split_by_a_page_break_is_one_list(maker, slug, language, page_size):
+    """WeasyPrint (#2903) tags each page's part of a list as a list of its own, so a screen reader
+    announced two lists (and their counts) where the page showed one: every HTML list is one L, its
+    items on both pages in order, each item in its list."""
+    request = RenderRequest(slug, language, page_size)
+    html = maker.renderer.page(request).html
+    pdf = maker.pdf(request)
+    elements = structure(pdf_reader(pdf))
+    lists = [element for element in elements if element["/S"] == "/L"]
+    assert len(lists) == len(re.findall(r"<(?:ul|ol)\b", html.partition("<body")[2]))
+    pages = [{kid.get_object().raw_get("/Pg").idnum for kid in kids(element)} for element in lists]
+    assert any(len(found) > 1 for found in pages)  # a list that runs over the page break, whole
+    for element in lists:
+        assert all(kid.get_object()["/P"].get_object() == element for kid in kids(element))
