@@ -631,6 +631,31 @@ def test_a_procedure_time_the_clock_change_makes_unclear_is_refused(tmp_path, da
     assert not target.exists()
 
 
+def test_an_arrival_the_clocks_skip_is_the_real_time_before(tmp_path, clinic_project):
+    """3:15 AM as the clocks spring forward (2:00 AM becomes 3:00 AM), 60 minutes to arrive: 2:15 AM
+    does not exist that night; 1:15 AM is 60 minutes before, in the box and on the plan."""
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("arrive_minutes_before: 30 ", "arrive_minutes_before: 60 "))
+    text = built_text(tmp_path, ESI, "--date", "2027-03-14", "--time", "03:15", "--project", str(clinic_project))
+    assert not re.search(r"\b2:15", text)
+    assert text.count("Arrive at: 1:15 AM Procedure: 3:15 AM") == 2  # the plan's box and the handout's
+    assert "Arrive at 1:15 AM, Sunday, March 14" in text
+
+
+def test_a_desk_arrival_the_clocks_skip_is_refused(tmp_path):
+    target = tmp_path / "visit.pdf"
+    result = invoke(
+        "build", ESI, "--patient", "Ana Ruiz", "--date", "2027-03-14", "--time", "03:15", "--arrive", "02:30",
+        "-o", str(target),
+    )  # fmt: skip
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: arrival time: the clocks skip this time that night (daylight saving time starts in"
+        " America/New_York); give a real time\n",
+    )
+    assert not target.exists()
+
+
 @pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
 def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     """In Chicago 2:30 AM on March 14, 2027 does not exist; 3:00 AM does. Tokyo has no clock change."""
@@ -639,7 +664,8 @@ def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     day = datetime.date(2027, 3, 14)
     make_plan(day, clock, None, Policies.model_validate({"time_zone": "Asia/Tokyo"}), flags, DEC_1)
     if fine:
-        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(2, 30))
+        # 30 minutes before 3:00 AM: 2:30 AM does not exist that night in Chicago, 1:30 AM is 30 minutes before
+        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(1, 30))
     else:
         with pytest.raises(VisitError, match="America/Chicago"):
             make_plan(day, clock, None, chicago, flags, DEC_1)
