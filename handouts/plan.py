@@ -252,10 +252,12 @@ def diary_clock_texts(day: date, procedure: time, policies: Policies, labels: La
 
 
 def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
-    """A pain-diary time: the clock time, and its day when that is not the procedure's."""
+    """A pain-diary time: the clock time, and its day when that is not the procedure's. It comes after
+    the procedure, so never on a day before the procedure's (12:30 AM after a procedure at midnight is
+    the procedure's day, as the box says, not the night before)."""
     from handouts.render import named_time
 
-    day = evening_day(moment)
+    day = max(evening_day(moment), procedure_day)
     return named_time(moment.clock, labels, language) + (
         "" if day == procedure_day else f" ({day_text(day, language)})"
     )

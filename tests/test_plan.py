@@ -281,6 +281,17 @@ def test_a_diary_time_at_midnight_is_the_procedure_days_night(library_project):
     assert spaced(diary_text(Moment(dec_9, datetime.time(0, 30)), DEC_8, labels, "en")) == "12:30 AM (after midnight)"
 
 
+def test_a_procedure_at_midnight_is_on_the_boxs_day_and_the_night_before_is_the_evening_before(tmp_path):
+    """The box gives the procedure's own day (Thursday); "the night before" is Wednesday evening, and
+    the pain-diary times after the procedure are Thursday's, never Wednesday's."""
+    text = built_text(tmp_path, MBB, "--date", "2026-12-10", "--time", "00:00")
+    assert text.count("Date: Thursday, December 10") == 2  # the plan's box and the handout's
+    assert text.count("Arrive at: 11:30 PM the night before Procedure: midnight (12:00 AM)") == 2
+    assert "Arrive at 11:30 PM the night before (Wednesday, December 9)" in text
+    assert "rate your pain at 12:30 AM (after midnight), 1:00 AM, 2:00 AM, 4:00 AM, and 6:00 AM" in text
+    assert text.count("December 9") == 1 and "Thursday, December 10" in text
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
