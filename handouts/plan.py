@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
 from handouts.policies import Policies
-from handouts.visit import FIELDS, VisitError
+from handouts.visit import FIELDS, PastDateError, VisitError
 
 WEEKDAY_SHORT = re.compile(r"E+")
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
@@ -136,6 +136,16 @@ def needs_driver(flags: VisitFlags, driver_required: str) -> bool:
 def clinic_today(policies: Policies) -> date:
     """Today's date in the clinic's time zone."""
     return datetime.now(ZoneInfo(policies.time_zone)).date()
+
+
+def refuse_past_date(day: date, policies: Policies) -> None:
+    """A procedure date before the clinic's today is refused: its plan would be of days gone by, and
+    it is most often a mistyped year or day. The message names the field, and today, not the date."""
+    today = clinic_today(policies)
+    if day < today:
+        raise PastDateError(
+            f"{FIELDS['date']}: before today ({today.isoformat()} in {policies.time_zone}); give the day of the procedure"
+        )
 
 
 def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo, field: str = "time") -> None:

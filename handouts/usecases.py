@@ -85,8 +85,9 @@ def make_packet(
 ) -> bytes:
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
-    where a field is given; with a procedure date and time, a "Your plan" sheet comes first.
-    Nothing is written anywhere."""
+    where a field is given; with a procedure date and time, a "Your plan" sheet comes first. A
+    procedure date before the clinic's today is refused. Nothing is written anywhere."""
+    from handouts.plan import refuse_past_date
     from handouts.targets import RenderRequest
     from handouts.visit import Visit
 
@@ -101,6 +102,8 @@ def make_packet(
             )
         return maker.language_help_pdf(project.page_size(page_size), large_print)
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
+    if visit is not None and visit.date is not None:
+        refuse_past_date(visit.date, project.clinic.policies)
     size = project.page_size(page_size)
     catalog = project.catalog()
     requests = [

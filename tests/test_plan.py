@@ -546,6 +546,7 @@ def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_proj
     assert glp1_rows(today, language, library_project) == [row]
 
 
+@pytest.mark.real_clock
 def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     """At 02:00 UTC on December 2 it is still December 1 in New York."""
     from handouts import plan
@@ -564,8 +565,8 @@ def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     ("args", "row"),
     [
         (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
-        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us today."),
-        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2026-10-05"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2026-10-05", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
     ],
 )
 def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
@@ -575,9 +576,9 @@ def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, 
 
 
 def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
-    without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
+    without = built_text(tmp_path, MBB, "--date", "2026-10-05", "--time", "07:00", page=1)
     assert "GLP-1" not in without
-    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
+    planned = built_text(tmp_path, MBB, "--date", "2026-10-05", "--time", "07:00", "--sedation", page=1)
     assert "If you take Ozempic or another GLP-1, call us today." in planned
 
 
@@ -665,6 +666,18 @@ def test_a_desk_arrival_the_clocks_skip_is_refused(tmp_path):
         " America/New_York); give a real time\n",
     )
     assert not target.exists()
+
+
+def test_a_procedure_date_before_the_clinics_today_is_refused(tmp_path):
+    """conftest.CLINIC_TODAY is 2026-10-01: September 30 is refused, one line and no file; October 1 prints."""
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--patient", "Ana Ruiz", "--date", "2026-09-30", "--time", "07:00", "-o", target)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: procedure date: before today (2026-10-01 in America/New_York); give the day of the procedure\n",
+    )
+    assert not target.exists()
+    assert "Ana Ruiz" in built_text(tmp_path, ESI, "--patient", "Ana Ruiz", "--date", "2026-10-01", "--time", "07:00")
 
 
 @pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
