@@ -45,6 +45,8 @@ class DeskChoice:
 
 
 CHANGED_AT_THE_DESK = "handouts or language changed at the desk"
+UNKNOWN_TIME = "?"
+"""The desk list's time of a row whose time could not be read."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Packet:
     @property
     def label(self) -> str:
         """ "appointment 3 at 09:30": how a message names it, never by the patient."""
-        return f"appointment {self.number} at {self.appointment.start:%H:%M}"
+        start = self.appointment.start
+        return f"appointment {self.number}" + ("" if start is None else f" at {start:%H:%M}")
 
     @property
     def file_name(self) -> str:
@@ -73,7 +76,7 @@ class Packet:
 
 def choose_day(appointments: list[Appointment], wanted: date | None, name: str) -> date:
     """The day asked for, else the first day of the schedule; a day without appointments is an error."""
-    days = sorted({appointment.day for appointment in appointments})
+    days = sorted({appointment.day for appointment in appointments if not appointment.problem and appointment.day})
     if wanted is None:
         return days[0]
     if wanted not in days:
@@ -83,11 +86,16 @@ def choose_day(appointments: list[Appointment], wanted: date | None, name: str) 
 
 
 def plan_day(project: Project, appointments: list[Appointment], day: date, fallback: str | None) -> list[Packet]:
-    """A packet for each appointment of `day`, in order of time; every detail is checked before anything is rendered."""
+    """A packet for each appointment of `day`, in order of time; every detail is checked before anything
+    is rendered. A row that could not be read is on the day's list, without a packet, with its problem;
+    one whose date could not be read is on every day's list."""
     planner = Planner(project, fallback)
     visits: Counter[str] = Counter()
     packets = []
-    for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
+    for number, appointment in enumerate((one for one in appointments if one.day in (day, None)), start=1):
+        if appointment.problem:
+            packets.append(skipped(number, appointment, appointment.problem))
+            continue
         visits[appointment.person] += 1
         try:
             packets.append(planner.packet(number, appointment, visits[appointment.person]))
@@ -195,7 +203,7 @@ def visit_of(appointment: Appointment) -> Visit:
     """The appointment as the visit's fields check it (a VisitError names the field)."""
     fields: dict[str, str | None] = {
         "patient": appointment.patient,
-        "date": appointment.day.isoformat(),
+        "date": f"{appointment.day:%Y-%m-%d}",
         "time": f"{appointment.start:%H:%M}",
         "physician": appointment.physician,
         "location": appointment.location,
@@ -227,11 +235,11 @@ def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | i
     rows: list[dict[str, str | int | list[str]]] = []
     for packet in packets:
         titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
-        wanted = packet.appointment.language
+        wanted, start = packet.appointment.language, packet.appointment.start
         rows.append(
             {
                 "number": packet.number,
-                "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
+                "time": UNKNOWN_TIME if start is None else clock_time(start, STAFF_LANGUAGE),
                 "patient": packet.visit.patient or "(see note)",
                 "handouts": "; ".join(titles) or "none",
                 "language": ""

@@ -78,6 +78,21 @@ def test_an_appointment_whose_name_cannot_be_printed_is_listed_without_a_packet(
     assert page.count(">Print packet</button>") == 1  # Ana's; none for John's or for Sam's without handouts
 
 
+def test_a_row_that_cannot_be_read_is_listed_with_its_problem_and_the_others_kept(app):
+    """One unknown language or date that is no date refused the whole upload; now the page lists each
+    such row with its line and problem, and the others can be printed."""
+    client = signed_in(app)
+    rows = visits.day_csv(THREE).replace(",es,", ",klingon,").replace("2026-12-08,11:00", "2026-12-32,11:00")
+    assert upload(client, rows.encode()).status_code == 303
+    page = client.get("/schedule").get_data(as_text=True)
+    assert row_of(page, "John Whitfield")[1] == "English"
+    assert re.search(r"<td>8:30\u202fAM</td>\s*<th[^>]*>\(see note\)</th>", page)
+    assert "not printed: day.csv:3: language: not a language code like en, es or vi" in page
+    assert "not printed: day.csv:4: date: not a date like 2026-12-03 or 12/3/2026" in page
+    assert "Ana Quintero" not in page and "Sam Kellner" not in page
+    assert page.count(">Print packet</button>") == 1 and page.count("<summary>Change") == 1  # John's
+
+
 def test_a_fhir_bundle_is_read_as_the_csv_is(app):
     client = signed_in(app)
     assert upload(client, visits.day_bundle(THREE).encode(), "day.json").status_code == 303
@@ -150,7 +165,7 @@ def test_an_upload_without_the_csrf_token_is_refused(app):
         (b"\x89PNG\r\n\x1a\n\x00\x00", 400, "day.csv:1: not UTF-8 text (save the export as UTF-8)"),
         (b"Call Ana back about the bill.\n", 400, "day.csv:1: not a schedule: no column patient, date, time, code or procedure"),
         (visits.day_csv(THREE).encode().replace(b"Sam", b"S\xe9m"), 400, "day.csv:4: not UTF-8 text"),
-        (visits.day_csv(THREE).replace(",es,", ",klingon,").encode(), 400, "day.csv:3: language: not a language code like en, es or vi"),
+        (visits.day_csv(THREE[1:2]).replace(",es,", ",klingon,").encode(), 400, "day.csv:2: language: not a language code like en, es or vi"),
         (visits.many(MAX_APPOINTMENTS + 1), 400, f"day.csv: more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         (b"patient,date,time,code\n" + b"x" * MAX_SCHEDULE_BYTES, 413, "day.csv: larger than 5 MB; split the schedule"),
         (b"x" * MAX_UPLOAD_BYTES, 413, "The schedule is larger than 5 MB: split it."),

@@ -317,9 +317,8 @@ def bad(tmp_path: Path, name: str, data: bytes) -> tuple[str, Path]:
 
 
 def without_start() -> bytes:
-    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483"), ("john", DAY, time(9, 0), "64493")]))
-    appointments = [entry for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Appointment"]
-    del appointments[1]["resource"]["start"]
+    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483")]))
+    del bundle["entry"][-1]["resource"]["start"]
     return json.dumps(bundle).encode()
 
 
@@ -370,15 +369,15 @@ def many(count: int) -> bytes:
         ("day.json", b'{"resourceType": "Patient", "id": "x"}', ": not a FHIR Bundle (a JSON object with resourceType Bundle)"),
         ("day.json", b'{"resourceType": "Bundle",\n "type": "collection",\n "entry": [}', ":3: not JSON (Expecting value)"),
         ("day.json", observations(), ": a Bundle without an Appointment (it holds Observation)"),
-        ("day.json", without_start(), ": entry 10: Appointment has no start time"),
+        ("day.json", without_start(), ": entry 9: Appointment has no start time"),
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
         ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
         ("day.json", huge_number(), ": a number too long to be part of a schedule"),
         ("day.json", starting("0001-01-01T00:30:00+05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
         ("day.json", starting("9999-12-31T23:30:00-05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
-        ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
-        ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
+        ("day.csv", day_csv(APPOINTMENTS[:1]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
+        ("day.csv", day_csv(APPOINTMENTS[1:2]).replace(",es,", ",klingon,").encode(), ":2: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         ("day.csv", b"patient,date,time,code\n" + b"x" * (5 * 1024 * 1024), ": larger than 5 MB; split the schedule"),
@@ -500,6 +499,39 @@ def test_a_name_that_cannot_be_printed_skips_its_appointment_and_the_others_prin
     assert "not printed: day.csv:3: patient name: more than 3 accent marks on one letter" in pages[0]
     assert any("Su plan: Ana Quintero" in page for page in pages[1:])
     assert not any(LONG_NAME in page or "Oduy" in page for page in pages)
+
+
+def test_a_row_that_cannot_be_read_is_listed_and_the_others_print(tmp_path, monkeypatch):
+    """An unknown language or a date that is no date stopped the whole day; now each such row is on
+    the desk list with its line and problem (a row without a date on any day's list), the others print,
+    and the exit code says one was not printed."""
+    monkeypatch.chdir(tmp_path)
+    rows = day_csv([APPOINTMENTS[1], APPOINTMENTS[3], APPOINTMENTS[4]])  # Ana 8:30, John 9:00, Pat 10:00
+    rows = rows.replace(",en,Dr.", ",klingon,Dr.").replace("2026-12-08,10:00", "2026-13-08,10:00")
+    Path("day.csv").write_text(rows, "utf-8")
+    result = invoke("visits", "day.csv", "-o", "day.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Wrote day.pdf: 1 of 3 appointment(s) on 2026-12-08",
+        "Error: day.csv:3: language: not a language code like en, es or vi: not printed (the desk list says so)",
+        "Error: day.csv:4: date: not a date like 2026-12-03 or 12/3/2026: not printed (the desk list says so)",
+    ]
+    pages = page_texts(Path("day.pdf").read_bytes())
+    language, date_problem = "language: not a language code like en, es or vi", "date: not a date like 2026-12-03"
+    assert f"2 9:00 AM (see note) none not printed: day.csv:3: {language}" in pages[0]
+    assert f"3 10:00 AM (see note) none not printed: day.csv:4: {date_problem} or 12/3/2026" in pages[0]
+    assert any("Su plan: Ana Quintero" in page for page in pages[1:])
+    assert not any("John Whitfield" in page or "Pat Oduya" in page for page in pages)
+
+
+def test_a_fhir_entry_that_cannot_be_read_is_planned_without_a_packet(library_project):
+    bundle = day_bundle([APPOINTMENTS[1], APPOINTMENTS[3]]).replace('"code":"es"', '"code":"xx-klingon"')
+    packets = plan_visits(library_project, bundle.encode(), "day.json").packets
+    assert [packet.skipped for packet in packets] == [
+        "day.json: entry 9: language: not a language code like en, es or vi",
+        "",
+    ]
+    assert packets[0].appointment.start == time(8, 30) and packets[1].requests
 
 
 def test_one_of_o_or_split(files):
