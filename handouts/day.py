@@ -3,6 +3,7 @@
 new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
 patient's detail; the desk list and the packets are the only places those details go."""
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterator
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 DESK_TEMPLATE = "desk-list.html"
 STAFF_LANGUAGE = "en"
-DESK_FILE = "desk-list.pdf"
+SPLIT_NAME = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}-)?(?:[0-9]{4}-[0-9]+|desk-list)\.pdf")
+"""A name `packet_pdfs` gives a file (`2026-12-08-0830-1.pdf`, `2026-12-08-desk-list.pdf`), or gave one
+before names had their day (`0830-1.pdf`, `desk-list.pdf`)."""
 MAX_DAY_PACKETS = 50
 """Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written; 100 outgrew
 a worker's 2 GB memory budget."""
@@ -70,8 +73,9 @@ class Packet:
 
     @property
     def file_name(self) -> str:
-        """`0830-1.pdf`: its time and place in the day, never the patient's name."""
-        return f"{self.appointment.start:%H%M}-{self.number}.pdf"
+        """`2026-12-08-0830-1.pdf`: its day, time and place in the day, never the patient's name (a
+        packet with handouts has a readable day and time)."""
+        return f"{self.appointment.day:%Y-%m-%d}-{self.appointment.start:%H%M}-{self.number}.pdf"
 
 
 def choose_day(appointments: list[Appointment], wanted: date | None, name: str) -> date:
@@ -314,14 +318,24 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     return pdf
 
 
+def desk_file(day: date) -> str:
+    """The desk list's file name: `2026-12-08-desk-list.pdf`."""
+    return f"{day.isoformat()}-desk-list.pdf"
+
+
+def split_names(day: date, packets: list[Packet]) -> list[str]:
+    """The files `packet_pdfs` makes: the desk list's, then each packet's that has handouts."""
+    return [desk_file(day), *(packet.file_name for packet in packets if packet.requests)]
+
+
 def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
-    """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
+    """One PDF per packet with handouts (by its file name) and the desk's list (`desk_file`)."""
     pdfs = {}
     desk_list = desk_part(maker, day, packets)
     with naming("the desk list"):
         desk, written = maker.write_pdf([desk_list], f"Handouts for {day.isoformat()}", private=True)
     report(DAY, written)
-    pdfs[DESK_FILE] = desk
+    pdfs[desk_file(day)] = desk
     for packet in packets:
         if packet.requests:
             pdfs[packet.file_name] = packet_pdf(maker, packet)

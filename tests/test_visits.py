@@ -33,7 +33,7 @@ from handouts.project import open_project
 from handouts.schedule import MAX_APPOINTMENTS, ScheduleError, parse_schedule
 from handouts.usecases import plan_visits
 
-from conftest import REPO, invoke, pdf_reader
+from conftest import invoke, pdf_reader
 
 NEW_YORK = "America/New_York"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -457,7 +457,7 @@ def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
     assert sorted(path.name for path in built.iterdir()) == [".handouts-manifest.json"]
 
 
-@pytest.mark.parametrize("name", ["desk-list.pdf", "0830-1.pdf"])
+@pytest.mark.parametrize("name", ["2026-12-08-desk-list.pdf", "2026-12-08-0830-1.pdf"])
 def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
     """A link in the folder sent a patient's packet to the PDF it points at, outside the folder."""
     schedule = tmp_path / "day.csv"
@@ -474,6 +474,29 @@ def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
     )
     assert elsewhere.read_bytes() == b"%PDF-1.7 someone else's file"
     assert os.listdir(folder) == [name]
+
+
+@pytest.mark.parametrize(
+    "old", ["2026-12-07-0830-1.pdf", "2026-12-07-desk-list.pdf", "0830-1.pdf", "desk-list.pdf", "2026-12-08-1100-3.pdf"]
+)
+def test_split_refuses_a_folder_that_holds_another_days_packets(tmp_path, old):
+    """Names had no day: yesterday's 0830-1.pdf stayed beside today's, to be printed by mistake. A file
+    named as --split names them that this run does not replace (another day's, a version's without the
+    day, or an earlier run's of the same day) is refused, never removed; nothing is made."""
+    schedule = tmp_path / "day.csv"
+    schedule.write_text(day_csv([APPOINTMENTS[1]]), encoding="utf-8")
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    (folder / old).write_bytes(b"%PDF-1.7 yesterday's packet")
+    (folder / "notes.txt").write_text("the desk's own file")
+    result = invoke("visits", schedule, "--split", folder)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {folder / old}: a packet of another day or an earlier run (1 such file(s) in {folder}); remove"
+        " them or choose another folder, so no one prints an old packet by mistake\n",
+    )
+    assert sorted(os.listdir(folder)) == sorted([old, "notes.txt"])
+    assert (folder / old).read_bytes() == b"%PDF-1.7 yesterday's packet"
 
 
 LONG_NAME = "Quintero" * 13  # 104 characters: more than a name may have
@@ -601,12 +624,14 @@ def test_split_writes_one_private_file_per_packet_named_without_the_patient(tmp_
     folder = tmp_path / "packets"
     result = invoke("visits", schedule, "--split", folder)
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(folder)) == ["0830-1.pdf", "0900-2.pdf", "desk-list.pdf"]
+    names = ["2026-12-08-0830-1.pdf", "2026-12-08-0900-2.pdf", "2026-12-08-desk-list.pdf"]
+    assert sorted(os.listdir(folder)) == names
     assert all(stat.S_IMODE((folder / name).stat().st_mode) == 0o600 for name in os.listdir(folder))
-    first = page_texts((folder / "0830-1.pdf").read_bytes())
+    first = page_texts((folder / "2026-12-08-0830-1.pdf").read_bytes())
     assert "Su plan: Ana Quintero" in first[0] and not any("John Whitfield" in page for page in first)
-    assert "Your plan: John Whitfield" in page_texts((folder / "0900-2.pdf").read_bytes())[0]
-    assert REPO.exists()
+    assert "Your plan: John Whitfield" in page_texts((folder / "2026-12-08-0900-2.pdf").read_bytes())[0]
+    assert invoke("visits", schedule, "--split", folder).exit_code == 0  # the same day again replaces its own
+    assert sorted(os.listdir(folder)) == names
 
 
 def test_an_appointment_at_a_time_the_clocks_skip_is_named_and_the_others_are_planned(library_project):
