@@ -451,7 +451,7 @@ def create_app(
         name = secure_filename(upload.filename)[:80] or SCHEDULE_NAME
         data = upload.stream.read(MAX_SCHEDULE_BYTES + 1)
         try:
-            plan = plan_visits(project, data, name)
+            plan = plan_visits(project, data, name, whole_day=True)
         except HandoutsError as error:  # nothing is kept
             return schedule_page(str(error).splitlines()[0], 413 if len(data) > MAX_SCHEDULE_BYTES else 400)
         session_id = session.get("signed_in")

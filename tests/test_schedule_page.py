@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 import test_visits as visits
 
+from handouts.day import MAX_DAY_PACKETS
 from handouts.schedule import MAX_APPOINTMENTS, MAX_SCHEDULE_BYTES
 from handouts.server import MAX_SCHEDULES, MAX_UPLOAD_BYTES, create_app
 
@@ -185,6 +186,20 @@ def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status,
     assert 'aria-invalid="true"' in field and 'aria-describedby="upload-problem upload-hint"' in field
     assert not any(name in page for name in NAMES)
     assert held(app) == 0
+
+
+def test_a_day_longer_than_print_all_makes_is_refused_at_the_upload(app):
+    """It was kept, and Print all then failed; now the upload says so and keeps nothing. A day of
+    exactly as many as Print all makes is kept."""
+    client = signed_in(app)
+    response = upload(client, visits.many(MAX_DAY_PACKETS + 1))
+    assert response.status_code == 400 and held(app) == 0
+    assert (
+        f"<strong>Please check:</strong> day.csv: {MAX_DAY_PACKETS + 1} appointments on 2026-12-08, more than the"
+        f" {MAX_DAY_PACKETS} that Print all makes into one PDF: upload the day in parts, or print it with"
+        " `handouts visits --split DIR`</div>"
+    ) in response.get_data(as_text=True)
+    assert upload(client, visits.many(MAX_DAY_PACKETS)).status_code == 303 and held(app) == 1
 
 
 def test_no_file_chosen_is_a_400(app):
