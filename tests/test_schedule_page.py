@@ -13,7 +13,7 @@ import test_visits as visits
 
 from handouts.day import MAX_DAY_PACKETS
 from handouts.schedule import MAX_APPOINTMENTS, MAX_SCHEDULE_BYTES
-from handouts.server import MAX_SCHEDULES, MAX_UPLOAD_BYTES, create_app
+from handouts.server import MAX_SCHEDULES, MAX_SESSIONS, MAX_UPLOAD_BYTES, create_app
 
 from conftest import PASSCODE, form_token, sign_in
 
@@ -227,6 +227,26 @@ def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_
     assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": form_token(client, "/schedule")})
     assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
+
+
+def test_without_a_passcode_the_server_keeps_a_bounded_number_of_sessions(library_project):
+    """Each upload from a browser without a session started one, and kept its schedules, without end:
+    past MAX_SESSIONS the one seen longest ago goes, with its schedule; the newest are kept."""
+    app = create_app(library_project)
+    clients = [app.test_client() for _ in range(MAX_SESSIONS + 4)]
+    for client in clients:
+        assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
+    assert held(app) == MAX_SESSIONS
+    assert "Ana Quintero" not in clients[0].get("/schedule").get_data(as_text=True)
+    assert "Ana Quintero" in clients[-1].get("/schedule").get_data(as_text=True)
+
+
+def test_with_a_passcode_signing_in_past_the_bound_drops_the_session_seen_longest_ago(app):
+    first = signed_in(app)
+    upload(first, visits.day_csv(THREE).encode())
+    others = [signed_in(app) for _ in range(MAX_SESSIONS)]
+    assert held(app) == 0 and first.get("/schedule").headers["Location"].endswith("/login")
+    assert others[-1].get("/schedule").status_code == 200
 
 
 def schedule_key(client) -> str:
