@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
 from handouts.policies import Policies
-from handouts.visit import FIELDS, VisitError
+from handouts.visit import FIELDS, PastDateError, VisitError
 
 WEEKDAY_SHORT = re.compile(r"E+")
 RUNNING_DAY_PATTERNS = {"es": "EEEE d 'de' MMMM"}
@@ -28,6 +28,8 @@ RUNNING_DAY_PATTERNS = {"es": "EEEE d 'de' MMMM"}
 Spanish puts no comma between the weekday and the date in running text, "el martes 8 de diciembre"."""
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
 NOON, MIDNIGHT = time(12), time(0)
+REFERENCE_DAY = date(2000, 1, 3)
+"""The day a time without its date is counted on: no clock changes on it."""
 EVENING = time(18, 0)
 """A time on the day before from this hour on is "the night before"."""
 SKIPPED_TIME = "the clocks skip this time that night (daylight saving time starts in {zone}); give a real time"
@@ -120,12 +122,21 @@ def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
     return Moment(local.date(), local.time())
 
 
-def arrival(procedure: time, arrive: time | None, policies: Policies) -> time:
-    """The desk's arrival time if it gave one, else the policy's minutes before the procedure."""
+def arrival(day: date | None, procedure: time, arrive: time | None, policies: Policies) -> Moment:
+    """The desk's arrival time if it gave one, else the policy's minutes before the procedure, counted
+    as time that passes: where the clocks skip an hour that night, the wall clock says the earlier real
+    time (1:15 AM for 60 minutes before 3:15 AM as the clocks spring forward, never 2:15 AM, which does
+    not exist). A desk's time the clocks skip or show twice is refused. Without a date, the day of the
+    answer is REFERENCE_DAY or the day before."""
     if arrive is not None:
-        return arrive
-    start = datetime.combine(date(2000, 1, 3), procedure) - timedelta(minutes=policies.arrive_minutes_before)
-    return start.time()
+        if day is not None:
+            refuse_unclear_time(day, arrive, ZoneInfo(policies.time_zone), "arrive")
+        return Moment(day or REFERENCE_DAY, arrive)
+    before = -timedelta(minutes=policies.arrive_minutes_before)
+    if day is None:
+        start = datetime.combine(REFERENCE_DAY, procedure) + before
+        return Moment(start.date(), start.time())
+    return shifted(day, procedure, before, ZoneInfo(policies.time_zone))
 
 
 def needs_driver(flags: VisitFlags, driver_required: str) -> bool:
@@ -142,16 +153,26 @@ def clinic_today(policies: Policies) -> date:
     return datetime.now(ZoneInfo(policies.time_zone)).date()
 
 
-def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo) -> None:
-    """A procedure time the clocks skip (spring forward) or show twice (fall back) cannot be planned
-    from: the error names the field, not the time (a visit detail)."""
+def refuse_past_date(day: date, policies: Policies) -> None:
+    """A procedure date before the clinic's today is refused: its plan would be of days gone by, and
+    it is most often a mistyped year or day. The message names the field, and today, not the date."""
+    today = clinic_today(policies)
+    if day < today:
+        raise PastDateError(
+            f"{FIELDS['date']}: before today ({today.isoformat()} in {policies.time_zone}); give the day of the procedure"
+        )
+
+
+def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo, field: str = "time") -> None:
+    """A procedure (or the desk's arrival) time the clocks skip (spring forward) or show twice (fall
+    back) cannot be planned from: the error names the field, not the time (a visit detail)."""
     wall = datetime.combine(day, clock)
     earlier, later = (wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
     if earlier.utcoffset() == later.utcoffset():
         return
     skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
     problem = SKIPPED_TIME if skipped else TWICE_TIME
-    raise VisitError(f"{FIELDS['time']}: {problem.replace('{zone}', zone.key)}")
+    raise VisitError(f"{FIELDS[field]}: {problem.replace('{zone}', zone.key)}")
 
 
 def make_plan(
@@ -164,13 +185,11 @@ def make_plan(
     def at(hours: float) -> Moment:
         return shifted(day, procedure, timedelta(hours=hours), zone)
 
-    arrive_at = arrival(procedure, arrive, policies)
-    arrive_day = day if arrive_at <= procedure else day - timedelta(days=1)
     driver = needs_driver(flags, policies.driver_required)
     glp1_by = day - GLP1_NOTICE if flags.glp1 else None
     return Plan(
         procedure=Moment(day, procedure),
-        arrive=Moment(arrive_day, arrive_at),
+        arrive=arrival(day, procedure, arrive, policies),
         glp1_by=glp1_by,
         glp1_notice=glp1_notice(day, today) if flags.glp1 else None,
         last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
@@ -267,23 +286,23 @@ def diary_clock_texts(day: date, procedure: time, policies: Policies, labels: La
 
 
 def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
-    """A pain-diary time: the clock time, and its day when that is not the procedure's."""
+    """A pain-diary time: the clock time, and its day when that is not the procedure's. It comes after
+    the procedure, so never on a day before the procedure's (12:30 AM after a procedure at midnight is
+    the procedure's day, as the box says, not the night before)."""
     from handouts.render import named_time
 
-    day = evening_day(moment)
+    day = max(evening_day(moment), procedure_day)
     return named_time(moment.clock, labels, language) + (
         "" if day == procedure_day else f" ({day_text(day, language)})"
     )
 
 
-def arrive_text(arrive: time | None, procedure: time | None, labels: Labels, language: str) -> str:
-    """The appointment box's arrival time; one later on the clock than the procedure is the night before."""
+def arrive_text(arrive: Moment, procedure_day: date, labels: Labels, language: str) -> str:
+    """The appointment box's arrival time; one on the day before the procedure is "the night before"."""
     from handouts.render import named_time
 
-    if arrive is None:
-        return ""
-    text = named_time(arrive, labels, language)
-    return labels.arrive_night_before.replace("{time}", text) if procedure is not None and arrive > procedure else text
+    text = named_time(arrive.clock, labels, language)
+    return labels.arrive_night_before.replace("{time}", text) if arrive.day < procedure_day else text
 
 
 def glp1_row(plan: Plan, labels: Labels, language: str) -> tuple[str, str | None]:

@@ -344,15 +344,18 @@ class Renderer:
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and
         the pain-diary rows' times."""
-        from handouts.plan import arrival, arrive_text, diary_clock_texts
+        from handouts.plan import REFERENCE_DAY, arrival, arrive_text, diary_clock_texts
 
         visit, policies = request.visit, self.project.clinic.policies
         context: dict[str, Any] = {"arrive_text": "", "diary_times": []}
         if visit is None:
             return context
         labels = self.project.labels(request.content_language)
-        arrive_at = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
-        context["arrive_text"] = arrive_text(arrive_at, visit.time, labels, request.content_language)
+        if visit.time is not None:
+            arrive = arrival(visit.date, visit.time, visit.arrive, policies)
+            context["arrive_text"] = arrive_text(arrive, visit.date or REFERENCE_DAY, labels, request.content_language)
+        elif visit.arrive is not None:
+            context["arrive_text"] = named_time(visit.arrive, labels, request.content_language)
         if visit.date is not None and visit.time is not None:
             context["diary_times"] = diary_clock_texts(
                 visit.date, visit.time, policies, labels, request.content_language
@@ -387,7 +390,7 @@ class Renderer:
                 **self.brand(language, first.page_size),
                 "visit": visit,
                 "large_print": first.large_print,
-                "arrive_text": arrive_text(plan.arrive.clock, visit.time, labels, language),
+                "arrive_text": arrive_text(plan.arrive, plan.procedure.day, labels, language),
                 "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), sedation),
                 "plan_note": labels.plan_if_sedation if plan.last_food and sedation == "unknown" else "",
                 **self.second_page(plan, written, language, labels),

@@ -283,6 +283,17 @@ def test_a_diary_time_at_midnight_is_the_procedure_days_night(library_project):
     assert spaced(diary_text(Moment(dec_9, datetime.time(0, 30)), DEC_8, labels, "en")) == "12:30 AM (after midnight)"
 
 
+def test_a_procedure_at_midnight_is_on_the_boxs_day_and_the_night_before_is_the_evening_before(tmp_path):
+    """The box gives the procedure's own day (Thursday); "the night before" is Wednesday evening, and
+    the pain-diary times after the procedure are Thursday's, never Wednesday's."""
+    text = built_text(tmp_path, MBB, "--date", "2026-12-10", "--time", "00:00")
+    assert text.count("Date: Thursday, December 10") == 2  # the plan's box and the handout's
+    assert text.count("Arrive at: 11:30 PM the night before Procedure: midnight (12:00 AM)") == 2
+    assert "Arrive at 11:30 PM the night before (Wednesday, December 9)" in text
+    assert "rate your pain at 12:30 AM (after midnight), 1:00 AM, 2:00 AM, 4:00 AM, and 6:00 AM" in text
+    assert text.count("December 9") == 1 and "Thursday, December 10" in text
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -588,6 +599,7 @@ def test_from_the_day_before_the_glp1_row_says_call_before_you_come(library_proj
     assert glp1_rows(today, language, library_project) == [(GLP1_TOO_LATE[language], "")]
 
 
+@pytest.mark.real_clock
 def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     """At 02:00 UTC on December 2 it is still December 1 in New York."""
     from handouts import plan
@@ -606,8 +618,8 @@ def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     ("args", "row"),
     [
         (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
-        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us before you come"),
-        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us before you come"),
+        (["--date", "2026-10-05"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2026-10-02", "--no-sedation"], "If you take Ozempic or another GLP-1, call us before you come"),
     ],
 )
 def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
@@ -618,9 +630,9 @@ def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, 
 
 @pytest.mark.slow
 def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
-    without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
+    without = built_text(tmp_path, MBB, "--date", "2026-10-05", "--time", "07:00", page=1)
     assert "GLP-1" not in without
-    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
+    planned = built_text(tmp_path, MBB, "--date", "2026-10-02", "--time", "07:00", "--sedation", page=1)
     assert "If you take Ozempic or another GLP-1, call us before you come" in planned
 
 
@@ -687,6 +699,43 @@ def test_a_procedure_time_the_clock_change_makes_unclear_is_refused(tmp_path, da
     assert not target.exists()
 
 
+def test_an_arrival_the_clocks_skip_is_the_real_time_before(tmp_path, clinic_project):
+    """3:15 AM as the clocks spring forward (2:00 AM becomes 3:00 AM), 60 minutes to arrive: 2:15 AM
+    does not exist that night; 1:15 AM is 60 minutes before, in the box and on the plan."""
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("arrive_minutes_before: 30 ", "arrive_minutes_before: 60 "))
+    text = built_text(tmp_path, ESI, "--date", "2027-03-14", "--time", "03:15", "--project", str(clinic_project))
+    assert not re.search(r"\b2:15", text)
+    assert text.count("Arrive at: 1:15 AM Procedure: 3:15 AM") == 2  # the plan's box and the handout's
+    assert "Arrive at 1:15 AM, Sunday, March 14" in text
+
+
+def test_a_desk_arrival_the_clocks_skip_is_refused(tmp_path):
+    target = tmp_path / "visit.pdf"
+    result = invoke(
+        "build", ESI, "--patient", "Ana Ruiz", "--date", "2027-03-14", "--time", "03:15", "--arrive", "02:30",
+        "-o", str(target),
+    )  # fmt: skip
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: arrival time: the clocks skip this time that night (daylight saving time starts in"
+        " America/New_York); give a real time\n",
+    )
+    assert not target.exists()
+
+
+def test_a_procedure_date_before_the_clinics_today_is_refused(tmp_path):
+    """conftest.CLINIC_TODAY is 2026-10-01: September 30 is refused, one line and no file; October 1 prints."""
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--patient", "Ana Ruiz", "--date", "2026-09-30", "--time", "07:00", "-o", target)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: procedure date: before today (2026-10-01 in America/New_York); give the day of the procedure\n",
+    )
+    assert not target.exists()
+    assert "Ana Ruiz" in built_text(tmp_path, ESI, "--patient", "Ana Ruiz", "--date", "2026-10-01", "--time", "07:00")
+
+
 @pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
 def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     """In Chicago 2:30 AM on March 14, 2027 does not exist; 3:00 AM does. Tokyo has no clock change."""
@@ -695,7 +744,8 @@ def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     day = datetime.date(2027, 3, 14)
     make_plan(day, clock, None, Policies.model_validate({"time_zone": "Asia/Tokyo"}), flags, DEC_1)
     if fine:
-        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(2, 30))
+        # 30 minutes before 3:00 AM: 2:30 AM does not exist that night in Chicago, 1:30 AM is 30 minutes before
+        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(1, 30))
     else:
         with pytest.raises(VisitError, match="America/Chicago"):
             make_plan(day, clock, None, chicago, flags, DEC_1)
