@@ -166,7 +166,10 @@ class Planner:
         return list(dict.fromkeys(chosen.slugs))
 
     def changed(self, packet: Packet, chosen: DeskChoice) -> Packet:
-        """The packet again with the desk's handouts and language; its appointment and place stay."""
+        """The packet again with the desk's handouts and language; its appointment and place stay. One
+        not printed stays so: its appointment could not be read, or cannot be printed."""
+        if packet.skipped:
+            raise UnknownHandoutError(f"{packet.label}: not printed ({packet.skipped}), so there is nothing to change")
         return self.packet(packet.number, packet.appointment, packet.visit_of_the_day, chosen)
 
     def printable_visit(self, appointment: Appointment) -> tuple[Visit, list[str]]:

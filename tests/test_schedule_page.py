@@ -92,6 +92,12 @@ def test_a_row_that_cannot_be_read_is_listed_with_its_problem_and_the_others_kep
     assert "not printed: day.csv:4: date: not a date like 2026-12-03 or 12/3/2026" in page
     assert "Ana Quintero" not in page and "Sam Kellner" not in page
     assert page.count(">Print packet</button>") == 1 and page.count("<summary>Change") == 1  # John's
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": ["facet-joint-injection"], "language": "en"}
+    for number in (1, 3):  # no Change button: a forged form changes nothing
+        response = client.post(f"/schedule/{schedule_key(client)}/{number}/change", data=form)
+        assert response.status_code == 400 and "so there is nothing to change" in response.get_data(as_text=True)
+    tokens = re.compile(r'name="csrf_token" value="[^"]*"')  # signed anew each second
+    assert tokens.sub("", client.get("/schedule").get_data(as_text=True)) == tokens.sub("", page)
 
 
 def test_a_fhir_bundle_is_read_as_the_csv_is(app):
