@@ -25,6 +25,8 @@ from urllib.parse import unquote, urlsplit
 import pydyf
 import weasyprint
 from weasyprint.css.counters import CounterStyle
+from weasyprint.formatting_structure import boxes as weasyprint_boxes
+from weasyprint.layout import inline as weasyprint_inline
 from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
@@ -139,26 +141,86 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 
 
+# WeasyPrint (70) takes the space off where a line breaks (as CSS says): inside a text box (the space between
+# the line's part and the next line's) or at its end; and it draws each line's text as a piece of its own.
+# Read in tag order, the last word of a line ran into the first of the next ("yourdoctor"). The text box
+# that ends a line at a space is noted here, while the lines are made, for its element to say the space.
+_split_text_box = weasyprint_inline.split_text_box
+_remove_last_whitespace = weasyprint_inline.remove_last_whitespace
+
+
+def _split_text_box_noting_the_space(context: Any, box: Any, width: Any, skip: Any, **options: Any) -> Any:
+    """WeasyPrint's `split_text_box`; the part it keeps notes a break at a space."""
+    part, resume, preserved_line_break = _split_text_box(context, box, width, skip, **options)
+    if part is not None and resume is not None and not preserved_line_break:
+        start = (skip or 0) + len(part.text.encode())
+        skipped = box.text.encode()[start:resume]
+        if skipped and not skipped.strip(b" "):
+            part.space_at_line_end = True
+    return part, resume, preserved_line_break
+
+
+def _remove_last_whitespace_noting_it(context: Any, line: Any) -> None:
+    """WeasyPrint's `remove_last_whitespace`; the text box it took a space from notes it."""
+    last = line
+    while isinstance(last, weasyprint_boxes.LineBox | weasyprint_boxes.InlineBox) and last.children:
+        last = last.children[-1]
+    text = getattr(last, "text", None)
+    _remove_last_whitespace(context, line)
+    if isinstance(last, weasyprint_boxes.TextBox) and last.text != text:
+        last.space_at_line_end = True
+
+
+weasyprint_inline.split_text_box = _split_text_box_noting_the_space
+weasyprint_inline.remove_last_whitespace = _remove_last_whitespace_noting_it
+
 _tag_box = weasyprint_tags._build_box_tree
 
 
 def _tag_box_as_its_html_says(
-    box: Any, parent: pydyf.Dictionary, pdf: pydyf.PDF, *rest: Any
+    box: Any, parent: pydyf.Dictionary, pdf: pydyf.PDF, page: int, nums: dict, annotations: list, tags: dict
 ) -> Iterator[pydyf.Dictionary]:
     """What WeasyPrint (70) leaves out of each box's structure element, while it makes them: the language
-    its HTML element says (a line of the language help notice in its own), as /Lang; and a list split by a
-    page break (WeasyPrint #2903), or by a line break when it runs inline (the sources), stays one list: the
-    items of each later part join the element of its first. WeasyPrint calls this for every box, through
-    its module (its own recursion included); an element is finished when it is yielded. `finish_tags` then
-    keeps a /Lang only where it changes."""
+    its HTML element says (a line of the language help notice in its own), as /Lang; the space a line
+    ended with, as the /ActualText of the line's last Span; and a list split by a page break (WeasyPrint
+    #2903), or by a line break when it runs inline (the sources), stays one list: the items of each later
+    part join the element of its first. WeasyPrint calls this for every box, through its module (its own
+    recursion included); an element is finished when it is yielded. `finish_tags` then keeps a /Lang only
+    where it changes."""
     html = getattr(box, "element", None)
     language = html.get("lang") if html is not None else None
-    for element in _tag_box(box, parent, pdf, *rest):
+    ends = [(tags[text]["mcid"], text.text) for text in line_ends(box) if text in tags]
+    for element in _tag_box(box, parent, pdf, page, nums, annotations, tags):
         if language:
             element["Lang"] = pydyf.String(language)
+        for mcid, text in ends:
+            say_the_space(pdf, nums, mcid, text)
+        ends = []
         if element["S"] == "/L" and joined_to_its_start(pdf, html, element):
             continue
         yield element
+
+
+def say_the_space(pdf: pydyf.PDF, nums: dict, mcid: int, text: str) -> None:
+    """The element of a line's text says it ends with a space (/ActualText). WeasyPrint puts each line of a
+    link straight into the link's element: that line gets a Span of its own inside the link, to say it."""
+    element = pdf.objects[number(nums[mcid])]
+    if element["S"] == "/Link":
+        line = pydyf.Dictionary(
+            {"Type": "/StructElem", "S": "/Span", "K": pydyf.Array([mcid]), "Pg": element["Pg"], "P": element.reference}
+        )
+        pdf.add_object(line)
+        element["K"][element["K"].index(mcid)] = line.reference
+        nums[mcid] = line.reference
+        element = line
+    element["ActualText"] = pydyf.String(text + " ")
+
+
+def line_ends(box: Any) -> Iterator[Any]:
+    """The text boxes right under a box (in its lines) that lost the space ending their line."""
+    for child in getattr(box, "children", []):
+        lines = child.children if isinstance(child, weasyprint_boxes.LineBox) else [child]
+        yield from (text for text in lines if getattr(text, "space_at_line_end", False))
 
 
 def joined_to_its_start(pdf: pydyf.PDF, html: Any, element: pydyf.Dictionary) -> bool:

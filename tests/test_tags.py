@@ -5,6 +5,7 @@ version line is read once as content while the running footer stays an artifact.
 review (#24): the plan's rows, the drawn bullets, the large-print version line, the links' descriptions, the
 diagram's alt text and the figures' boxes."""
 
+import html
 import io
 import re
 import subprocess
@@ -278,3 +279,57 @@ def test_a_list_split_by_a_page_break_is_one_list(maker, slug, language, page_si
     assert any(len(found) > 1 for found in pages)  # a list that runs over the page break, whole
     for element in lists:
         assert all(kid.get_object()["/P"].get_object() == element for kid in kids(element))
+
+
+INLINE = ("Span", "Link", "NonStruct")
+
+
+def said(element: dict, drawn: dict[int, str]) -> str:
+    """What a screen reader says for an element of pdfplumber's structure tree (`drawn`: each marked
+    content's text): its /ActualText or /Alt stands for it and all below it, else the text its marked
+    content draws; a block (any element but the inline Span, Link and NonStruct) is said apart from what
+    comes before and after it."""
+    if "actual_text" in element:
+        return element["actual_text"]
+    if "alt_text" in element:
+        return f" {element['alt_text']} "
+    own = "".join(drawn.get(mcid, "") for mcid in element.get("mcids", []))
+    text = own + "".join(said(child, drawn) for child in element.get("children", []))
+    return text if element["type"] in INLINE else f" {text} "
+
+
+def read_in_tag_order(pdf: bytes) -> list[str]:
+    """The words a screen reader says, page by page in the structure tree's order."""
+    words: list[str] = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            drawn: dict[int, str] = {}
+            for char in page.chars:
+                drawn[char["mcid"]] = drawn.get(char["mcid"], "") + char["text"]
+            words += "".join(said(element, drawn) for element in page.structure_tree).split()
+    return words
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "large_print"),
+    sample(
+        [
+            ("epidural-steroid-injection", "en", False),
+            ("epidural-steroid-injection", "es", True),
+            ("pain-diary", "es", False),
+        ]
+    ),
+)
+def test_words_at_the_ends_of_lines_are_read_apart(maker, slug, language, large_print):
+    """WeasyPrint drops the space where a line breaks, and each line is a Span of its own: read in tag
+    order, the last word of a line ran into the first of the next ("yourdoctor"); a link's lines too (the
+    large-print sources). Every word read is a
+    word of the page's HTML (split at its tags or not, an image's alt text too), or a number its CSS counts
+    (a step's "2.")."""
+    request = RenderRequest(slug, language, "letter", large_print)
+    page = html.unescape(maker.renderer.page(request).html.partition("<body")[2])
+    written = set(re.sub(r"<[^>]+>", " ", page).split()) | set(re.sub(r"<[^>]+>", "", page).split())
+    written |= set(" ".join(re.findall(r'\balt="([^"]*)"', page)).split())  # a picture's words are its alt
+    read = read_in_tag_order(maker.pdf(request))
+    run_together = [word for word in read if word not in written and not re.fullmatch(r"[\d.]+", word)]
+    assert run_together == [] and len(read) > 300
