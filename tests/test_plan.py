@@ -486,7 +486,10 @@ SCS_TRIAL = "spinal-cord-stimulator-trial"
     ("language", "row"),
     [
         ("en", ("An adult drives you home and stays with you", "for 18 hours after you leave the clinic")),
-        ("es", ("Un adulto debe llevarle a casa y quedarse con usted", "durante 18 horas después de salir de la clínica")),
+        (
+            "es",
+            ("Un adulto debe llevarle a casa y quedarse con usted", "durante 18 horas después de salir de la clínica"),
+        ),
     ],
 )
 def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(library_project, language, row):
