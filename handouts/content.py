@@ -341,6 +341,10 @@ class Labels(Strict):
     page: Text
     of: Text
     version: Text
+    translated_version: Text = Field(
+        description="Footer: a translation's version, {version}, and the version of the original it was translated"
+        " from, {original}, in {language} (the original's language, named in this one)."
+    )
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
     appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")

@@ -12,12 +12,12 @@ from markupsafe import Markup, escape
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
-from handouts.content import Blocks, Handout, Item, Labels, with_blocks
+from handouts.content import Blocks, Handout, Item, Labels, Review, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
 from handouts.locales import babel_locale, set_apart, text_direction, writes_right_to_left
 from handouts.pictures import HEADING_ICONS, Pictures
-from handouts.plan import MIDNIGHT, NOON, day_text
+from handouts.plan import MIDNIGHT, NOON, day_text, filled
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
@@ -183,7 +183,21 @@ def footer_text(
     else:
         status = labels.approved_notice.replace("{reviewer}", str(reviewer))
         status = status.replace("{date}", long_date(reviewed_on, language) if reviewed_on else "")
-    return f"{labels.version} {review.version} · {status}"
+    return f"{version_text(review, labels, language)} · {status}"
+
+
+def version_text(review: Review, labels: Labels, language: str) -> str:
+    """ "Version 6"; a translation adds the version of the original it follows, so that staff can
+    match the two: "Versión 9 (traducción de la versión 6 en inglés)"."""
+    original = review.translation_of
+    if original is None:
+        return f"{labels.version} {review.version}"
+    values = {
+        "version": str(review.version),
+        "original": str(original.version),
+        "language": babel_locale(language).languages.get(original.language, original.language),
+    }
+    return filled(labels.translated_version, values)
 
 
 class Renderer:

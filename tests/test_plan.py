@@ -155,8 +155,8 @@ def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
     assert "Su plan" in text
     assert (
-        "Comida, leche o bebida que no sea clara solo hasta las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)"
-        in text
+        "Puede comer, tomar leche o bebidas que no sean claras hasta las 11:00 p. m. del lunes 7 de diciembre"
+        " (la noche anterior)" in text
     )
     assert "Llegue a las 6:30 a. m. del martes 8 de diciembre" in text
     assert "Procedimiento: 7:00 a. m." in text
@@ -357,8 +357,8 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
     assert "12:00 AM, Tuesday" not in english
     spanish = built_text(tmp_path, ESI, "--lang", "es", *visit)
     assert (
-        "Comida, leche o bebida que no sea clara solo hasta las 12:00 a. m. (medianoche), la noche del lunes 7 de diciembre"
-        in spanish
+        "Puede comer, tomar leche o bebidas que no sean claras hasta las 12:00 a. m. (medianoche), la noche del"
+        " lunes 7 de diciembre" in spanish
     )
     assert "(medianoche) del martes" not in spanish
 
@@ -520,7 +520,10 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     without = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
-    assert "Un adulto debe llevarle a casa y quedarse con usted 24 horas desde que sale de la clínica" in with_sedation
+    assert (
+        "Un adulto debe llevarle a casa y quedarse con usted durante 24 horas después de salir de la clínica"
+        in with_sedation
+    )
     assert "Un adulto debe llevarle a casa el martes 8 de diciembre" in without
     assert " lo lleva" not in with_sedation + without
 
@@ -532,7 +535,10 @@ SCS_TRIAL = "spinal-cord-stimulator-trial"
     ("language", "row"),
     [
         ("en", ("An adult drives you home and stays with you", "for 18 hours after you leave the clinic")),
-        ("es", ("Un adulto debe llevarle a casa y quedarse con usted", "18 horas desde que sale de la clínica")),
+        (
+            "es",
+            ("Un adulto debe llevarle a casa y quedarse con usted", "durante 18 horas después de salir de la clínica"),
+        ),
     ],
 )
 def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(library_project, language, row):
