@@ -19,7 +19,7 @@ def printed_lines(maker, slug: str, language: str, large_print: bool = False) ->
 @pytest.mark.parametrize(
     ("language", "line"),
     [
-        ("es", "Versión {version} (traducción de la versión {original} en inglés) · Borrador"),
+        ("es", "Versión {version} (del inglés, versión {original}) · Borrador"),
         ("zh", "版本 {version}（译自英语第 {original} 版） · 草稿"),
     ],
 )
