@@ -378,7 +378,7 @@ class Labels(Strict):
     plan_blood_sugar: Text = Field(description="Plan: the time until which to check blood sugar (steroid).")
     plan_no_soaking: Text = Field(description="Plan: the time until which not to soak.")
     plan_pain_diary: Text = Field(
-        description="Plan: the clock times to rate your pain in the pain diary, which count from an on-time start."
+        description="Plan: the clock times to rate your pain after the shot, which count from an on-time start."
     )
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
     plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
@@ -405,8 +405,13 @@ class Labels(Strict):
     plan_sedation_no: Text = Field(description="Plan: sedation is not planned.")
     plan_just_before: Text = Field(description="Plan sheet's pain diary: the first row, just before the procedure.")
     plan_notes: Text = Field(description="Heading of the plan sheet's second page when it has no pain diary.")
-    plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
-    policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
+    plan_diary_row: Text = Field(
+        description="A pain log row after the shot: {after} is how long after it, {time} the clock time that is if"
+        " we start on time, with its article (plan_clock)."
+    )
+    policy_pain_diary_after: Text = Field(
+        description="{pain_diary_when}: {times} are durations after the shot (a visit's plan gives the clock times)."
+    )
 
 
 class BlockItems(Strict):

@@ -280,9 +280,26 @@ def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: s
     )
 
 
-def diary_clock_texts(day: date, procedure: time, policies: Policies, labels: Labels, language: str) -> list[str]:
-    """The pain-diary times as clock times; one on another day than the procedure says its day."""
-    return [diary_text(moment, day, labels, language) for moment in diary_moments(day, procedure, policies)]
+def diary_rows(day: date, procedure: time, policies: Policies, labels: Labels, language: str) -> list[str]:
+    """The pain log's rows: just before the shot, then how long after it, with the clock time that is
+    if we start on time ("30 minutes after: about 7:30 AM"): the block's effect counts from the shot,
+    which may start late."""
+    from handouts.locales import babel_locale
+    from handouts.policies import duration_text
+
+    locale = babel_locale(language)
+    moments = diary_moments(day, procedure, policies)
+    after = [
+        filled(
+            labels.plan_diary_row,
+            {
+                "after": duration_text(minutes, locale),
+                "time": time_phrase(moment.clock, labels).replace("{time}", diary_text(moment, day, labels, language)),
+            },
+        )
+        for minutes, moment in zip(policies.pain_diary_minutes, moments, strict=True)
+    ]
+    return [labels.plan_just_before, *after]
 
 
 def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:

@@ -27,7 +27,6 @@ if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is impor
 
     from handouts.content import Diary
     from handouts.plan import Plan, VisitFlags
-    from handouts.visit import Visit
 
 TEMPLATE = "handout.html"
 PLAN_TEMPLATE = "plan-sheet.html"
@@ -328,7 +327,7 @@ class Renderer:
         context.update(self.picture_context(printed.handout, language, request.slug))
         context.update(self.visit_context(request))
         context.update(
-            handout=self.for_visit(handout, printed.handout, language, context["labels"], request.visit),
+            handout=printed.handout,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
@@ -358,7 +357,7 @@ class Renderer:
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and
         the pain-diary rows' times."""
-        from handouts.plan import REFERENCE_DAY, arrival, arrive_text, diary_clock_texts
+        from handouts.plan import REFERENCE_DAY, arrival, arrive_text, diary_rows
 
         visit, policies = request.visit, self.project.clinic.policies
         context: dict[str, Any] = {"arrive_text": "", "diary_times": []}
@@ -371,9 +370,7 @@ class Renderer:
         elif visit.arrive is not None:
             context["arrive_text"] = named_time(visit.arrive, labels, request.content_language)
         if visit.date is not None and visit.time is not None:
-            context["diary_times"] = diary_clock_texts(
-                visit.date, visit.time, policies, labels, request.content_language
-            )
+            context["diary_times"] = diary_rows(visit.date, visit.time, policies, labels, request.content_language)
         return context
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
@@ -416,13 +413,13 @@ class Renderer:
     ) -> dict[str, Any]:
         """The plan sheet's back: the pain diary at the visit's clock times when its handouts ask for
         one and none of them prints it; else the handouts' questions (in the sheet's language), once each."""
-        from handouts.plan import diary_text
+        from handouts.plan import diary_rows
 
         diary = None
         if plan.pain_diary and not any(handout.diary for _, handout in written):
             diary = self.diary_definition(language)
-        day = plan.procedure.day
-        times = [labels.plan_just_before, *(diary_text(moment, day, labels, language) for moment in plan.pain_diary)]
+        procedure, policies = plan.procedure, self.project.clinic.policies
+        times = diary_rows(procedure.day, procedure.clock, policies, labels, language) if plan.pain_diary else []
         questions = [item for wrote_in, handout in written if wrote_in == language for item in handout.questions]
         return {
             "diary": diary,
@@ -454,29 +451,6 @@ class Renderer:
         if language not in follow_up.text:
             raise ProjectError(f"clinic.yaml: policies.follow_up.text: no text in {language!r} (add `{language}: ...`)")
         return follow_up.text[language]
-
-    def for_visit(
-        self, handout: Handout, printed: Handout, language: str, labels: Labels, visit: "Visit | None"
-    ) -> Handout:
-        """The printed handout, with the pain-diary times as clock times when the visit has a date and time."""
-        if visit is None or visit.date is None or visit.time is None or not handout.flags.pain_diary:
-            return printed
-        from babel.lists import format_list
-
-        from handouts.plan import diary_clock_texts
-
-        blocks = self.project.blocks(language)
-        values, _ = self.policies(language, labels, blocks)
-        times = format_list(
-            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, labels, language),
-            locale=babel_locale(language),
-        )
-        values = {**values, "pain_diary_when": labels.plan_diary_at.replace("{times}", times)}
-        return with_blocks(
-            filled_handout(handout, values),
-            printed_blocks(blocks, values),
-            self.project.clinic.policies.driver_required,
-        )
 
     def approvals(self) -> Approvals:
         """The clinic's sign-offs, read again only when approvals.yaml changes."""

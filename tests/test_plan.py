@@ -183,14 +183,26 @@ def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
     assert "Last food" not in text and "Clear liquids until" not in text and "stays with you" not in text
 
 
-def test_pain_diary_times_print_as_clock_times(tmp_path):
+AFTER_THE_SHOT = "Rate it again 30 minutes, 1 hour, 2 hours, 4 hours, and 6 hours after it."
+SHOT_ROWS = (
+    "Just before the procedure 30 minutes after: about 7:30 AM 1 hour after: about 8:00 AM"
+    " 2 hours after: about 9:00 AM 4 hours after: about 11:00 AM 6 hours after: about 1:00 PM"
+)
+
+
+def test_pain_diary_times_print_as_clock_times_after_the_shot(tmp_path):
+    """The clock times count from the procedure time, and the block's effect from the shot: the plan and
+    the pain log say both; the handout's own text keeps the durations after the shot."""
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
-    assert "If we start on time, rate your pain at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
-    assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
-    assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
+    plan = (
+        "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM"
+    )
+    assert plan in text
+    assert text.count(AFTER_THE_SHOT) == 2  # the medial branch block and the pain diary handouts
+    assert re.search(r"Date and time .*" + SHOT_ROWS, text)
     without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
     assert "Your plan" not in without_time
-    assert "Rate it again 30 minutes, 1 hour, 2 hours, 4 hours, and 6 hours after it." in without_time
+    assert AFTER_THE_SHOT in without_time
 
 
 @pytest.mark.parametrize("bad", ["25:00", "7pm"])
@@ -408,8 +420,11 @@ def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, langua
 
 
 DIARY_ROWS = {
-    "en": "Just before the procedure 1:30 PM 2:00 PM 3:00 PM 5:00 PM 7:00 PM",
-    "es": "Justo antes del procedimiento 1:30 p. m. 2:00 p. m. 3:00 p. m. 5:00 p. m. 7:00 p. m.",
+    "en": "Just before the procedure 30 minutes after: about 1:30 PM 1 hour after: about 2:00 PM 2 hours after: about"
+    " 3:00 PM 4 hours after: about 5:00 PM 6 hours after: about 7:00 PM",
+    "es": "Justo antes del procedimiento 30 minutos después: más o menos la 1:30 p. m. 1 hora después: más o menos"
+    " las 2:00 p. m. 2 horas después: más o menos las 3:00 p. m. 4 horas después: más o menos las 5:00 p. m."
+    " 6 horas después: más o menos las 7:00 p. m.",
 }
 DIARY_HEADING = {"en": "My pain log", "es": "Mi registro del dolor"}
 
@@ -555,8 +570,12 @@ def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(libr
 @pytest.mark.parametrize(
     ("language", "row"),
     [
-        ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
-        ("es", "Si empezamos a tiempo, dele un número a su dolor a las 7:30 a. m., 8:00 a. m."),
+        ("en", "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM"),
+        (
+            "es",
+            "Si empezamos a tiempo, dele un número a su dolor después de la inyección, más o menos a las 7:30 a. m.,"
+            " 8:00 a. m.",
+        ),
     ],
 )
 def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
