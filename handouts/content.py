@@ -385,7 +385,7 @@ class Labels(Strict):
     plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
     plan_glp1_too_late: Text = Field(
         description="Plan: a line of its own in place of plan_glp1_late from the day before the procedure on,"
-        " too late for a day of clear liquids only: call before you come, we may move the procedure."
+        " too late for a day of clear liquids only: call before you come, and say if you feel sick to your stomach."
     )
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")

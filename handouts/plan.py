@@ -46,7 +46,7 @@ class Glp1Notice(StrEnum):
 
     by_day = "by_day"  # tell us by the day 1 week ahead
     today = "today"  # that day has gone by: call us today (there is still time for a day of clear liquids)
-    before_you_come = "before_you_come"  # the day before or later: call before you come, we may move the procedure
+    before_you_come = "before_you_come"  # the day before or later: call before you come, say if you feel sick
 
 
 @dataclass(frozen=True)

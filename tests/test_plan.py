@@ -191,12 +191,10 @@ SHOT_ROWS = (
 
 
 def test_pain_diary_times_print_as_clock_times_after_the_shot(tmp_path):
-    """The clock times count from the procedure time, and the block's effect from the shot: the plan and
-    the pain log say both; the handout's own text keeps the durations after the shot."""
+    """The clock times count from the procedure time, the block's effect from the shot: the plan says its
+    times hold if we start on time, the pain log's rows count after the shot, the handout keeps durations."""
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
-    plan = (
-        "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM"
-    )
+    plan = "If we start on time, rate your pain at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM"
     assert plan in text
     assert text.count(AFTER_THE_SHOT) == 2  # the medial branch block and the pain diary handouts
     assert re.search(r"Date and time .*" + SHOT_ROWS, text)
@@ -521,9 +519,10 @@ def test_the_line_after_clear_liquids_says_what_comes_next(tmp_path, language, l
     assert line in text
 
 
-def test_spanish_times_ending_in_p_m_take_no_second_period(tmp_path):
+def test_spanish_afternoon_diary_times_take_no_second_period(tmp_path):
     text = built_text(tmp_path, MBB, "--lang", "es", "--date", "2026-12-08", "--time", "13:00")
-    assert "7:00 p. m. Anote cada número" in text
+    assert "6 horas después: más o menos las 7:00 p. m." in text  # the pain log's last row
+    assert "6 horas después. Anote cada número" in text  # the handout: durations after the shot
     assert ".." not in text
 
 
@@ -570,11 +569,10 @@ def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(libr
 @pytest.mark.parametrize(
     ("language", "row"),
     [
-        ("en", "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM"),
+        ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
         (
             "es",
-            "Si empezamos a tiempo, dele un número a su dolor después de la inyección, más o menos a las 7:30 a. m.,"
-            " 8:00 a. m.",
+            "Si empezamos a tiempo, dele un número a su dolor a las 7:30 a. m., 8:00 a. m.",
         ),
     ],
 )
@@ -610,10 +608,8 @@ def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_proj
 
 
 GLP1_TOO_LATE = {
-    "en": "If you take Ozempic or another GLP-1, call us before you come, and tell us if you feel sick to your"
-    " stomach. We may need to move your procedure.",
-    "es": "Si usa Ozempic u otro GLP-1, llámenos antes de venir y díganos si tiene náuseas. Tal vez debamos"
-    " cambiar el día de su procedimiento.",
+    "en": "If you take Ozempic or another GLP-1, call us before you come, and tell us if you feel sick to your stomach.",
+    "es": "Si usa Ozempic u otro GLP-1, llámenos antes de venir y díganos si tiene náuseas.",
 }
 
 
