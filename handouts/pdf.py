@@ -402,22 +402,25 @@ def finish_boxes(document: "weasyprint.document.Document") -> None:
     """What WeasyPrint (70) leaves out of what it keeps on the laid-out boxes while it writes the PDF:
     a `<th>` is tagged as a TH without its scope (kept on the cell's box as `mark` while WeasyPrint links
     cells to headers), and a link's annotation describes it by its address (`Contents`, read by a screen
-    reader on the link): each TH gets the /Scope its `scope` says, each link the text it shows."""
+    reader on the link): each TH gets the /Scope its `scope` says, each link the text it shows, on
+    every box of it (a part of the link set apart in its own element, like a source's site, included)."""
 
-    def boxes(box: Any) -> Iterator[Any]:
-        yield box
+    def boxes(box: Any, link_text: str) -> Iterator[tuple[Any, str]]:
+        if getattr(box, "element_tag", None) == "a":
+            link_text = " ".join("".join(box.element.itertext()).split())
+        yield box, link_text
         for child in getattr(box, "children", []):
-            yield from boxes(child)
+            yield from boxes(child, link_text)
 
     for page in document.pages:
-        for box in boxes(page._page_box):
+        for box, link_text in boxes(page._page_box, ""):
             if getattr(box, "element_tag", None) == "th" and hasattr(box, "mark"):
                 scope = SCOPES.get(box.element.get("scope", ""))
                 if scope is not None:
                     box.mark["A"]["Scope"] = scope
             annotation = getattr(box, "link_annotation", None)
-            if annotation is not None and (shown := " ".join("".join(box.element.itertext()).split())):
-                annotation["Contents"] = pydyf.String(shown)
+            if annotation is not None and link_text:
+                annotation["Contents"] = pydyf.String(link_text)
 
 
 def number(reference: bytes) -> int:

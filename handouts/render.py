@@ -167,10 +167,18 @@ def named_time(moment: time, labels: Labels, language: str) -> str:
 
 
 def footer_text(
-    handout: Handout, labels: Labels, clinic_name: str, language: str, approval: ApprovalState | None = None
+    handout: Handout,
+    labels: Labels,
+    clinic_name: str,
+    language: str,
+    approval: ApprovalState | None = None,
+    with_original: bool = True,
 ) -> str:
     """Version and review status, printed small at the foot of every page. A sign-off in
-    approvals.yaml counts only while the text still matches it; without one, the file's review.status."""
+    approvals.yaml counts only while the text still matches it; without one, the file's review.status.
+    `with_original`: a translation names the version of the original it follows. Only standard print's
+    running footer does: large print's stays one line beside its 18 pt page number, and the copy under
+    the sources keeps them the length they were on a 2-page sheet."""
     review = handout.review
     reviewer, reviewed_on = review.reviewed_by, review.reviewed_on
     approved = review.status == "approved"
@@ -182,14 +190,14 @@ def footer_text(
     else:
         status = labels.approved_notice.replace("{reviewer}", str(reviewer))
         status = status.replace("{date}", long_date(reviewed_on, language) if reviewed_on else "")
-    return f"{version_text(review, labels, language)} · {status}"
+    return f"{version_text(review, labels, language, with_original)} · {status}"
 
 
-def version_text(review: Review, labels: Labels, language: str) -> str:
+def version_text(review: Review, labels: Labels, language: str, with_original: bool = True) -> str:
     """ "Version 6"; a translation adds the version of the original it follows, so that staff can
     match the two: "Versión 9 (traducción de la versión 6 en inglés)"."""
     original = review.translation_of
-    if original is None:
+    if original is None or not with_original:
         return f"{labels.version} {review.version}"
     values = {
         "version": str(review.version),
@@ -330,7 +338,10 @@ class Renderer:
             handout=printed.handout,
             large_print=request.large_print,
             visit=request.visit,
-            footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
+            footer=footer_text(
+                handout, context["labels"], project.clinic.name, language, approval, not request.large_print
+            ),
+            edition=footer_text(handout, context["labels"], project.clinic.name, language, approval, False),
         )
         return Page(handout, self.render_template(TEMPLATE, context), approval, content_digest)
 

@@ -73,7 +73,7 @@ def test_defaults_print_todays_rules():
     )
     spanish = html_text(REPO, "epidural-steroid-injection", "es")
     assert "Llegue 30 minutos antes" in spanish and "24 horas" in spanish
-    assert "La leche, los batidos y el jugo con pulpa cuentan como comida." in spanish
+    assert "Leche, batidos y jugo con pulpa cuentan como comida." in spanish
     assert "Luego, solo un traguito de agua con sus medicinas." in spanish
     assert "{" not in text and "{" not in spanish
 

@@ -156,7 +156,10 @@ def test_only_a_topic_may_explain_a_rule(clinic_project):
 # A ketamine infusion sedates by itself: its fasting and adult-at-home rules carry no "if".
 ALWAYS_SEDATED = {
     "en": ("The medicine you get makes you sleepy, so these rules are always for you.", "If you will get medicine"),
-    "es": ("La medicina que le damos le da sueño, así que estas reglas son siempre para usted.", "Si le vamos a dar"),
+    "es": (
+        "La medicina que le damos da sueño, así que siempre debe seguir estas reglas para comer y beber.",
+        "Si le damos medicina",
+    ),
 }
 
 
