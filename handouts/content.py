@@ -374,6 +374,16 @@ class Labels(Strict):
     plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
     plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
+    plan_trial_no_driving: Text = Field(
+        description="Plan: a line of its own after plan_trial_ends's day: no driving until the trial leads are out."
+    )
+    plan_trial_no_shower: Text = Field(
+        description="Plan: a line of its own after plan_trial_ends's day: no shower (sponge baths only) until then."
+    )
+    plan_blood_thinners: Text = Field(
+        description="Plan (intermediate and high bleeding risk): a line of its own with blanks for the days to stop"
+        " and restart blood thinners, which the nurse writes in; the tool never works them out."
+    )
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
     clock_midnight: Text = Field(description="Midnight by name; {time} is 12:00 AM as the language writes it.")
