@@ -88,7 +88,7 @@ def make_packet(
     where a field is given; with a procedure date and time, a "Your plan" sheet comes first.
     Nothing is written anywhere."""
     from handouts.targets import RenderRequest
-    from handouts.visit import Visit
+    from handouts.visit import Visit, require_sedation_offered
 
     project = maker.project
     if not slugs:
@@ -107,6 +107,11 @@ def make_packet(
         RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
         for slug in slugs
     ]
+    if visit is not None:
+        offered = {
+            request.slug: project.handout(request.content_language, request.slug).flags.sedation for request in requests
+        }
+        require_sedation_offered(visit, offered)
     return maker.packet(requests, language)
 
 

@@ -563,11 +563,26 @@ def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, 
     assert row in text and text.count("GLP-1") == 1
 
 
-def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
+def test_no_glp1_row_without_the_sedation_block(tmp_path):
     without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
     assert "GLP-1" not in without
-    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
-    assert "If you take Ozempic or another GLP-1, call us today." in planned
+
+
+NO_SEDATION = "sedation: medial-branch-block gives no medicine to relax; leave sedation unknown or no"
+
+
+def test_sedation_is_refused_for_a_visit_whose_handouts_give_none(run, tmp_path):
+    """A diagnostic block is done awake (medicine to relax can blur the test): planning sedation would
+    print fasting and driver rows that do not apply. One handout that allows it lets the answer stand."""
+    out = tmp_path / "visit.pdf"
+    visit = ["--date", "2026-12-08", "--time", "07:00", "--sedation", "-o", out]
+    refused = run("build", MBB, *visit)
+    assert refused.exit_code == 1 and not out.exists()
+    assert refused.stderr == f"Error: {NO_SEDATION}\n"
+    both = run("build", MBB, "trigger-point-injection", *visit)
+    assert both.stderr == f"Error: {NO_SEDATION.replace('block gives', 'block, trigger-point-injection give')}\n"
+    assert run("build", MBB, "--no-sedation", *visit[:4], "-o", out).exit_code == 0
+    assert run("build", MBB, ESI, *visit).exit_code == 0
 
 
 @pytest.mark.parametrize(
