@@ -446,19 +446,35 @@ class Blocks(Strict):
         description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
         " and wherever numb_limb or needs_driver is set.",
     )
+    driver_if_sedation: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The driver line worded 'if you will get medicine to relax', in place of driver where only the"
+        " sedation policy asks for one (not numb_limb, needs_driver, sedation_always or driver_required: all).",
+    )
+    driver_if_sedation_or_numb: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The same for a topic about every procedure (every_procedure): 'if you will get medicine to"
+        " relax, or your arm or leg may go numb'.",
+    )
+
+    def driver_blocks(self, flags: Flags, procedure: bool, driver_required: str) -> list[BlockItems]:
+        """The adult-driver line: as a rule where the procedure always needs one; worded "if you will get
+        medicine to relax" where only the clinic's sedation policy asks for it."""
+        if flags.numb_limb or flags.needs_driver or (driver_required == "all" and procedure):
+            return [self.driver]
+        if driver_required != "sedation" or not flags.sedation:
+            return []
+        if flags.sedation_always:
+            return [self.driver]
+        return [self.driver_if_sedation_or_numb if flags.every_procedure else self.driver_if_sedation]
 
     def switched_on(self, handout: Handout, driver_required: str) -> list[BlockItems]:
         flags = handout.flags
         procedure = handout.kind == "procedure" or flags.every_procedure
-        driver = (
-            flags.numb_limb
-            or flags.needs_driver
-            or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
-        )
         chosen = [self.every_procedure] if procedure else []
         if flags.sedation:
             chosen += [self.sedation_always if flags.sedation_always else self.sedation, self.sedation_medicines]
-        chosen += [self.driver] if driver else []
+        chosen += self.driver_blocks(flags, procedure, driver_required)
         chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []
         if flags.bleeding_risk is not BleedingRisk.none:

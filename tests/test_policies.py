@@ -88,15 +88,47 @@ def test_singular_units_and_every_number_policy(clinic_project):
     assert "1 hora antes" in html_text(clinic_project, "epidural-steroid-injection", "es")
 
 
+DRIVER = "Bring an adult to drive you home."
+DRIVER_IF_SEDATION = "If you get medicine to relax, bring an adult to drive you home."
+
+
 @pytest.mark.parametrize(
     ("driver", "in_sedation", "in_other"),
-    [("sedation", True, False), ("all", True, True), ("none", False, False)],
+    [("sedation", DRIVER_IF_SEDATION, None), ("all", DRIVER, DRIVER), ("none", None, None)],
 )
 def test_driver_rule(clinic_project, driver, in_sedation, in_other):
+    """Where only medicine to relax asks for a driver, the line says so: the patient may get none."""
     with_policies(clinic_project, f"  driver_required: {driver}\n")
-    driver_line = "Bring an adult to drive you home"
-    assert (driver_line in html_text(clinic_project, "facet-joint-injection", "en")) is in_sedation
-    assert (driver_line in html_text(clinic_project, "trigger-point-injection", "en")) is in_other
+    for slug, line in (("facet-joint-injection", in_sedation), ("trigger-point-injection", in_other)):
+        text = html_text(clinic_project, slug, "en")
+        assert [one for one in (DRIVER, DRIVER_IF_SEDATION) if one in text] == ([line] if line else [])
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "driver"),
+    [
+        (
+            "en",
+            "If you will get medicine to relax, or your arm or leg may go numb, bring an adult to drive you home.",
+            "an adult to drive you home",
+        ),
+        (
+            "es",
+            "Si le vamos a dar medicina para relajarse, o si se le puede adormecer un brazo o una pierna, venga con un",
+            "adulto que le lleve a casa",
+        ),
+        ("zh", "如果要用让您放松的药，或者您的手臂或腿可能会麻木，请带一位成年人开车送您回家。", "成年人开车送您回家"),
+    ],
+)
+def test_the_sheet_about_every_procedure_says_when_a_driver_is_needed(language, line, driver):
+    """Getting ready for any procedure: a driver after medicine to relax or with a numb arm or leg, not always."""
+    text = html_text(REPO, "preparing-for-your-procedure", language)
+    assert line in text and text.count(driver) == 1
+
+
+def test_an_infusion_that_always_sedates_asks_for_a_driver_without_an_if():
+    text = html_text(REPO, "ketamine-and-lidocaine-infusions", "en")
+    assert DRIVER in text and DRIVER_IF_SEDATION not in text
 
 
 def test_clinic_text_for_medicines(clinic_project):
