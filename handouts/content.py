@@ -403,6 +403,13 @@ class Labels(Strict):
     plan_notes: Text = Field(description="Heading of the plan sheet's second page when it has no pain diary.")
     plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
     policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
+    policy_fasting_example: Text = Field(
+        description="{fasting_example}: the fasting rule worked out for a procedure at {time} (7:00 AM): {last_food}"
+        " and {clear_liquids} are the clinic's hours before it."
+    )
+    policy_night_before: Text = Field(
+        description="{fasting_example}: a time on the evening before, '{time} the night before'."
+    )
 
 
 class BlockItems(Strict):
@@ -422,6 +429,11 @@ class Blocks(Strict):
     sedation: BlockItems = Field(description="Fasting and the adult at home, 'if you get medicine to relax'.")
     sedation_always: BlockItems = Field(
         description="The same rules worded as always applying, in place of sedation where sedation_always is set."
+    )
+    fasting_example: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The fasting rule worked out for a procedure at 7:00 AM ({fasting_example}): after the sedation"
+        " block in a topic about every procedure (every_procedure).",
     )
     sedation_medicines: BlockItems = Field(
         description="Morning medicines, diabetes medicines and GLP-1 medicines before sedation: printed with"
@@ -473,7 +485,9 @@ class Blocks(Strict):
         procedure = handout.kind == "procedure" or flags.every_procedure
         chosen = [self.every_procedure] if procedure else []
         if flags.sedation:
-            chosen += [self.sedation_always if flags.sedation_always else self.sedation, self.sedation_medicines]
+            chosen += [self.sedation_always if flags.sedation_always else self.sedation]
+            chosen += [self.fasting_example] if flags.every_procedure else []
+            chosen += [self.sedation_medicines]
         chosen += self.driver_blocks(flags, procedure, driver_required)
         chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []

@@ -185,3 +185,39 @@ def test_scaffold_documents_every_policy(tmp_path):
     for name in Policies.model_fields:
         assert name in scaffold and name in example, name
     assert open_project(tmp_path / "new").clinic.policies == Policies()
+
+
+@pytest.mark.parametrize(
+    ("hours", "language", "example"),
+    [
+        (
+            None,
+            "en",
+            "For example, if your procedure is at 7:00 AM, eat last by 11:00 PM the night before."
+            " Clear liquids are fine until 5:00 AM.",
+        ),
+        (
+            "  fasting_food_hours: 6\n  clear_liquids_until_hours: 3\n",
+            "en",
+            "For example, if your procedure is at 7:00 AM, eat last by 1:00 AM. Clear liquids are fine until 4:00 AM.",
+        ),
+        (
+            "  fasting_food_hours: 7\n  clear_liquids_until_hours: 2\n",
+            "es",
+            "Por ejemplo, si su procedimiento es a las 7:00 a. m., coma por última vez a las 12:00 a. m. de la noche"
+            " anterior. Puede tomar líquidos claros hasta las 5:00 a. m.",
+        ),
+        (
+            "  fasting_food_hours: 12\n  clear_liquids_until_hours: 4\n",
+            "zh",
+            "例如：如果您的治疗时间是早上7:00，最晚在前一天晚上7:00吃最后一次东西；凌晨3:00以前可以喝清流质。",
+        ),
+    ],
+)
+def test_the_fasting_rule_has_an_example_worked_out_from_the_clinics_hours(clinic_project, hours, language, example):
+    """In the sheet about getting ready for any procedure; a procedure's own sheet has no room for it (a visit's
+    plan gives the patient's own times)."""
+    if hours is not None:
+        with_policies(clinic_project, hours)
+    assert example in html_text(clinic_project, "preparing-for-your-procedure", language)
+    assert example[:20] not in html_text(clinic_project, "facet-joint-injection", language)
