@@ -173,12 +173,12 @@ def fasting_example(policies: Policies, language: str, defaults: dict[str, str])
         night = moment.date() < start.date() or moment.time() == time(0)
         return defaults["night_before"].replace("{time}", text) if night else text
 
-    return (
-        defaults["fasting_example"]
-        .replace("{time}", clock_time(EXAMPLE_PROCEDURE, language))
-        .replace("{last_food}", hours_before(policies.fasting_food_hours))
-        .replace("{clear_liquids}", hours_before(policies.clear_liquids_until_hours))
-    )
+    times = {
+        "time": clock_time(EXAMPLE_PROCEDURE, language),
+        "last_food": hours_before(policies.fasting_food_hours),
+        "clear_liquids": hours_before(policies.clear_liquids_until_hours),
+    }
+    return fill(defaults["fasting_example"], times)  # "5:00 a. m." ends the sentence with one period
 
 
 def left_to_right(text: str, language: str) -> str:
