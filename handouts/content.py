@@ -388,6 +388,16 @@ class Labels(Strict):
         " too late for a day of clear liquids only: call before you come, and say if you feel sick to your stomach."
     )
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
+    plan_trial_no_driving: Text = Field(
+        description="Plan: a line of its own after plan_trial_ends's day: no driving until the trial leads are out."
+    )
+    plan_trial_no_shower: Text = Field(
+        description="Plan: a line of its own after plan_trial_ends's day: no shower (sponge baths only) until then."
+    )
+    plan_blood_thinners: Text = Field(
+        description="Plan (intermediate and high bleeding risk): a line of its own with blanks for the days to stop"
+        " and restart blood thinners, which the nurse writes in; the tool never works them out."
+    )
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
     clock_midnight: Text = Field(description="Midnight by name; {time} is 12:00 AM as the language writes it.")
@@ -412,6 +422,13 @@ class Labels(Strict):
     policy_pain_diary_after: Text = Field(
         description="{pain_diary_when}: {times} are durations after the shot (a visit's plan gives the clock times)."
     )
+    policy_fasting_example: Text = Field(
+        description="{fasting_example}: the fasting rule worked out for a procedure at {time} (7:00 AM): {last_food}"
+        " and {clear_liquids} are the clinic's hours before it."
+    )
+    policy_night_before: Text = Field(
+        description="{fasting_example}: a time on the evening before, '{time} the night before'."
+    )
 
 
 class BlockItems(Strict):
@@ -431,6 +448,11 @@ class Blocks(Strict):
     sedation: BlockItems = Field(description="Fasting and the adult at home, 'if you get medicine to relax'.")
     sedation_always: BlockItems = Field(
         description="The same rules worded as always applying, in place of sedation where sedation_always is set."
+    )
+    fasting_example: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The fasting rule worked out for a procedure at 7:00 AM ({fasting_example}): after the sedation"
+        " block in a topic about every procedure (every_procedure).",
     )
     sedation_medicines: BlockItems = Field(
         description="Morning medicines, diabetes medicines and GLP-1 medicines before sedation: printed with"
@@ -459,19 +481,37 @@ class Blocks(Strict):
         description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
         " and wherever numb_limb or needs_driver is set.",
     )
+    driver_if_sedation: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The driver line worded 'if you will get medicine to relax', in place of driver where only the"
+        " sedation policy asks for one (not numb_limb, needs_driver, sedation_always or driver_required: all).",
+    )
+    driver_if_sedation_or_numb: BlockItems = Field(
+        default_factory=BlockItems,
+        description="The same for a topic about every procedure (every_procedure): 'if you will get medicine to"
+        " relax, or your arm or leg may go numb'.",
+    )
+
+    def driver_blocks(self, flags: Flags, procedure: bool, driver_required: str) -> list[BlockItems]:
+        """The adult-driver line: as a rule where the procedure always needs one; worded "if you will get
+        medicine to relax" where only the clinic's sedation policy asks for it."""
+        if flags.numb_limb or flags.needs_driver or (driver_required == "all" and procedure):
+            return [self.driver]
+        if driver_required != "sedation" or not flags.sedation:
+            return []
+        if flags.sedation_always:
+            return [self.driver]
+        return [self.driver_if_sedation_or_numb if flags.every_procedure else self.driver_if_sedation]
 
     def switched_on(self, handout: Handout, driver_required: str) -> list[BlockItems]:
         flags = handout.flags
         procedure = handout.kind == "procedure" or flags.every_procedure
-        driver = (
-            flags.numb_limb
-            or flags.needs_driver
-            or {"all": procedure, "sedation": flags.sedation}.get(driver_required, False)
-        )
         chosen = [self.every_procedure] if procedure else []
         if flags.sedation:
-            chosen += [self.sedation_always if flags.sedation_always else self.sedation, self.sedation_medicines]
-        chosen += [self.driver] if driver else []
+            chosen += [self.sedation_always if flags.sedation_always else self.sedation]
+            chosen += [self.fasting_example] if flags.every_procedure else []
+            chosen += [self.sedation_medicines]
+        chosen += self.driver_blocks(flags, procedure, driver_required)
         chosen += [self.numb_limb] if flags.numb_limb else []
         chosen += [self.steroid] if flags.steroid else []
         if flags.bleeding_risk is not BleedingRisk.none:

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from handouts.content import Flags, Labels
+from handouts.content import BleedingRisk, Flags, Labels
 from handouts.policies import Policies
 from handouts.visit import FIELDS, PastDateError, VisitError
 
@@ -49,6 +49,11 @@ class Glp1Notice(StrEnum):
     before_you_come = "before_you_come"  # the day before or later: call before you come, say if you feel sick
 
 
+STOP_BLOOD_THINNERS = frozenset({BleedingRisk.intermediate, BleedingRisk.high})
+"""The bleeding tiers whose blocks say some blood thinners may stop: the plan leaves their days blank
+for the nurse to write in (the days depend on the drug and the doctor who prescribed it, never computed)."""
+
+
 @dataclass(frozen=True)
 class Moment:
     """A wall-clock time and its day in the clinic's time zone."""
@@ -70,6 +75,7 @@ class VisitFlags:
     pain_diary: bool = False
     glp1: bool = False
     device_trial: bool = False
+    stop_blood_thinners: bool = False
 
     @classmethod
     def of(cls, flags: list[Flags], procedure: bool, sedation: str, soaking: bool) -> "VisitFlags":
@@ -88,6 +94,7 @@ class VisitFlags:
             pain_diary=any(flag.pain_diary for flag in flags),
             glp1=sedation_block or sedation == "yes",
             device_trial=any(flag.device_trial for flag in flags),
+            stop_blood_thinners=any(flag.bleeding_risk in STOP_BLOOD_THINNERS for flag in flags),
         )
 
 
@@ -106,6 +113,7 @@ class Plan:
     blood_sugar: Moment | None = None
     no_soaking: Moment | None = None
     trial_ends: date | None = None
+    blood_thinner_blanks: bool = False
     follow_up: date | None = None
     pain_diary: tuple[Moment, ...] = ()
 
@@ -199,6 +207,7 @@ def make_plan(
         blood_sugar=at(24 * policies.blood_sugar_check_days) if flags.steroid else None,
         no_soaking=at(policies.no_soaking_hours) if flags.soaking else None,
         trial_ends=day + timedelta(days=policies.trial_days) if flags.device_trial else None,
+        blood_thinner_blanks=flags.stop_blood_thinners,
         follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
         pain_diary=tuple(diary_moments(day, procedure, policies)) if flags.pain_diary else (),
     )
@@ -365,9 +374,11 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, 
         return None if moment is None else moment_text(moment, day, labels, language)
 
     diary = [diary_text(moment, day, labels, language) for moment in plan.pain_diary]
+    leads_out = day_text(plan.trial_ends, language) if plan.trial_ends else None
     lines: list[tuple[str, str | None]] = [
         (labels.plan_sedation, sedation_text(sedation, labels)),
         glp1_row(plan, labels, language),
+        (labels.plan_blood_thinners, "" if plan.blood_thinner_blanks else None),
         (labels.plan_last_food, text(plan.last_food)),
         (labels.plan_clear_liquids, text(plan.clear_liquids)),
         (labels.plan_after_clear_liquids, "" if plan.clear_liquids else None),
@@ -377,7 +388,9 @@ def plan_rows(plan: Plan, labels: Labels, language: str, follow_up: str | None, 
         (labels.plan_adult_stays, adult_stays_text(plan.adult_stays_hours, labels, language)),
         (labels.plan_no_soaking, text(plan.no_soaking)),
         (labels.plan_blood_sugar, text(plan.blood_sugar)),
-        (labels.plan_trial_ends, day_text(plan.trial_ends, language) if plan.trial_ends else None),
+        (labels.plan_trial_ends, leads_out),
+        (labels.plan_trial_no_driving, "" if leads_out else None),
+        (labels.plan_trial_no_shower, "" if leads_out else None),
         (follow_up or "", day_text(plan.follow_up, language) if plan.follow_up and follow_up else None),
     ]
     return [(label, value) for label, value in lines if value is not None]

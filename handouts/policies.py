@@ -3,6 +3,7 @@ driver, medicines) and the placeholders like `{fasting_food_hours}` that print t
 and handouts, with numbers and units as each language writes them."""
 
 import re
+from datetime import datetime, time, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,11 +16,13 @@ from handouts.errors import ContentError, Problem, ProjectError
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MEDICINE_POLICIES = ("blood_thinners", "diabetes_medicines", "glp1_shots")
-LABELLED_POLICIES = (*MEDICINE_POLICIES, "pain_diary_after")
+LABELLED_POLICIES = (*MEDICINE_POLICIES, "pain_diary_after", "fasting_example", "night_before")
 """Policies whose wording comes from the language's labels (`policy_<name>`)."""
 HOUR_POLICIES = ("fasting_food_hours", "clear_liquids_until_hours", "adult_stays_hours", "no_soaking_hours")
 MINUTE_POLICIES = ("arrive_minutes_before",)
-OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic", "pain_diary_times", "pain_diary_when")
+OTHER_PLACEHOLDERS = ("phone", "after_hours_phone", "clinic", "pain_diary_times", "pain_diary_when", "fasting_example")
+EXAMPLE_PROCEDURE = time(7, 0)
+"""The procedure time of the fasting block's worked example (`{fasting_example}`)."""
 PLACEHOLDERS = frozenset((*HOUR_POLICIES, *MINUTE_POLICIES, *MEDICINE_POLICIES, *OTHER_PLACEHOLDERS))
 MAX_DIARY_TIMES = 12
 DEFAULT_TIME_ZONE = "America/New_York"
@@ -144,6 +147,7 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
         values[name] = format_unit(getattr(policies, name), "duration-minute", length="long", locale=locale)
     values["pain_diary_times"] = diary_times(policies.pain_diary_minutes, locale)
     values["pain_diary_when"] = defaults["pain_diary_after"].replace("{times}", values["pain_diary_times"])
+    values["fasting_example"] = fasting_example(policies, language, defaults)
     for name in MEDICINE_POLICIES:
         policy = getattr(policies, name)
         if policy == "ask_us":
@@ -154,6 +158,27 @@ def policy_values(clinic: Any, language: str, defaults: dict[str, str]) -> dict[
             raise ProjectError(f"clinic.yaml: policies.{name}: no text in {language!r} (add `{language}: ...`)")
         values[name] = fill(text, values)
     return values
+
+
+def fasting_example(policies: Policies, language: str, defaults: dict[str, str]) -> str:
+    """The fasting rule worked out for a procedure at 7:00 AM, from the clinic's hours: "If your procedure
+    is at 7:00 AM, eat last by 11:00 PM the night before and have clear liquids until 5:00 AM"."""
+    from handouts.render import clock_time  # render imports this module
+
+    start = datetime(2000, 1, 3, EXAMPLE_PROCEDURE.hour, EXAMPLE_PROCEDURE.minute)
+
+    def hours_before(hours: int) -> str:
+        moment = start - timedelta(hours=hours)
+        text = clock_time(moment.time(), language)
+        night = moment.date() < start.date() or moment.time() == time(0)
+        return defaults["night_before"].replace("{time}", text) if night else text
+
+    times = {
+        "time": clock_time(EXAMPLE_PROCEDURE, language),
+        "last_food": hours_before(policies.fasting_food_hours),
+        "clear_liquids": hours_before(policies.clear_liquids_until_hours),
+    }
+    return fill(defaults["fasting_example"], times)  # "5:00 a. m." ends the sentence with one period
 
 
 def left_to_right(text: str, language: str) -> str:

@@ -89,7 +89,7 @@ def make_packet(
     procedure date before the clinic's today is refused. Nothing is written anywhere."""
     from handouts.plan import refuse_past_date
     from handouts.targets import RenderRequest
-    from handouts.visit import Visit
+    from handouts.visit import Visit, require_sedation_offered
 
     project = maker.project
     if not slugs:
@@ -110,6 +110,11 @@ def make_packet(
         RenderRequest(slug, project.language_of(slug, language, fallback, catalog), size, large_print, visit)
         for slug in slugs
     ]
+    if visit is not None:
+        offered = {
+            request.slug: project.handout(request.content_language, request.slug).flags.sedation for request in requests
+        }
+        require_sedation_offered(visit, offered)
     return maker.packet(requests, language)
 
 

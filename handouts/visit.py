@@ -44,6 +44,13 @@ class VisitError(HandoutsError):
     status = 400  # the form's fault
 
 
+class SedationNotOffered(VisitError):
+    """Sedation planned for a visit none of whose handouts gives medicine to relax (a diagnostic block
+    says it can blur the test): the packet would print fasting and driver rules that do not apply."""
+
+    status = 422  # the form is well made; the handouts chosen do not allow this answer
+
+
 class UnprintableError(VisitError):
     """A visit detail with a character no bundled font has: it would print as an empty box."""
 
@@ -143,6 +150,18 @@ def cleaned(text: str) -> str:
     with accents composed (NFC) as fonts draw them."""
     words = (UNSHOWN.sub("", word) for word in unicodedata.normalize("NFC", text).split())
     return " ".join(word for word in words if word)
+
+
+def require_sedation_offered(visit: Visit, offered: dict[str, bool]) -> None:
+    """Refuse the desk's sedation "yes" when no handout of the visit allows it. `offered` maps each
+    handout's slug to whether its flags allow medicine to relax (`flags.sedation`)."""
+    if visit.sedation != "yes" or any(offered.values()):
+        return
+    names = ", ".join(offered)
+    raise SedationNotOffered(
+        f"{FIELDS['sedation']}: {names} {'gives' if len(offered) == 1 else 'give'} no medicine to relax;"
+        " leave sedation unknown or no"
+    )
 
 
 def require_printable(visit: Visit, covered: Container[int]) -> None:

@@ -9,7 +9,7 @@ from handouts.project import Colors, open_project
 from handouts.server import create_app, field_problems
 from handouts.web.brand import RING_CONTRAST, TEXT_CONTRAST, WHITE, Brand, contrast
 
-from conftest import REPO
+from conftest import REPO, form_token
 
 
 def test_each_row_carries_every_name_to_search_by(library_project):
@@ -117,3 +117,13 @@ def test_each_line_of_an_error_names_its_field():
         ("patient", "patient name: too long (at most 100 characters)"),
         (None, "choose"),
     ]
+
+
+def test_the_page_refuses_sedation_for_handouts_that_give_none_with_422_at_its_field(library_project):
+    client = create_app(library_project).test_client()
+    fields = {"slug": "medial-branch-block", "language": "en", "sedation": "yes", "csrf_token": form_token(client)}
+    response = client.post("/pdf", data=fields)
+    assert response.status_code == 422
+    select = response.text[response.text.index('<select id="sedation"') :].split(">")[0]
+    assert 'aria-invalid="true"' in select
+    assert "sedation: medial-branch-block gives no medicine to relax; leave sedation unknown or no" in response.text

@@ -89,15 +89,47 @@ def test_singular_units_and_every_number_policy(clinic_project):
     assert "1 hora antes" in html_text(clinic_project, "epidural-steroid-injection", "es")
 
 
+DRIVER = "Bring an adult to drive you home."
+DRIVER_IF_SEDATION = "If you get medicine to relax, bring an adult to drive you home."
+
+
 @pytest.mark.parametrize(
     ("driver", "in_sedation", "in_other"),
-    [("sedation", True, False), ("all", True, True), ("none", False, False)],
+    [("sedation", DRIVER_IF_SEDATION, None), ("all", DRIVER, DRIVER), ("none", None, None)],
 )
 def test_driver_rule(clinic_project, driver, in_sedation, in_other):
+    """Where only medicine to relax asks for a driver, the line says so: the patient may get none."""
     with_policies(clinic_project, f"  driver_required: {driver}\n")
-    driver_line = "Bring an adult to drive you home"
-    assert (driver_line in html_text(clinic_project, "facet-joint-injection", "en")) is in_sedation
-    assert (driver_line in html_text(clinic_project, "trigger-point-injection", "en")) is in_other
+    for slug, line in (("facet-joint-injection", in_sedation), ("trigger-point-injection", in_other)):
+        text = html_text(clinic_project, slug, "en")
+        assert [one for one in (DRIVER, DRIVER_IF_SEDATION) if one in text] == ([line] if line else [])
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "driver"),
+    [
+        (
+            "en",
+            "If you will get medicine to relax, or your arm or leg may go numb, bring an adult to drive you home.",
+            "an adult to drive you home",
+        ),
+        (
+            "es",
+            "Si le vamos a dar medicina para relajarse, o si se le puede adormecer un brazo o una pierna, venga con un",
+            "adulto que le lleve a casa",
+        ),
+        ("zh", "如果要用让您放松的药，或者您的手臂或腿可能会麻木，请带一位成年人开车送您回家。", "成年人开车送您回家"),
+    ],
+)
+def test_the_sheet_about_every_procedure_says_when_a_driver_is_needed(language, line, driver):
+    """Getting ready for any procedure: a driver after medicine to relax or with a numb arm or leg, not always."""
+    text = html_text(REPO, "preparing-for-your-procedure", language)
+    assert line in text and text.count(driver) == 1
+
+
+def test_an_infusion_that_always_sedates_asks_for_a_driver_without_an_if():
+    text = html_text(REPO, "ketamine-and-lidocaine-infusions", "en")
+    assert DRIVER in text and DRIVER_IF_SEDATION not in text
 
 
 def test_clinic_text_for_medicines(clinic_project):
@@ -154,3 +186,39 @@ def test_scaffold_documents_every_policy(tmp_path):
     for name in Policies.model_fields:
         assert name in scaffold and name in example, name
     assert open_project(tmp_path / "new").clinic.policies == Policies()
+
+
+@pytest.mark.parametrize(
+    ("hours", "language", "example"),
+    [
+        (
+            None,
+            "en",
+            "For example, if your procedure is at 7:00 AM, eat last by 11:00 PM the night before."
+            " Clear liquids are fine until 5:00 AM.",
+        ),
+        (
+            "  fasting_food_hours: 6\n  clear_liquids_until_hours: 3\n",
+            "en",
+            "For example, if your procedure is at 7:00 AM, eat last by 1:00 AM. Clear liquids are fine until 4:00 AM.",
+        ),
+        (
+            "  fasting_food_hours: 7\n  clear_liquids_until_hours: 2\n",
+            "es",
+            "Por ejemplo, si su procedimiento es a las 7:00 a. m., coma por última vez a las 12:00 a. m. de la noche"
+            " anterior. Puede tomar líquidos claros hasta las 5:00 a. m. ",
+        ),
+        (
+            "  fasting_food_hours: 12\n  clear_liquids_until_hours: 4\n",
+            "zh",
+            "例如：如果您的治疗时间是早上7:00，最晚在前一天晚上7:00吃最后一次东西；凌晨3:00以前可以喝清流质。",
+        ),
+    ],
+)
+def test_the_fasting_rule_has_an_example_worked_out_from_the_clinics_hours(clinic_project, hours, language, example):
+    """In the sheet about getting ready for any procedure; a procedure's own sheet has no room for it (a visit's
+    plan gives the patient's own times)."""
+    if hours is not None:
+        with_policies(clinic_project, hours)
+    assert example in html_text(clinic_project, "preparing-for-your-procedure", language)
+    assert example[:20] not in html_text(clinic_project, "facet-joint-injection", language)
