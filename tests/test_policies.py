@@ -206,7 +206,7 @@ def test_scaffold_documents_every_policy(tmp_path):
             "  fasting_food_hours: 7\n  clear_liquids_until_hours: 2\n",
             "es",
             "Por ejemplo, si su procedimiento es a las 7:00 a. m., coma por última vez a las 12:00 a. m. de la noche"
-            " anterior. Puede tomar líquidos claros hasta las 5:00 a. m. ",
+            " anterior. Puede tomar líquidos claros hasta las 5:00 de la madrugada.",
         ),
         (
             "  fasting_food_hours: 12\n  clear_liquids_until_hours: 4\n",
