@@ -97,7 +97,7 @@ def test_library_restates_no_rule(language):
 def test_numb_limb_prints_its_driver_line_even_when_the_clinic_needs_none(clinic_project):
     with_policies(clinic_project, "  driver_required: none\n")
     numb = printed(clinic_project, "joint-and-bursa-injection")
-    assert "Do not drive until it feels normal and strong again." in numb
+    assert "Do not drive until it feels normal and strong." in numb
     assert "Bring an adult to drive you home." in numb
     other = printed(clinic_project, "trigger-point-injection")
     assert "Bring an adult to drive you home." not in other
