@@ -73,6 +73,9 @@ FALLBACK_FONTS: dict[str, dict[int, str]] = {
         }.items()
     },
 }
+WHOLE_PAGE_FONTS = {"vi": "noto-sans"}
+"""A language whose letters the house font draws only in part (Vietnamese: ă, đ and ê, but not ơ, ư or
+ọ): its pages are drawn in this family first, so that no word is patched from two fonts letter by letter."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,14 @@ class Page:
     html: str
     approval: ApprovalState
     content_digest: str  # the sha256 of the content file's bytes the handout was read from
+
+
+def font_order(fallbacks: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """The page's font stack: the house font, then the fallbacks; a language's whole-page family first."""
+    first = WHOLE_PAGE_FONTS.get(language)
+    if first in fallbacks:
+        return (first, FONT_FAMILY, *(family for family in fallbacks if family != first))
+    return (FONT_FAMILY, *fallbacks)
 
 
 COLUMN_WIDTH = 42
@@ -134,26 +145,27 @@ def long_date(day: date, language: str) -> str:
 
 CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
-SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
-"""Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
-DAY_PART_CLOCKS = {"zh": ("Bh:mm", range(24)), "es": ("h:mm B", range(1, 6))}
+PERIOD_WORDS = {"es": {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}, "vi": {"TR": "trưa"}}
+"""Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m.".
+Babel's Vietnamese noon is the abbreviation "TR"; Vietnamese readers write the word, "12:00 trưa"."""
+DAY_PART_CLOCKS = {"zh": ("Bh:mm", range(24)), "vi": ("h:mm B", range(24)), "es": ("h:mm B", range(1, 6))}
 """The hours a language writes with the part of the day (Babel's day period, "B") in place of its short
-time, and the pattern: Chinese at every hour, its own short time being a 24-hour clock its US readers
-do not use ("早上7:00", "下午1:30", "晚上11:15"); US Spanish from 1 to 5 in the morning, where "a. m."
-reads as daytime ("1:30 de la madrugada"). The hour after midnight is `named_time`'s."""
+time, and the pattern: Chinese and Vietnamese at every hour, their own short time being a 24-hour clock
+their US readers do not use ("早上7:00", "下午1:30", "晚上11:15"; "7:00 sáng", "1:30 chiều", "8:00 tối",
+"11:15 đêm"); US Spanish from 1 to 5 in the morning, where "a. m." reads as daytime ("1:30 de la
+madrugada"). The hour after midnight is `named_time`'s."""
 
 
 def clock_time(moment: time, language: str) -> str:
     """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "4:00 de la madrugada",
-    "上午8:30"."""
+    "上午8:30", "8:30 sáng"."""
     from babel.dates import format_time
 
     day_part, hours = DAY_PART_CLOCKS.get(language, ("short", range(0)))
     pattern = day_part if moment.hour in hours else "short"
     text = format_time(moment, format=pattern, locale=babel_locale(CLOCK_LOCALES.get(language, language)))
-    if language == "es":
-        for period, spaced in SPANISH_PERIODS.items():
-            text = text.replace(period, spaced)
+    for period, written in PERIOD_WORDS.get(language, {}).items():
+        text = text.replace(period, written)
     return text
 
 
@@ -261,9 +273,10 @@ class Renderer:
         logo = self.pictures.logo()
         return logo.as_uri() if logo else None
 
-    def font_context(self, fallbacks: tuple[str, ...]) -> dict[str, Any]:
+    def font_context(self, fallbacks: tuple[str, ...], language: str = "") -> dict[str, Any]:
         """The @font-face rules and CSS font-family stacks of a page that needs these fallback families:
-        a page the house font draws whole declares none, and so loads none of their files."""
+        a page the house font draws whole declares none, and so loads none of their files. A language of
+        WHOLE_PAGE_FONTS puts its family before the house font."""
         from handouts.markup import css_string
 
         faces = [(FONT_FAMILY, style, weight, name) for (style, weight), name in FONT_FILES.items()]
@@ -280,7 +293,7 @@ class Renderer:
                 }
                 for family, style, weight, name in faces
             ],
-            "font_stack": Markup(", ".join(css_string(family) for family in (FONT_FAMILY, *fallbacks))),
+            "font_stack": Markup(", ".join(css_string(family) for family in font_order(fallbacks, language))),
             "fallback_stack": Markup(", ".join(css_string(family) for family in fallbacks)),
         }
 
@@ -506,7 +519,8 @@ class Renderer:
             html = self.environment.get_template(name).render(context)
             fallbacks = self.fallbacks_for(html) if "fonts" in context else ()
             if fallbacks:  # a page with another script: again, declaring the fonts that draw it
-                html = self.environment.get_template(name).render({**context, **self.font_context(fallbacks)})
+                fonts = self.font_context(fallbacks, context.get("language", ""))
+                html = self.environment.get_template(name).render({**context, **fonts})
             return html
         except jinja2.TemplateSyntaxError as error:
             raise RenderError(

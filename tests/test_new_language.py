@@ -17,20 +17,20 @@ def list_language(project, language: str) -> None:
 
 @pytest.mark.parametrize("command", [("build", "--all"), ("check",)])
 def test_a_listed_language_without_a_folder_is_one_error_naming_its_files(clinic_project, run, command, monkeypatch):
-    list_language(clinic_project, "vi")
+    list_language(clinic_project, "fr")
     monkeypatch.chdir(clinic_project)
     result = run(*command)
     assert result.exit_code == 1
     assert result.output.count("Error:") == 1, result.output
     first = result.output.splitlines()[0]
-    assert first.startswith(f"Error: content/vi/: language 'vi' is not ready: {NEEDS} (a language needs _labels.yaml")
+    assert first.startswith(f"Error: content/fr/: language 'fr' is not ready: {NEEDS} (a language needs _labels.yaml")
     assert 'see docs/content.md, "Adding a language"' in first
     assert not (clinic_project / "output").exists()
 
 
 def test_the_error_names_only_the_files_still_missing(clinic_project, run, monkeypatch):
-    list_language(clinic_project, "vi")
-    folder = clinic_project / "content/vi"
+    list_language(clinic_project, "fr")
+    folder = clinic_project / "content/fr"
     folder.mkdir(parents=True)
     shutil.copy(REPO / "content/es/_labels.yaml", folder / "_labels.yaml")
     shutil.copy(REPO / "content/es/pain-diary.yaml", folder / "pain-diary.yaml")

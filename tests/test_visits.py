@@ -41,7 +41,7 @@ DAY = date(2026, 12, 8)
 PATIENTS = {  # id: (given, family, language or None)
     "ana": ("Ana", "Quintero", "es"),
     "john": ("John", "Whitfield", "en"),
-    "minh": ("Minh", "Nguyễn", "vi"),
+    "minh": ("Minh", "Nguyễn", "pl"),
     "pat": ("Pat", "Oduya", None),
     "sam": ("Sam", "Kellner", "en-US"),
     "lia": ("Lia", "Moreno", "Spanish"),
@@ -155,7 +155,7 @@ EXPECTED = [
         "Minh Nguyễn",
         [(TPI, "en"), (PREP, "en")],
         "en",
-        ["no Vietnamese handouts: English instead"],
+        ["no Polish handouts: English instead"],
     ),
     (time(10, 0), "Pat Oduya", [(ESI, "en"), (PREP, "en")], "en", ["no language given: English"]),
     (time(11, 0), "Sam Kellner", [], "en", ["unmapped: 99999", "no handouts"]),
@@ -593,7 +593,7 @@ def test_the_day_pdf_has_the_desk_list_then_each_packet_in_order_language_and_ti
     ]
     assert order == sorted(order)
     assert desk.rindex("John Whitfield") > desk.index("Lia Moreno")  # his second visit comes last
-    for note in ["English (asked: Vietnamese)", "no Vietnamese handouts: English instead", "no language given: English",
+    for note in ["English (asked: Polish)", "no Polish handouts: English instead", "no language given: English",
                  "unmapped: 99999", "visit 2 today: own packet"]:  # fmt: skip
         assert note in desk, note
     plans = [
