@@ -63,7 +63,7 @@ class Tab:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         page = self.opener.open(url + "/", timeout=60).read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        fields = {"slug": SLUG, "language": "en", "patient": "Bench Mark", "date": "2026-12-03", "arrive": "08:30"}
+        fields = {"slug": SLUG, "language": "en", "patient": "Bench Mark", "date": "2099-12-03", "arrive": "08:30"}
         self.form = urllib.parse.urlencode({**fields, "csrf_token": token}).encode()
 
     def print_pdf(self) -> tuple[float, int]:

@@ -19,7 +19,7 @@ from handouts.maker import Maker
 from handouts.project import open_project
 from handouts.usecases import make_packet
 
-VISIT = {"patient": "Ana Ruiz", "date": "2026-12-08", "arrive": "06:15", "physician": "Dr. Lee"}
+VISIT = {"patient": "Ana Ruiz", "date": "2099-12-08", "arrive": "06:15", "physician": "Dr. Lee"}
 
 
 def cpu_seconds(action) -> float:

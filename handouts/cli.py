@@ -634,7 +634,8 @@ def review_report(as_json: bool, output_file: Path | None, out_dir: Path | None,
     "--split",
     "split_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Instead of -o: one PDF per packet in this folder (0830-1.pdf ...), and desk-list.pdf.",
+    help="Instead of -o: one PDF per packet in this folder (2026-12-08-0830-1.pdf ...), and "
+    "2026-12-08-desk-list.pdf. Refused while the folder holds another day's packets.",
 )
 @click.option("--date", "day_text", metavar="YYYY-MM-DD", help="The day to print. Default: the first day in FILE.")
 @click.option(
@@ -657,7 +658,7 @@ def visits(
 
     FILE is the EHR's export. One PDF: the desk's list, then each appointment's packet ("Your plan" from its own time, then its
     handouts) on a new sheet, in the patient's language. The files are for their owner only (0600)."""
-    from handouts.day import DESK_FILE, day_pdf, packet_pdfs
+    from handouts.day import day_pdf, packet_pdfs, split_names
     from handouts.files import PDF_START, refuse_to_replace, shown, write_atomically, write_output
     from handouts.maker import Maker
     from handouts.schedule import read_bounded
@@ -678,8 +679,10 @@ def visits(
         written = str(output_file)
     else:
         assert split_dir is not None
-        for name in [DESK_FILE, *(packet.file_name for packet in plan.packets)]:
+        names = split_names(plan.day, plan.packets)
+        for name in names:
             split_file_check(split_dir / name, kept)
+        refuse_old_packets(split_dir, names)
         pdfs = packet_pdfs(maker, plan.day, plan.packets)
         for name, pdf in pdfs.items():
             split_file_check(split_dir / name, kept)
@@ -704,6 +707,26 @@ def split_file_check(path: Path, kept: list[Path]) -> None:
             f"{shown(path)}: a link; --split never writes through one (remove it or choose another folder)"
         )
     refuse_to_replace(path, PDF_START, kept)
+
+
+def refuse_old_packets(folder: Path, names: list[str]) -> None:
+    """A file in the --split folder named as --split names its files (with a day, or without one as
+    earlier versions wrote them) that this run does not replace is another day's or an earlier run's:
+    refused, never removed, so that no one prints an old packet by mistake with the new ones."""
+    from handouts.day import SPLIT_NAME
+    from handouts.errors import OutputError
+    from handouts.files import shown
+
+    try:
+        found = list(folder.iterdir()) if folder.is_dir() else []
+    except OSError as error:
+        raise OutputError(f"{shown(folder)}: cannot read the folder ({error.strerror or error})") from None
+    old = sorted(path for path in found if SPLIT_NAME.fullmatch(path.name) and path.name not in names)
+    if old:
+        raise OutputError(
+            f"{shown(old[0])}: a packet of another day or an earlier run ({len(old)} such file(s) in "
+            f"{shown(folder)}); remove them or choose another folder, so no one prints an old packet by mistake"
+        )
 
 
 def day_option(text: str) -> date:

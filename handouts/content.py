@@ -195,6 +195,12 @@ class Flags(Strict):
     every_procedure: bool = Field(
         False, description="For a topic about procedures in general: adds the every-procedure block."
     )
+    near_spine: bool = Field(
+        False,
+        description="The needle or device is at or near the spine, or a topic tells of back pain's warning signs:"
+        " adds the 911 line for pressure on the nerves of the spine (new leg weakness, numbness where you sit,"
+        " cannot pass urine or control your bowels).",
+    )
 
     @model_validator(mode="after")
     def always_sedated_is_sedated(self) -> "Flags":
@@ -335,6 +341,10 @@ class Labels(Strict):
     page: Text
     of: Text
     version: Text
+    translated_version: Text = Field(
+        description="Footer: a translation's version, {version}, and the version of the original it was translated"
+        " from, {original}, in {language} (the original's language, named in this one)."
+    )
     draft_notice: Text = Field(description="Footer text for drafts; {clinic} is the clinic name.")
     approved_notice: Text = Field(description="Footer text; {reviewer} and {date} are filled in.")
     appointment: Text = Field(description="Heading of the visit box, e.g. 'Your appointment'.")
@@ -368,11 +378,15 @@ class Labels(Strict):
     plan_blood_sugar: Text = Field(description="Plan: the time until which to check blood sugar (steroid).")
     plan_no_soaking: Text = Field(description="Plan: the time until which not to soak.")
     plan_pain_diary: Text = Field(
-        description="Plan: the clock times to rate your pain in the pain diary, which count from an on-time start."
+        description="Plan: the clock times to rate your pain after the shot, which count from an on-time start."
     )
     plan_if_sedation: Text = Field(description="Plan: the food, drink and adult times hold if sedation is given.")
     plan_glp1: Text = Field(description="Plan: the day by which to tell us of a GLP-1 medicine (1 week ahead).")
     plan_glp1_late: Text = Field(description="Plan: a line of its own in place of plan_glp1 once that day has gone by.")
+    plan_glp1_too_late: Text = Field(
+        description="Plan: a line of its own in place of plan_glp1_late from the day before the procedure on,"
+        " too late for a day of clear liquids only: call before you come, we may move the procedure."
+    )
     plan_trial_ends: Text = Field(description="Plan: about when the trial leads come out (policies.trial_days).")
     plan_arrive: Text = Field(description="Plan: the arrival time; a time phrase follows.")
     clock_noon: Text = Field(description="Noon by name; {time} is 12:00 PM as the language writes it.")
@@ -391,8 +405,13 @@ class Labels(Strict):
     plan_sedation_no: Text = Field(description="Plan: sedation is not planned.")
     plan_just_before: Text = Field(description="Plan sheet's pain diary: the first row, just before the procedure.")
     plan_notes: Text = Field(description="Heading of the plan sheet's second page when it has no pain diary.")
-    plan_diary_at: Text = Field(description="{pain_diary_when} with a visit time; {times} are clock times.")
-    policy_pain_diary_after: Text = Field(description="{pain_diary_when} without a visit time; {times} are durations.")
+    plan_diary_row: Text = Field(
+        description="A pain log row after the shot: {after} is how long after it, {time} the clock time that is if"
+        " we start on time, with its article (plan_clock)."
+    )
+    policy_pain_diary_after: Text = Field(
+        description="{pain_diary_when}: {times} are durations after the shot (a visit's plan gives the clock times)."
+    )
 
 
 class BlockItems(Strict):
@@ -431,6 +450,10 @@ class Blocks(Strict):
     device_trial: BlockItems
     numb_limb: BlockItems
     pain_diary: BlockItems
+    near_spine: BlockItems = Field(
+        description="The 911 line for pressure on the nerves of the spine (bleeding, infection, a slipped disc):"
+        " where near_spine is set."
+    )
     driver: BlockItems = Field(
         default_factory=BlockItems,
         description="An adult to drive the patient home: added where clinic.yaml's policies.driver_required says,"
@@ -455,6 +478,7 @@ class Blocks(Strict):
             bleeding = "trial" if flags.device_trial else flags.bleeding_risk.value
             chosen.append(getattr(self, f"bleeding_{bleeding}"))
         chosen += [self.bleeding_varies_by_site] if flags.bleeding_varies_by_site else []
+        chosen += [self.near_spine] if flags.near_spine else []
         chosen += [self.contrast] if flags.contrast else []
         chosen += [self.implanted_device] if flags.implanted_device else []
         chosen += [self.device_trial] if flags.device_trial else []

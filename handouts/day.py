@@ -3,6 +3,7 @@
 new sheet (`day_pdf`), or one PDF per packet (`packet_pdfs`). Nothing here writes a file or logs a
 patient's detail; the desk list and the packets are the only places those details go."""
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Container, Iterator
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 
 DESK_TEMPLATE = "desk-list.html"
 STAFF_LANGUAGE = "en"
-DESK_FILE = "desk-list.pdf"
+SPLIT_NAME = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}-)?(?:[0-9]{4}-[0-9]+|desk-list)\.pdf")
+"""A name `packet_pdfs` gives a file (`2026-12-08-0830-1.pdf`, `2026-12-08-desk-list.pdf`), or gave one
+before names had their day (`0830-1.pdf`, `desk-list.pdf`)."""
 MAX_DAY_PACKETS = 50
 """Packets in one PDF: a 40-patient day is about 250 pages and 550 MB while it is written; 100 outgrew
 a worker's 2 GB memory budget."""
@@ -45,6 +48,8 @@ class DeskChoice:
 
 
 CHANGED_AT_THE_DESK = "handouts or language changed at the desk"
+UNKNOWN_TIME = "?"
+"""The desk list's time of a row whose time could not be read."""
 
 
 @dataclass(frozen=True)
@@ -63,17 +68,19 @@ class Packet:
     @property
     def label(self) -> str:
         """ "appointment 3 at 09:30": how a message names it, never by the patient."""
-        return f"appointment {self.number} at {self.appointment.start:%H:%M}"
+        start = self.appointment.start
+        return f"appointment {self.number}" + ("" if start is None else f" at {start:%H:%M}")
 
     @property
     def file_name(self) -> str:
-        """`0830-1.pdf`: its time and place in the day, never the patient's name."""
-        return f"{self.appointment.start:%H%M}-{self.number}.pdf"
+        """`2026-12-08-0830-1.pdf`: its day, time and place in the day, never the patient's name (a
+        packet with handouts has a readable day and time)."""
+        return f"{self.appointment.day:%Y-%m-%d}-{self.appointment.start:%H%M}-{self.number}.pdf"
 
 
 def choose_day(appointments: list[Appointment], wanted: date | None, name: str) -> date:
     """The day asked for, else the first day of the schedule; a day without appointments is an error."""
-    days = sorted({appointment.day for appointment in appointments})
+    days = sorted({appointment.day for appointment in appointments if not appointment.problem and appointment.day})
     if wanted is None:
         return days[0]
     if wanted not in days:
@@ -83,11 +90,16 @@ def choose_day(appointments: list[Appointment], wanted: date | None, name: str) 
 
 
 def plan_day(project: Project, appointments: list[Appointment], day: date, fallback: str | None) -> list[Packet]:
-    """A packet for each appointment of `day`, in order of time; every detail is checked before anything is rendered."""
+    """A packet for each appointment of `day`, in order of time; every detail is checked before anything
+    is rendered. A row that could not be read is on the day's list, without a packet, with its problem;
+    one whose date could not be read is on every day's list."""
     planner = Planner(project, fallback)
     visits: Counter[str] = Counter()
     packets = []
-    for number, appointment in enumerate((one for one in appointments if one.day == day), start=1):
+    for number, appointment in enumerate((one for one in appointments if one.day in (day, None)), start=1):
+        if appointment.problem:
+            packets.append(skipped(number, appointment, appointment.problem))
+            continue
         visits[appointment.person] += 1
         try:
             packets.append(planner.packet(number, appointment, visits[appointment.person]))
@@ -154,7 +166,10 @@ class Planner:
         return list(dict.fromkeys(chosen.slugs))
 
     def changed(self, packet: Packet, chosen: DeskChoice) -> Packet:
-        """The packet again with the desk's handouts and language; its appointment and place stay."""
+        """The packet again with the desk's handouts and language; its appointment and place stay. One
+        not printed stays so: its appointment could not be read, or cannot be printed."""
+        if packet.skipped:
+            raise UnknownHandoutError(f"{packet.label}: not printed ({packet.skipped}), so there is nothing to change")
         return self.packet(packet.number, packet.appointment, packet.visit_of_the_day, chosen)
 
     def printable_visit(self, appointment: Appointment) -> tuple[Visit, list[str]]:
@@ -195,7 +210,7 @@ def visit_of(appointment: Appointment) -> Visit:
     """The appointment as the visit's fields check it (a VisitError names the field)."""
     fields: dict[str, str | None] = {
         "patient": appointment.patient,
-        "date": appointment.day.isoformat(),
+        "date": f"{appointment.day:%Y-%m-%d}",
         "time": f"{appointment.start:%H:%M}",
         "physician": appointment.physician,
         "location": appointment.location,
@@ -227,11 +242,11 @@ def desk_rows(project: Project, packets: list[Packet]) -> list[dict[str, str | i
     rows: list[dict[str, str | int | list[str]]] = []
     for packet in packets:
         titles = [project.handout(request.content_language, request.slug).title for request in packet.requests]
-        wanted = packet.appointment.language
+        wanted, start = packet.appointment.language, packet.appointment.start
         rows.append(
             {
                 "number": packet.number,
-                "time": clock_time(packet.appointment.start, STAFF_LANGUAGE),
+                "time": UNKNOWN_TIME if start is None else clock_time(start, STAFF_LANGUAGE),
                 "patient": packet.visit.patient or "(see note)",
                 "handouts": "; ".join(titles) or "none",
                 "language": ""
@@ -306,14 +321,24 @@ def day_pdf(maker: "Maker", day: date, packets: list[Packet]) -> bytes:
     return pdf
 
 
+def desk_file(day: date) -> str:
+    """The desk list's file name: `2026-12-08-desk-list.pdf`."""
+    return f"{day.isoformat()}-desk-list.pdf"
+
+
+def split_names(day: date, packets: list[Packet]) -> list[str]:
+    """The files `packet_pdfs` makes: the desk list's, then each packet's that has handouts."""
+    return [desk_file(day), *(packet.file_name for packet in packets if packet.requests)]
+
+
 def packet_pdfs(maker: "Maker", day: date, packets: list[Packet]) -> dict[str, bytes]:
-    """One PDF per packet (by its file name) and the desk's list (`desk-list.pdf`)."""
+    """One PDF per packet with handouts (by its file name) and the desk's list (`desk_file`)."""
     pdfs = {}
     desk_list = desk_part(maker, day, packets)
     with naming("the desk list"):
         desk, written = maker.write_pdf([desk_list], f"Handouts for {day.isoformat()}", private=True)
     report(DAY, written)
-    pdfs[DESK_FILE] = desk
+    pdfs[desk_file(day)] = desk
     for packet in packets:
         if packet.requests:
             pdfs[packet.file_name] = packet_pdf(maker, packet)

@@ -98,22 +98,25 @@ def css_string(text: str) -> Markup:
 
 
 def site_of(url: object) -> str:
-    """The web site a source lives on, as a reader would type it: `https://www.fda.gov/drugs/...` ->
-    `fda.gov`. A site's part in another language keeps its language folder, so that typing it opens
-    that language: `https://medlineplus.gov/spanish/...` -> `medlineplus.gov/spanish`. A handout
-    prints this beside each source's title; the link keeps the whole address."""
+    """Where a source lives, as a reader would type it, printed beside its title (the link keeps the
+    whole address). A page in another language than English, under a language folder, is its own page's
+    address, so that typing it opens that page in that language (a site's root in that language leaves
+    the reader to find it): `https://medlineplus.gov/spanish/backpain.html` ->
+    `medlineplus.gov/spanish/backpain.html`. A page in English is its site: `https://www.fda.gov/drugs/...`
+    -> `fda.gov` (a handout in another language marks it as in English in its title)."""
     from urllib.parse import urlsplit
 
     address = str(url)
     parts = urlsplit(address)
     host = (parts.hostname or address).removeprefix("www.")
-    first = parts.path.strip("/").split("/")[0] if parts.hostname else ""
-    return f"{host}/{first}" if names_a_language(first) else host
+    path = parts.path.strip("/") if parts.hostname else ""
+    return f"{host}/{path}" if names_a_language(path.split("/")[0]) else host
 
 
 def names_a_language(segment: str) -> bool:
-    """Whether a URL path segment names a language other than English: a code (`es`, `es-us`) or an
-    English language name (`spanish`)."""
+    """Whether a URL path segment names a language other than English: a 2-letter code (`es`, `es-us`;
+    a 3-letter one is more often a word, as `doi`, than a site's language folder) or an English language
+    name (`spanish`)."""
     from babel import Locale, UnknownLocaleError
 
     try:
@@ -121,4 +124,4 @@ def names_a_language(segment: str) -> bool:
     except (ValueError, UnknownLocaleError):
         names = {name.lower(): code for code, name in Locale("en").languages.items()}
         language = names.get(segment.lower(), "en")
-    return language != "en"
+    return len(language) == 2 and language != "en"

@@ -25,6 +25,9 @@ from urllib.parse import unquote, urlsplit
 import pydyf
 import weasyprint
 from weasyprint.css.counters import CounterStyle
+from weasyprint.formatting_structure import boxes as weasyprint_boxes
+from weasyprint.layout import inline as weasyprint_inline
+from weasyprint.pdf import tags as weasyprint_tags
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError
 
@@ -138,6 +141,112 @@ def render_document(html: str, base: Path, asset_folders: list[Path]) -> "weasyp
         raise RenderError(f"asset refused: {error.__cause__ or error}") from None
 
 
+# WeasyPrint (70) takes the space off where a line breaks (as CSS says): inside a text box (the space between
+# the line's part and the next line's) or at its end; and it draws each line's text as a piece of its own.
+# Read in tag order, the last word of a line ran into the first of the next ("yourdoctor"). The text box
+# that ends a line at a space is noted here, while the lines are made, for its element to say the space.
+_split_text_box = weasyprint_inline.split_text_box
+_remove_last_whitespace = weasyprint_inline.remove_last_whitespace
+
+
+def _split_text_box_noting_the_space(context: Any, box: Any, width: Any, skip: Any, **options: Any) -> Any:
+    """WeasyPrint's `split_text_box`; the part it keeps notes a break at a space."""
+    part, resume, preserved_line_break = _split_text_box(context, box, width, skip, **options)
+    if part is not None and resume is not None and not preserved_line_break:
+        start = (skip or 0) + len(part.text.encode())
+        skipped = box.text.encode()[start:resume]
+        if skipped and not skipped.strip(b" "):
+            part.space_at_line_end = True
+    return part, resume, preserved_line_break
+
+
+def _remove_last_whitespace_noting_it(context: Any, line: Any) -> None:
+    """WeasyPrint's `remove_last_whitespace`; the text box it took a space from notes it."""
+    last = line
+    while isinstance(last, weasyprint_boxes.LineBox | weasyprint_boxes.InlineBox) and last.children:
+        last = last.children[-1]
+    text = getattr(last, "text", None)
+    _remove_last_whitespace(context, line)
+    if isinstance(last, weasyprint_boxes.TextBox) and last.text != text:
+        last.space_at_line_end = True
+
+
+weasyprint_inline.split_text_box = _split_text_box_noting_the_space
+weasyprint_inline.remove_last_whitespace = _remove_last_whitespace_noting_it
+
+_tag_box = weasyprint_tags._build_box_tree
+
+
+def _tag_box_as_its_html_says(
+    box: Any, parent: pydyf.Dictionary, pdf: pydyf.PDF, page: int, nums: dict, annotations: list, tags: dict
+) -> Iterator[pydyf.Dictionary]:
+    """What WeasyPrint (70) leaves out of each box's structure element, while it makes them: the language
+    its HTML element says (a line of the language help notice in its own), as /Lang; the space a line
+    ended with, as the /ActualText of the line's last Span; and a list split by a page break (WeasyPrint
+    #2903), or by a line break when it runs inline (the sources), stays one list: the items of each later
+    part join the element of its first. WeasyPrint calls this for every box, through its module (its own
+    recursion included); an element is finished when it is yielded. `finish_tags` then keeps a /Lang only
+    where it changes."""
+    html = getattr(box, "element", None)
+    language = html.get("lang") if html is not None else None
+    ends = [(tags[text]["mcid"], text.text) for text in line_ends(box) if text in tags]
+    for element in _tag_box(box, parent, pdf, page, nums, annotations, tags):
+        if language:
+            element["Lang"] = pydyf.String(language)
+        for mcid, text in ends:
+            say_the_space(pdf, nums, mcid, text)
+        ends = []
+        if element["S"] == "/L" and joined_to_its_start(pdf, html, element):
+            continue
+        yield element
+
+
+def say_the_space(pdf: pydyf.PDF, nums: dict, mcid: int, text: str) -> None:
+    """The element of a line's text says it ends with a space (/ActualText). WeasyPrint puts each line of a
+    link straight into the link's element: that line gets a Span of its own inside the link, to say it."""
+    element = pdf.objects[number(nums[mcid])]
+    if element["S"] == "/Link":
+        line = pydyf.Dictionary(
+            {"Type": "/StructElem", "S": "/Span", "K": pydyf.Array([mcid]), "Pg": element["Pg"], "P": element.reference}
+        )
+        pdf.add_object(line)
+        element["K"][element["K"].index(mcid)] = line.reference
+        nums[mcid] = line.reference
+        element = line
+    element["ActualText"] = pydyf.String(text + " ")
+
+
+def line_ends(box: Any) -> Iterator[Any]:
+    """The text boxes right under a box (in its lines) that lost the space ending their line."""
+    for child in getattr(box, "children", []):
+        lines = child.children if isinstance(child, weasyprint_boxes.LineBox) else [child]
+        yield from (text for text in lines if getattr(text, "space_at_line_end", False))
+
+
+def joined_to_its_start(pdf: pydyf.PDF, html: Any, element: pydyf.Dictionary) -> bool:
+    """Whether a list's element went into the element of the same HTML list's first part (its items moved
+    there, itself emptied); a first part is kept, to be found by the parts after it."""
+    start = pdf.__dict__.setdefault("list_starts", {}).setdefault(id(html), element)  # HTML list -> first part
+    if start is element or not all(isinstance(kid, bytes) for kid in element["K"]) or inside(pdf, start, element):
+        return False
+    for kid in element["K"]:
+        pdf.objects[number(kid)]["P"] = start.reference
+    start["K"].extend(element["K"])
+    element.clear()  # no longer a structure element: nothing points to it
+    return True
+
+
+def inside(pdf: pydyf.PDF, element: pydyf.Dictionary, outer: pydyf.Dictionary) -> bool:
+    """Whether a structure element is below another."""
+    while element.get("Type") == "/StructElem":
+        if element["P"] == outer.reference:
+            return True
+        element = pdf.objects[number(element["P"])]
+    return False
+
+
+weasyprint_tags._build_box_tree = _tag_box_as_its_html_says
+
 PDF_VARIANT = "pdf/ua-1"
 """Every PDF declares PDF/UA-1: WeasyPrint tags it, writes the XMP identifier and shows the title."""
 FOOTER_ARTIFACT = pydyf.Dictionary({"Type": "/Pagination", "Subtype": "/Footer"})
@@ -186,10 +295,12 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
     """What WeasyPrint's tags leave to do: the running footer (the page margins' text) becomes a
     pagination artifact instead of content outside the structure tree, every top-level structure
     element says the language of the part its page belongs to, every header cell its scope, every link
-    what it leads to and every figure where it is; a decoration's empty element is left out."""
+    what it leads to, every figure where it is and what caption goes with it; a decoration's empty element
+    is left out."""
     finish_boxes(laid_out)
     objects = pdf.objects
     drop_empty_elements(objects)
+    group_captions(objects)
     root = objects[number(pdf.catalog["StructTreeRoot"])]
     document = objects[number(root["K"][0])]
     pages = {reference: index for index, reference in enumerate(pdf.page_references)}
@@ -199,6 +310,7 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
         language = languages[pages[element["Pg"]]]
         if language is not None:
             element["Lang"] = pydyf.String(language)
+        said_once(objects, element, element["Lang"].string if "Lang" in element else None)
     listed = set(document["K"])
     orphans = [
         element
@@ -216,21 +328,45 @@ def finish_tags(laid_out: "weasyprint.document.Document", pdf: pydyf.PDF, langua
             mark_as_artifact(objects[number(objects[number(page)]["Contents"])], mcid)
 
 
-DECORATIONS = ("/NonStruct", "/Span")
+def group_captions(objects: list) -> None:
+    """WeasyPrint (70) tags a `<figure>` as a NonStruct, which groups nothing: its caption stood loose
+    beside the drawing. The element holding a Caption becomes a Div, so the caption, the Figure and its key
+    are one group. (A table's caption is inside its Table already.)"""
+    for element in objects:
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Caption":
+            parent = objects[number(element["P"])]
+            if parent.get("S") == "/NonStruct":
+                parent["S"] = "/Div"
+
+
+def said_once(objects: list, element: pydyf.Dictionary, language: str | None) -> None:
+    """Below a structure element in `language`, a /Lang that says the same again is taken out: a line's
+    language is said on the element of its HTML element, not again on each box WeasyPrint made for it."""
+    for kid in element["K"]:
+        child = objects[number(kid)] if isinstance(kid, bytes) else None
+        if not isinstance(child, pydyf.Dictionary) or child.get("Type") != "/StructElem":
+            continue
+        if "Lang" in child and child["Lang"].string == language:
+            del child["Lang"]
+        said_once(objects, child, child["Lang"].string if "Lang" in child else language)
+
+
+MEANINGLESS_WHEN_EMPTY = ("/NonStruct", "/Span", "/Div", "/Sect", "/Part", "/Art")
 """The structure types WeasyPrint gives a box holding no text when it is only drawn (a bullet's dot, a
-checkbox, a heading's pictogram): its drawing is an artifact, and the element itself stays empty."""
+checkbox, a heading's pictogram, a line to write on): its drawing is an artifact, and the element itself
+stays empty; and the groups a page break split whose only content joined the page before (a list's part)."""
 
 
 def drop_empty_elements(objects: list) -> None:
-    """WeasyPrint tags every box, an empty one too: a decoration's element, holding nothing for a screen
-    reader to read, is taken out of the structure tree (and so is a parent it leaves empty). Table cells
-    and other elements with a meaning of their own stay, even empty."""
+    """WeasyPrint tags every box, an empty one too: a decoration's element or an empty group, holding
+    nothing for a screen reader to read, is taken out of the structure tree (and so is a parent it leaves
+    empty). Table cells and other elements with a meaning of their own stay, even empty."""
     empty = [
         element
         for element in objects
         if isinstance(element, pydyf.Dictionary)
         and element.get("Type") == "/StructElem"
-        and element.get("S") in DECORATIONS
+        and element.get("S") in MEANINGLESS_WHEN_EMPTY
         and not element["K"]
     ]
     while empty:
@@ -238,7 +374,7 @@ def drop_empty_elements(objects: list) -> None:
         parent = objects[number(element["P"])]
         parent["K"].remove(element.reference)
         element.clear()  # no longer a structure element: nothing points to it
-        if not parent["K"] and parent.get("S") in DECORATIONS:
+        if not parent["K"] and parent.get("S") in MEANINGLESS_WHEN_EMPTY:
             empty.append(parent)
 
 

@@ -15,21 +15,38 @@ stay counts from leaving the clinic, which no one knows ahead, so it is said in 
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from handouts.content import Flags, Labels
 from handouts.policies import Policies
-from handouts.visit import FIELDS, VisitError
+from handouts.visit import FIELDS, PastDateError, VisitError
 
 WEEKDAY_SHORT = re.compile(r"E+")
+RUNNING_DAY_PATTERNS = {"es": "EEEE d 'de' MMMM"}
+"""Where a day with its weekday is written otherwise inside a sentence than Babel's pattern (a heading's):
+Spanish puts no comma between the weekday and the date in running text, "el martes 8 de diciembre"."""
 """The weekday in the locale's month-day-weekday pattern, written out in full ("Tuesday", "martes")."""
 NOON, MIDNIGHT = time(12), time(0)
+REFERENCE_DAY = date(2000, 1, 3)
+"""The day a time without its date is counted on: no clock changes on it."""
 EVENING = time(18, 0)
 """A time on the day before from this hour on is "the night before"."""
 SKIPPED_TIME = "the clocks skip this time that night (daylight saving time starts in {zone}); give a real time"
 TWICE_TIME = "this time comes twice that night (daylight saving time ends in {zone}); give one that comes once"
 GLP1_NOTICE = timedelta(days=7)
 """The sedation block asks to hear of a GLP-1 medicine at least 1 week ahead."""
+GLP1_CLEAR_LIQUIDS = timedelta(days=1)
+"""We may ask for clear liquids only the day before (2024 multisociety GLP-1 guidance): a plan printed
+that day or later cannot give that in time."""
+
+
+class Glp1Notice(StrEnum):
+    """What the plan's GLP-1 row asks, by how far ahead it is printed."""
+
+    by_day = "by_day"  # tell us by the day 1 week ahead
+    today = "today"  # that day has gone by: call us today (there is still time for a day of clear liquids)
+    before_you_come = "before_you_come"  # the day before or later: call before you come, we may move the procedure
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ class Plan:
     procedure: Moment
     arrive: Moment
     glp1_by: date | None = None
-    glp1_late: bool = False
+    glp1_notice: Glp1Notice | None = None
     last_food: Moment | None = None
     clear_liquids: Moment | None = None
     adult_stays_hours: int | None = None  # an adult stays this long after the patient leaves the clinic
@@ -105,12 +122,21 @@ def shifted(day: date, clock: time, by: timedelta, zone: ZoneInfo) -> Moment:
     return Moment(local.date(), local.time())
 
 
-def arrival(procedure: time, arrive: time | None, policies: Policies) -> time:
-    """The desk's arrival time if it gave one, else the policy's minutes before the procedure."""
+def arrival(day: date | None, procedure: time, arrive: time | None, policies: Policies) -> Moment:
+    """The desk's arrival time if it gave one, else the policy's minutes before the procedure, counted
+    as time that passes: where the clocks skip an hour that night, the wall clock says the earlier real
+    time (1:15 AM for 60 minutes before 3:15 AM as the clocks spring forward, never 2:15 AM, which does
+    not exist). A desk's time the clocks skip or show twice is refused. Without a date, the day of the
+    answer is REFERENCE_DAY or the day before."""
     if arrive is not None:
-        return arrive
-    start = datetime.combine(date(2000, 1, 3), procedure) - timedelta(minutes=policies.arrive_minutes_before)
-    return start.time()
+        if day is not None:
+            refuse_unclear_time(day, arrive, ZoneInfo(policies.time_zone), "arrive")
+        return Moment(day or REFERENCE_DAY, arrive)
+    before = -timedelta(minutes=policies.arrive_minutes_before)
+    if day is None:
+        start = datetime.combine(REFERENCE_DAY, procedure) + before
+        return Moment(start.date(), start.time())
+    return shifted(day, procedure, before, ZoneInfo(policies.time_zone))
 
 
 def needs_driver(flags: VisitFlags, driver_required: str) -> bool:
@@ -127,16 +153,26 @@ def clinic_today(policies: Policies) -> date:
     return datetime.now(ZoneInfo(policies.time_zone)).date()
 
 
-def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo) -> None:
-    """A procedure time the clocks skip (spring forward) or show twice (fall back) cannot be planned
-    from: the error names the field, not the time (a visit detail)."""
+def refuse_past_date(day: date, policies: Policies) -> None:
+    """A procedure date before the clinic's today is refused: its plan would be of days gone by, and
+    it is most often a mistyped year or day. The message names the field, and today, not the date."""
+    today = clinic_today(policies)
+    if day < today:
+        raise PastDateError(
+            f"{FIELDS['date']}: before today ({today.isoformat()} in {policies.time_zone}); give the day of the procedure"
+        )
+
+
+def refuse_unclear_time(day: date, clock: time, zone: ZoneInfo, field: str = "time") -> None:
+    """A procedure (or the desk's arrival) time the clocks skip (spring forward) or show twice (fall
+    back) cannot be planned from: the error names the field, not the time (a visit detail)."""
     wall = datetime.combine(day, clock)
     earlier, later = (wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
     if earlier.utcoffset() == later.utcoffset():
         return
     skipped = earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall
     problem = SKIPPED_TIME if skipped else TWICE_TIME
-    raise VisitError(f"{FIELDS['time']}: {problem.replace('{zone}', zone.key)}")
+    raise VisitError(f"{FIELDS[field]}: {problem.replace('{zone}', zone.key)}")
 
 
 def make_plan(
@@ -149,15 +185,13 @@ def make_plan(
     def at(hours: float) -> Moment:
         return shifted(day, procedure, timedelta(hours=hours), zone)
 
-    arrive_at = arrival(procedure, arrive, policies)
-    arrive_day = day if arrive_at <= procedure else day - timedelta(days=1)
     driver = needs_driver(flags, policies.driver_required)
     glp1_by = day - GLP1_NOTICE if flags.glp1 else None
     return Plan(
         procedure=Moment(day, procedure),
-        arrive=Moment(arrive_day, arrive_at),
+        arrive=arrival(day, procedure, arrive, policies),
         glp1_by=glp1_by,
-        glp1_late=glp1_by is not None and glp1_by < today,
+        glp1_notice=glp1_notice(day, today) if flags.glp1 else None,
         last_food=at(-policies.fasting_food_hours) if flags.sedation else None,
         clear_liquids=at(-policies.clear_liquids_until_hours) if flags.sedation else None,
         adult_stays_hours=policies.adult_stays_hours if driver and flags.sedation else None,
@@ -168,6 +202,13 @@ def make_plan(
         follow_up=day + timedelta(days=policies.follow_up.days) if policies.follow_up else None,
         pain_diary=tuple(diary_moments(day, procedure, policies)) if flags.pain_diary else (),
     )
+
+
+def glp1_notice(day: date, today: date) -> Glp1Notice:
+    """What to ask of a patient on a GLP-1 medicine, for a procedure on `day` planned on `today`."""
+    if today >= day - GLP1_CLEAR_LIQUIDS:
+        return Glp1Notice.before_you_come
+    return Glp1Notice.today if today > day - GLP1_NOTICE else Glp1Notice.by_day
 
 
 def diary_moments(day: date, procedure: time, policies: Policies) -> list[Moment]:
@@ -188,13 +229,15 @@ def evening_day(moment: Moment) -> date:
 
 
 def day_text(day: date, language: str) -> str:
-    """A day with its weekday as the language writes it: "Tuesday, December 8", "martes, 8 de diciembre"."""
+    """A day with its weekday as the language writes it inside a sentence: "Tuesday, December 8",
+    "martes 8 de diciembre"."""
     from babel.dates import format_date
 
     from handouts.locales import babel_locale
 
     locale = babel_locale(language)
-    pattern = WEEKDAY_SHORT.sub("EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
+    babel_pattern = WEEKDAY_SHORT.sub("EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
+    pattern = RUNNING_DAY_PATTERNS.get(language, babel_pattern)
     return format_date(day, format=pattern, locale=locale)
 
 
@@ -237,36 +280,56 @@ def moment_text(moment: Moment, procedure_day: date, labels: Labels, language: s
     )
 
 
-def diary_clock_texts(day: date, procedure: time, policies: Policies, labels: Labels, language: str) -> list[str]:
-    """The pain-diary times as clock times; one on another day than the procedure says its day."""
-    return [diary_text(moment, day, labels, language) for moment in diary_moments(day, procedure, policies)]
+def diary_rows(day: date, procedure: time, policies: Policies, labels: Labels, language: str) -> list[str]:
+    """The pain log's rows: just before the shot, then how long after it, with the clock time that is
+    if we start on time ("30 minutes after: about 7:30 AM"): the block's effect counts from the shot,
+    which may start late."""
+    from handouts.locales import babel_locale
+    from handouts.policies import duration_text
+
+    locale = babel_locale(language)
+    moments = diary_moments(day, procedure, policies)
+    after = [
+        filled(
+            labels.plan_diary_row,
+            {
+                "after": duration_text(minutes, locale),
+                "time": time_phrase(moment.clock, labels).replace("{time}", diary_text(moment, day, labels, language)),
+            },
+        )
+        for minutes, moment in zip(policies.pain_diary_minutes, moments, strict=True)
+    ]
+    return [labels.plan_just_before, *after]
 
 
 def diary_text(moment: Moment, procedure_day: date, labels: Labels, language: str) -> str:
-    """A pain-diary time: the clock time, and its day when that is not the procedure's."""
+    """A pain-diary time: the clock time, and its day when that is not the procedure's. It comes after
+    the procedure, so never on a day before the procedure's (12:30 AM after a procedure at midnight is
+    the procedure's day, as the box says, not the night before)."""
     from handouts.render import named_time
 
-    day = evening_day(moment)
+    day = max(evening_day(moment), procedure_day)
     return named_time(moment.clock, labels, language) + (
         "" if day == procedure_day else f" ({day_text(day, language)})"
     )
 
 
-def arrive_text(arrive: time | None, procedure: time | None, labels: Labels, language: str) -> str:
-    """The appointment box's arrival time; one later on the clock than the procedure is the night before."""
+def arrive_text(arrive: Moment, procedure_day: date, labels: Labels, language: str) -> str:
+    """The appointment box's arrival time; one on the day before the procedure is "the night before"."""
     from handouts.render import named_time
 
-    if arrive is None:
-        return ""
-    text = named_time(arrive, labels, language)
-    return labels.arrive_night_before.replace("{time}", text) if procedure is not None and arrive > procedure else text
+    text = named_time(arrive.clock, labels, language)
+    return labels.arrive_night_before.replace("{time}", text) if arrive.day < procedure_day else text
 
 
 def glp1_row(plan: Plan, labels: Labels, language: str) -> tuple[str, str | None]:
-    """The day to tell us of a GLP-1 medicine; "call us today" once that day has gone by."""
-    if plan.glp1_by is None:
+    """The day to tell us of a GLP-1 medicine; "call us today" once that day has gone by; "call us
+    before you come" from the day before, too late for a day of clear liquids."""
+    if plan.glp1_by is None or plan.glp1_notice is None:
         return labels.plan_glp1, None
-    if plan.glp1_late:
+    if plan.glp1_notice is Glp1Notice.before_you_come:
+        return labels.plan_glp1_too_late, ""
+    if plan.glp1_notice is Glp1Notice.today:
         return labels.plan_glp1_late, ""
     return labels.plan_glp1, day_text(plan.glp1_by, language)
 

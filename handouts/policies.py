@@ -166,17 +166,20 @@ def left_to_right(text: str, language: str) -> str:
     return set_apart(text.replace(" ", "\u00a0"), "rtl")
 
 
+def duration_text(minutes: int, locale: Any) -> str:
+    """ "30 minutes", "1 hour", "90 minutes" as the language writes a duration."""
+    from babel.units import format_unit
+
+    if minutes % 60 == 0:
+        return format_unit(minutes // 60, "duration-hour", length="long", locale=locale)
+    return format_unit(minutes, "duration-minute", length="long", locale=locale)
+
+
 def diary_times(minutes: list[int], locale: Any) -> str:
     """ "30 minutes, 1 hour, 90 minutes and 2 hours" as the language writes a list of durations."""
     from babel.lists import format_list
-    from babel.units import format_unit
 
-    def duration(value: int) -> str:
-        if value % 60 == 0:
-            return format_unit(value // 60, "duration-hour", length="long", locale=locale)
-        return format_unit(value, "duration-minute", length="long", locale=locale)
-
-    return format_list([duration(value) for value in minutes], locale=locale)
+    return format_list([duration_text(value, locale) for value in minutes], locale=locale)
 
 
 def fill(text: str, values: dict[str, str]) -> str:

@@ -6,17 +6,18 @@ from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from unicodedata import east_asian_width
 
 from markupsafe import Markup, escape
 
 from handouts import __version__
 from handouts.approvals import APPROVALS_FILE, Approvals, ApprovalState, printed_fingerprint, read_approvals
-from handouts.content import Blocks, Handout, Labels, with_blocks
+from handouts.content import Blocks, Handout, Item, Labels, Review, with_blocks
 from handouts.errors import ProjectError, RenderError
 from handouts.glyphs import font_coverage, printable
 from handouts.locales import babel_locale, set_apart, text_direction, writes_right_to_left
 from handouts.pictures import HEADING_ICONS, Pictures
-from handouts.plan import MIDNIGHT, NOON, day_text
+from handouts.plan import MIDNIGHT, NOON, day_text, filled
 from handouts.policies import LABELLED_POLICIES, filled_handout, policy_values, printed_blocks
 from handouts.project import Project
 from handouts.targets import RenderRequest
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # Jinja loads when a page is rendered, not when this is impor
 
     from handouts.content import Diary
     from handouts.plan import Plan, VisitFlags
-    from handouts.visit import Visit
 
 TEMPLATE = "handout.html"
 PLAN_TEMPLATE = "plan-sheet.html"
@@ -93,6 +93,25 @@ class Page:
     content_digest: str  # the sha256 of the content file's bytes the handout was read from
 
 
+COLUMN_WIDTH = 42
+"""About how many Latin letters one line of a 2-column list holds in standard print (a wide CJK
+character takes 2)."""
+
+
+def printed_lines(text: str) -> int:
+    """About how many lines a list item takes in one of 2 columns."""
+    width = sum(2 if east_asian_width(character) in "WF" else 1 for character in text)
+    return -(-width // COLUMN_WIDTH)
+
+
+def column_split(items: list[Item]) -> int:
+    """Where a list printed in 2 columns is cut so the columns come out about as long: the cut that
+    makes the longer column shortest, counted in lines; on a tie, the left column is the longer."""
+    lines = [printed_lines(item.text) for item in items]
+    total = sum(lines)
+    return min(range(len(lines) + 1), key=lambda cut: (max(sum(lines[:cut]), total - sum(lines[:cut])), -cut))
+
+
 def language_name(language: str) -> str:
     """The language's name in itself: "English", "español"."""
     return str(babel_locale(language).display_name)
@@ -117,16 +136,20 @@ CLOCK_LOCALES = {"es": "es_US"}
 """Where the readers' clock differs from the language's default: US Spanish reads a 12-hour clock."""
 SPANISH_PERIODS = {"a.m.": "a.\u00a0m.", "p.m.": "p.\u00a0m."}
 """Babel's es_US writes "p.m."; US Spanish style (RAE, most US health systems) spaces it: "p. m."."""
-CLOCK_PATTERNS = {"zh": "Bh:mm"}
-"""Where the language's own short time is a 24-hour clock its US readers do not use: the part of the day
-and a 12-hour time, "早上7:00", "下午1:30", "晚上11:15"."""
+DAY_PART_CLOCKS = {"zh": ("Bh:mm", range(24)), "es": ("h:mm B", range(1, 6))}
+"""The hours a language writes with the part of the day (Babel's day period, "B") in place of its short
+time, and the pattern: Chinese at every hour, its own short time being a 24-hour clock its US readers
+do not use ("早上7:00", "下午1:30", "晚上11:15"); US Spanish from 1 to 5 in the morning, where "a. m."
+reads as daytime ("1:30 de la madrugada"). The hour after midnight is `named_time`'s."""
 
 
 def clock_time(moment: time, language: str) -> str:
-    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "上午8:30"."""
+    """A time as the language's readers expect it: "8:30 AM", "8:30 a. m.", "4:00 de la madrugada",
+    "上午8:30"."""
     from babel.dates import format_time
 
-    pattern = CLOCK_PATTERNS.get(language, "short")
+    day_part, hours = DAY_PART_CLOCKS.get(language, ("short", range(0)))
+    pattern = day_part if moment.hour in hours else "short"
     text = format_time(moment, format=pattern, locale=babel_locale(CLOCK_LOCALES.get(language, language)))
     if language == "es":
         for period, spaced in SPANISH_PERIODS.items():
@@ -159,7 +182,21 @@ def footer_text(
     else:
         status = labels.approved_notice.replace("{reviewer}", str(reviewer))
         status = status.replace("{date}", long_date(reviewed_on, language) if reviewed_on else "")
-    return f"{labels.version} {review.version} · {status}"
+    return f"{version_text(review, labels, language)} · {status}"
+
+
+def version_text(review: Review, labels: Labels, language: str) -> str:
+    """ "Version 6"; a translation adds the version of the original it follows, so that staff can
+    match the two: "Versión 9 (traducción de la versión 6 en inglés)"."""
+    original = review.translation_of
+    if original is None:
+        return f"{labels.version} {review.version}"
+    values = {
+        "version": str(review.version),
+        "original": str(original.version),
+        "language": babel_locale(language).languages.get(original.language, original.language),
+    }
+    return filled(labels.translated_version, values)
 
 
 class Renderer:
@@ -185,6 +222,7 @@ class Renderer:
             "whole_font": self.whole_font,
             "set_apart": set_apart,
             "text_direction": text_direction,
+            "column_split": column_split,
         }
         return template_environment(self.project.roots, self.project.library, filters)
 
@@ -289,7 +327,7 @@ class Renderer:
         context.update(self.picture_context(printed.handout, language, request.slug))
         context.update(self.visit_context(request))
         context.update(
-            handout=self.for_visit(handout, printed.handout, language, context["labels"], request.visit),
+            handout=printed.handout,
             large_print=request.large_print,
             visit=request.visit,
             footer=footer_text(handout, context["labels"], project.clinic.name, language, approval),
@@ -319,19 +357,20 @@ class Renderer:
     def visit_context(self, request: RenderRequest) -> dict[str, Any]:
         """The appointment box's arrival time (the desk's, or worked out from the procedure time) and
         the pain-diary rows' times."""
-        from handouts.plan import arrival, arrive_text, diary_clock_texts
+        from handouts.plan import REFERENCE_DAY, arrival, arrive_text, diary_rows
 
         visit, policies = request.visit, self.project.clinic.policies
         context: dict[str, Any] = {"arrive_text": "", "diary_times": []}
         if visit is None:
             return context
         labels = self.project.labels(request.content_language)
-        arrive_at = arrival(visit.time, visit.arrive, policies) if visit.time else visit.arrive
-        context["arrive_text"] = arrive_text(arrive_at, visit.time, labels, request.content_language)
+        if visit.time is not None:
+            arrive = arrival(visit.date, visit.time, visit.arrive, policies)
+            context["arrive_text"] = arrive_text(arrive, visit.date or REFERENCE_DAY, labels, request.content_language)
+        elif visit.arrive is not None:
+            context["arrive_text"] = named_time(visit.arrive, labels, request.content_language)
         if visit.date is not None and visit.time is not None:
-            context["diary_times"] = diary_clock_texts(
-                visit.date, visit.time, policies, labels, request.content_language
-            )
+            context["diary_times"] = diary_rows(visit.date, visit.time, policies, labels, request.content_language)
         return context
 
     def plan_sheet(self, requests: list[RenderRequest], language: str) -> str | None:
@@ -362,7 +401,7 @@ class Renderer:
                 **self.brand(language, first.page_size),
                 "visit": visit,
                 "large_print": first.large_print,
-                "arrive_text": arrive_text(plan.arrive.clock, visit.time, labels, language),
+                "arrive_text": arrive_text(plan.arrive, plan.procedure.day, labels, language),
                 "plan_rows": plan_rows(plan, labels, language, self.follow_up_text(language), sedation),
                 "plan_note": labels.plan_if_sedation if plan.last_food and sedation == "unknown" else "",
                 **self.second_page(plan, written, language, labels),
@@ -374,13 +413,13 @@ class Renderer:
     ) -> dict[str, Any]:
         """The plan sheet's back: the pain diary at the visit's clock times when its handouts ask for
         one and none of them prints it; else the handouts' questions (in the sheet's language), once each."""
-        from handouts.plan import diary_text
+        from handouts.plan import diary_rows
 
         diary = None
         if plan.pain_diary and not any(handout.diary for _, handout in written):
             diary = self.diary_definition(language)
-        day = plan.procedure.day
-        times = [labels.plan_just_before, *(diary_text(moment, day, labels, language) for moment in plan.pain_diary)]
+        procedure, policies = plan.procedure, self.project.clinic.policies
+        times = diary_rows(procedure.day, procedure.clock, policies, labels, language) if plan.pain_diary else []
         questions = [item for wrote_in, handout in written if wrote_in == language for item in handout.questions]
         return {
             "diary": diary,
@@ -412,29 +451,6 @@ class Renderer:
         if language not in follow_up.text:
             raise ProjectError(f"clinic.yaml: policies.follow_up.text: no text in {language!r} (add `{language}: ...`)")
         return follow_up.text[language]
-
-    def for_visit(
-        self, handout: Handout, printed: Handout, language: str, labels: Labels, visit: "Visit | None"
-    ) -> Handout:
-        """The printed handout, with the pain-diary times as clock times when the visit has a date and time."""
-        if visit is None or visit.date is None or visit.time is None or not handout.flags.pain_diary:
-            return printed
-        from babel.lists import format_list
-
-        from handouts.plan import diary_clock_texts
-
-        blocks = self.project.blocks(language)
-        values, _ = self.policies(language, labels, blocks)
-        times = format_list(
-            diary_clock_texts(visit.date, visit.time, self.project.clinic.policies, labels, language),
-            locale=babel_locale(language),
-        )
-        values = {**values, "pain_diary_when": labels.plan_diary_at.replace("{times}", times)}
-        return with_blocks(
-            filled_handout(handout, values),
-            printed_blocks(blocks, values),
-            self.project.clinic.policies.driver_required,
-        )
 
     def approvals(self) -> Approvals:
         """The clinic's sign-offs, read again only when approvals.yaml changes."""

@@ -2,7 +2,9 @@
 Appointments with their Patients, Practitioners, Locations and ServiceRequests, or a CSV with one row
 per appointment. The appointments are patient data: they live in memory for one command and are
 never logged, cached or written anywhere but the packets. A message names the line or entry and
-the field, never a value from the file."""
+the field, never a value from the file. A row or entry that cannot be read (a date, a language) is
+kept as an appointment with its `problem`: it gets no packet, the desk list says why, and the others
+print; a schedule none of whose appointments can be read is an error."""
 
 import csv
 import io
@@ -59,20 +61,30 @@ class ScheduleError(HandoutsError):
     """A schedule that cannot be read; the message says where (line or entry), never what was there."""
 
 
+class Unreadable(Exception):
+    """One row or entry that cannot be read: the field and the problem, never the value."""
+
+
 @dataclass(frozen=True)
 class Appointment:
-    """One appointment of the schedule, in the clinic's time zone."""
+    """One appointment of the schedule, in the clinic's time zone. One that could not be read has its
+    `problem` and only the day and time that could be read (None otherwise); a readable one has both."""
 
-    where: str = field(repr=False)  # "line 3", "entry 2": how messages name it
+    where: str = field(repr=False)  # "day.csv:3", "day.json: entry 2": how messages name it
     patient: str = field(repr=False)
     person: str = field(repr=False)  # tells one patient from another: two appointments of one person
-    day: date
-    start: time
+    day: date | None
+    start: time | None
     codes: tuple[str, ...] = ()
     procedures: tuple[str, ...] = field(default=(), repr=False)
     language: str | None = None
     physician: str = field(default="", repr=False)
     location: str = field(default="", repr=False)
+    problem: str = ""
+
+    @classmethod
+    def unread(cls, where: str, problem: Unreadable, day: date | None, start: time | None) -> "Appointment":
+        return cls(where=where, patient="", person=where, day=day, start=start, problem=str(problem))
 
 
 def read_bounded(path: Path) -> bytes:
@@ -103,7 +115,9 @@ def parse_schedule(data: bytes, name: str, columns: Mapping[Column, str], time_z
         raise ScheduleError(f"{name}: no appointments in this schedule")
     if len(appointments) > MAX_APPOINTMENTS:
         raise ScheduleError(f"{name}: more than {MAX_APPOINTMENTS} appointments; split the schedule")
-    return sorted(appointments, key=lambda one: (one.day, one.start))
+    if all(one.problem for one in appointments):  # nothing to print: the first problem is the error
+        raise ScheduleError(f"{appointments[0].where}: {appointments[0].problem}")
+    return sorted(appointments, key=lambda one: (one.day or date.max, one.start or time.max))
 
 
 def schedule_text(data: bytes, name: str) -> str:
@@ -115,9 +129,9 @@ def schedule_text(data: bytes, name: str) -> str:
         raise ScheduleError(f"{name}:{line}: not UTF-8 text (save the export as UTF-8)") from None
 
 
-def language_code(value: str | None, where: str) -> str | None:
+def language_code(value: str | None) -> str | None:
     """The language part of a code like es, es-MX or ES, or of an English name like Spanish: lower
-    case; one that is no language is an error."""
+    case; one that is no language is `Unreadable`."""
     from babel import Locale, UnknownLocaleError
 
     if value is None or not value.strip():
@@ -129,7 +143,7 @@ def language_code(value: str | None, where: str) -> str | None:
             raise ValueError(code)
         Locale.parse(code)
     except (UnknownLocaleError, ValueError):
-        raise ScheduleError(f"{where}: language: not a language code like en, es or vi") from None
+        raise Unreadable("language: not a language code like en, es or vi") from None
     return code
 
 
@@ -197,23 +211,28 @@ def csv_time(text: str) -> time | None:
 
 
 def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str) -> Appointment:
+    """The row's appointment, or the row with its problem and what could be read of its day and time."""
+
     def cell(column: str) -> str:
         return values.get(columns[column], "")
 
-    if not cell("patient"):
-        raise ScheduleError(f"{where}: {columns['patient']}: empty")
-    day = csv_date(cell("date"))
-    if day is None:
-        raise ScheduleError(f"{where}: {columns['date']}: {NOT_A_DATE}")
-    start = csv_time(cell("time"))
-    if start is None:
-        raise ScheduleError(f"{where}: {columns['time']}: {NOT_A_TIME}")
-    codes = tuple(dict.fromkeys(code for code in CODE_SEPARATORS.split(cell("code")) if code))
-    if len(codes) > MAX_CODES:
-        raise ScheduleError(f"{where}: {columns['code']}: {TOO_MANY_CODES}")
-    procedure = cell("procedure")
-    if not codes and not procedure:
-        raise ScheduleError(f"{where}: no {columns['code']} and no {columns['procedure']}")
+    day, start = csv_date(cell("date")), csv_time(cell("time"))
+    try:
+        if not cell("patient"):
+            raise Unreadable(f"{columns['patient']}: empty")
+        if day is None:
+            raise Unreadable(f"{columns['date']}: {NOT_A_DATE}")
+        if start is None:
+            raise Unreadable(f"{columns['time']}: {NOT_A_TIME}")
+        codes = tuple(dict.fromkeys(code for code in CODE_SEPARATORS.split(cell("code")) if code))
+        if len(codes) > MAX_CODES:
+            raise Unreadable(f"{columns['code']}: {TOO_MANY_CODES}")
+        procedure = cell("procedure")
+        if not codes and not procedure:
+            raise Unreadable(f"no {columns['code']} and no {columns['procedure']}")
+        language = language_code(cell("language"))
+    except Unreadable as problem:
+        return Appointment.unread(where, problem, day, start)
     return Appointment(
         where=where,
         patient=cell("patient"),
@@ -222,7 +241,7 @@ def csv_appointment(values: dict[str, str], columns: dict[str, str], where: str)
         start=start,
         codes=codes,
         procedures=(procedure,) if procedure else (),
-        language=language_code(cell("language"), where),
+        language=language,
         physician=cell("physician"),
         location=cell("location"),
     )
@@ -305,14 +324,29 @@ def fhir_place(location: tuple[int | str, ...]) -> str:
 
 
 def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zone: ZoneInfo) -> Appointment:
-    if appointment.start is None:
-        raise ScheduleError(f"{where}: Appointment has no start time")
-    start = appointment.start
+    """The entry's appointment, or the entry with its problem and what could be read of its day and time."""
+    try:
+        local = fhir_start(appointment.start, zone)
+    except Unreadable as problem:
+        return Appointment.unread(where, problem, None, None)
+    try:
+        return fhir_details(appointment, resources, where, local)
+    except Unreadable as problem:
+        return Appointment.unread(where, problem, local.date(), time(local.hour, local.minute))
+
+
+def fhir_start(start: Any, zone: ZoneInfo) -> datetime:
+    """Appointment.start in the clinic's time zone."""
+    if start is None:
+        raise Unreadable("Appointment has no start time")
     if not isinstance(start, datetime):
-        raise ScheduleError(f"{where}: Appointment.start: not a date and time")
+        raise Unreadable("Appointment.start: not a date and time")
     if start.year not in YEARS:  # before the shift to the clinic's zone, which overflows near year 1 or 9999
-        raise ScheduleError(f"{where}: Appointment.start: not a year from {YEARS[0]} to {YEARS[-1]}")
-    local = start.astimezone(zone) if start.tzinfo else start
+        raise Unreadable(f"Appointment.start: not a year from {YEARS[0]} to {YEARS[-1]}")
+    return start.astimezone(zone) if start.tzinfo else start
+
+
+def fhir_details(appointment: Any, resources: dict[str, Any], where: str, local: datetime) -> Appointment:
     actors: dict[str, Any] = {}
     for participant in appointment.participant or []:
         reference = participant.actor.reference if participant.actor else None
@@ -321,7 +355,7 @@ def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zo
             actors.setdefault(resource.get_resource_type(), resource)
     patient = actors.get("Patient")
     if patient is None:
-        raise ScheduleError(f"{where}: no Patient in the bundle among the Appointment's participants")
+        raise Unreadable("no Patient in the bundle among the Appointment's participants")
     concepts: list[CodeableConcept] = [*(appointment.serviceType or []), *(appointment.reasonCode or [])]
     for request in appointment.basedOn or []:
         linked = resources.get(str(request.reference))
@@ -330,12 +364,12 @@ def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zo
     codes = tuple(dict.fromkeys(coding.code for concept in concepts for coding in concept.coding or [] if coding.code))
     names = tuple(dict.fromkeys(concept.text for concept in concepts if concept.text and not concept.coding))
     if len(codes) + len(names) > MAX_CODES:
-        raise ScheduleError(f"{where}: {TOO_MANY_CODES}")
+        raise Unreadable(TOO_MANY_CODES)
     if not codes and not names:
-        raise ScheduleError(f"{where}: no procedure (serviceType, reasonCode or a ServiceRequest's code)")
+        raise Unreadable("no procedure (serviceType, reasonCode or a ServiceRequest's code)")
     patient_name = person_name(patient)
     if not patient_name:
-        raise ScheduleError(f"{where}: the Patient has no name")
+        raise Unreadable("the Patient has no name")
     return Appointment(
         where=where,
         patient=patient_name,
@@ -344,7 +378,7 @@ def fhir_appointment(appointment: Any, resources: dict[str, Any], where: str, zo
         start=time(local.hour, local.minute),
         codes=codes,
         procedures=names,
-        language=language_code(preferred_language(patient), where),
+        language=language_code(preferred_language(patient)),
         physician=person_name(actors["Practitioner"]) if "Practitioner" in actors else "",
         location=str(actors["Location"].name or "") if "Location" in actors else "",
     )

@@ -65,6 +65,7 @@ class ServeError(HandoutsError):
 MAX_FORM_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = MAX_SCHEDULE_BYTES + MAX_FORM_BYTES  # a schedule as `handouts visits` takes it, in its form
 MAX_SCHEDULES = 3  # per session: a new upload past these drops the oldest
+MAX_SESSIONS = 32  # per server: a new session past these drops the one seen longest ago, with its schedules
 SCHEDULE_NAME = "schedule"  # how messages call an upload whose file name says nothing
 SCHEDULE_UPLOAD_PATH = "/schedule"  # the one request larger than a form
 MAX_HANDOUTS_PER_PACKET = 12
@@ -128,9 +129,10 @@ class KeptSchedule:
 
 class SignedIn:
     """The sessions signed in now, by a random id kept in the session cookie: sign-out forgets the id,
-    so a copy of the cookie stops working too. In memory only; an id idle for IDLE_MINUTES is dropped.
-    Each id holds its session's uploaded schedules (at most MAX_SCHEDULES, the newest first): they go
-    with it, at sign-out, after IDLE_MINUTES idle, or when the server stops."""
+    so a copy of the cookie stops working too. In memory only; an id idle for IDLE_MINUTES is dropped,
+    and past MAX_SESSIONS (without a passcode any browser on this computer starts one with an upload)
+    the one seen longest ago. Each id holds its session's uploaded schedules (at most MAX_SCHEDULES,
+    the newest first): they go with it, at sign-out, when it is dropped, or when the server stops."""
 
     def __init__(self) -> None:
         self._last_seen: dict[str, float] = {}
@@ -141,6 +143,8 @@ class SignedIn:
         session_id = secrets.token_urlsafe(32)
         with self._lock:
             self._drop_idle()
+            while len(self._last_seen) >= MAX_SESSIONS:
+                self._forget(min(self._last_seen, key=self._last_seen.__getitem__))
             self._last_seen[session_id] = time.monotonic()
         return session_id
 
@@ -156,8 +160,7 @@ class SignedIn:
     def end(self, session_id: object) -> None:
         with self._lock:
             if isinstance(session_id, str):
-                self._last_seen.pop(session_id, None)
-                self._schedules.pop(session_id, None)
+                self._forget(session_id)
 
     def keep(self, session_id: object, name: str, plan: DayPlan) -> None:
         """Keep a schedule for a signed-in session, dropping its oldest past MAX_SCHEDULES."""
@@ -189,8 +192,11 @@ class SignedIn:
     def _drop_idle(self) -> None:
         cutoff = time.monotonic() - IDLE_MINUTES * 60
         for idle in [known for known, seen in self._last_seen.items() if seen <= cutoff]:
-            del self._last_seen[idle]
-            self._schedules.pop(idle, None)
+            self._forget(idle)
+
+    def _forget(self, session_id: str) -> None:
+        self._last_seen.pop(session_id, None)
+        self._schedules.pop(session_id, None)
 
 
 class InMemoryRequest(Request):
@@ -451,7 +457,7 @@ def create_app(
         name = secure_filename(upload.filename)[:80] or SCHEDULE_NAME
         data = upload.stream.read(MAX_SCHEDULE_BYTES + 1)
         try:
-            plan = plan_visits(project, data, name)
+            plan = plan_visits(project, data, name, whole_day=True)
         except HandoutsError as error:  # nothing is kept
             return schedule_page(str(error).splitlines()[0], 413 if len(data) > MAX_SCHEDULE_BYTES else 400)
         session_id = session.get("signed_in")

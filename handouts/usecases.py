@@ -85,8 +85,9 @@ def make_packet(
 ) -> bytes:
     """One PDF for one visit: each handout in the language asked for (or the fallback), each on a
     new sheet. With `visit_fields` (even empty ones) each handout has an appointment box, filled in
-    where a field is given; with a procedure date and time, a "Your plan" sheet comes first.
-    Nothing is written anywhere."""
+    where a field is given; with a procedure date and time, a "Your plan" sheet comes first. A
+    procedure date before the clinic's today is refused. Nothing is written anywhere."""
+    from handouts.plan import refuse_past_date
     from handouts.targets import RenderRequest
     from handouts.visit import Visit
 
@@ -101,6 +102,8 @@ def make_packet(
             )
         return maker.language_help_pdf(project.page_size(page_size), large_print)
     visit = None if visit_fields is None else Visit.from_fields(visit_fields)
+    if visit is not None and visit.date is not None:
+        refuse_past_date(visit.date, project.clinic.policies)
     size = project.page_size(page_size)
     catalog = project.catalog()
     requests = [
@@ -339,16 +342,29 @@ def changed_packet(project: Project, packet: "Packet", slugs: list[str], languag
 
 
 def plan_visits(
-    project: Project, schedule: bytes, name: str, wanted: date | None = None, fallback: str | None = None
+    project: Project,
+    schedule: bytes,
+    name: str,
+    wanted: date | None = None,
+    fallback: str | None = None,
+    *,
+    whole_day: bool = False,
 ) -> DayPlan:
     """The packets of one day (`wanted`, else the first) of a schedule exported as a FHIR R4 Bundle
     or CSV (`name` is how messages call it): each appointment's handouts, from its procedure codes
-    and names, and its language, every detail checked before anything is rendered. Patient details
-    stay in the returned data only."""
-    from handouts.day import choose_day, plan_day
-    from handouts.schedule import parse_schedule
+    and names, and its language, every detail checked before anything is rendered. With `whole_day`,
+    a day of more appointments than one PDF holds (`day.MAX_DAY_PACKETS`) is an error now, not when
+    the day is printed. Patient details stay in the returned data only."""
+    from handouts.day import MAX_DAY_PACKETS, choose_day, plan_day
+    from handouts.schedule import ScheduleError, parse_schedule
 
     clinic = project.clinic
     appointments = parse_schedule(schedule, name, clinic.schedule.columns, clinic.policies.time_zone)
     day = choose_day(appointments, wanted, name)
-    return DayPlan(day, plan_day(project, appointments, day, fallback))
+    packets = plan_day(project, appointments, day, fallback)
+    if whole_day and len(packets) > MAX_DAY_PACKETS:
+        raise ScheduleError(
+            f"{name}: {len(packets)} appointments on {day.isoformat()}, more than the {MAX_DAY_PACKETS} that"
+            " Print all makes into one PDF: upload the day in parts, or print it with `handouts visits --split DIR`"
+        )
+    return DayPlan(day, packets)

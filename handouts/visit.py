@@ -50,6 +50,12 @@ class UnprintableError(VisitError):
     status = 422  # the form is right, the fonts are short of it
 
 
+class PastDateError(VisitError):
+    """A procedure date before the clinic's today: a mistyped year or day, or an old visit."""
+
+    status = 422  # a real date, but not one a packet is printed for
+
+
 class Visit(Strict):
     """What the front desk fills in; every field may stay empty (the box then has a line to write on)."""
 

@@ -1,12 +1,11 @@
 """A test-only clinic project in Arabic: its labels, blocks and glossary, and one short procedure
 handout, written for these tests (not a reviewed translation: it is never shipped)."""
 
-import shutil
 from pathlib import Path
 
 import yaml
 
-from conftest import REPO
+from conftest import REPO, make_clinic_project
 
 LABELS = {
     "language_name": "العربية",
@@ -68,6 +67,7 @@ EMPTY_BLOCKS = [
     "device_trial",
     "numb_limb",
     "pain_diary",
+    "near_spine",
     "driver",
 ]
 
@@ -113,12 +113,7 @@ review:
 
 def make_arabic_project(folder: Path) -> Path:
     """The example clinic, English and Arabic, standard print, with the Arabic files above."""
-    (folder / "assets").mkdir(parents=True)
-    clinic = (REPO / "clinic.yaml").read_text(encoding="utf-8")
-    clinic = clinic.replace("languages: [en, es]", "languages: [en, ar]")
-    clinic = clinic.replace("print_sizes: [standard, large]", "print_sizes: [standard]")
-    (folder / "clinic.yaml").write_text(clinic, encoding="utf-8")
-    shutil.copy(REPO / "assets" / "logo.svg", folder / "assets" / "logo.svg")
+    make_clinic_project(folder, languages="[en, ar]")
     arabic = folder / "content/ar"
     arabic.mkdir(parents=True)
     labels = yaml.safe_load((REPO / "content/en/_labels.yaml").read_text(encoding="utf-8")) | LABELS

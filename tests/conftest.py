@@ -1,6 +1,7 @@
 """Shared fixtures: the built-in project, a warm maker, an honest command runner, PDF text
 extraction, and the guard that fails a test on any warning of WeasyPrint or of the package."""
 
+import datetime
 import io
 import logging
 import re
@@ -41,6 +42,18 @@ def library_project() -> Project:
 @pytest.fixture(scope="session")
 def maker(library_project) -> Maker:
     return Maker(library_project)
+
+
+CLINIC_TODAY = datetime.date(2026, 10, 1)
+"""The clinic's today in every test that does not ask for the real clock (`real_clock`): a visit on a
+fixed day, such as 2026-12-08, stays in the future, and the plan's "call us today" rows keep their days."""
+
+
+@pytest.fixture(autouse=True)
+def fixed_clinic_today(request, monkeypatch):
+    """Renders in this process count from CLINIC_TODAY; a pool worker or a server process has the real clock."""
+    if not request.node.get_closest_marker("real_clock"):
+        monkeypatch.setattr("handouts.plan.clinic_today", lambda policies: CLINIC_TODAY)
 
 
 @pytest.fixture(autouse=True)
@@ -117,15 +130,19 @@ def sample(cases: list, keep: int = 2) -> list:
     ]
 
 
-@pytest.fixture
-def clinic_project(tmp_path) -> Path:
-    """A fresh clinic project folder with a copy of the example clinic.yaml and logo, narrowed to
-    English standard print so that building one slug makes one PDF."""
-    project = tmp_path / "clinic"
+def make_clinic_project(project: Path, languages: str = "[en]") -> Path:
+    """A clinic project folder with a copy of the example clinic.yaml and logo, narrowed to the given
+    languages and standard print so that building one slug in one language makes one PDF."""
     (project / "assets").mkdir(parents=True)
     clinic = (REPO / "clinic.yaml").read_text(encoding="utf-8")
-    clinic = clinic.replace("languages: [en, es]", "languages: [en]")
+    clinic = clinic.replace("languages: [en, es]", f"languages: {languages}")
     clinic = clinic.replace("print_sizes: [standard, large]", "print_sizes: [standard]")
     (project / "clinic.yaml").write_text(clinic, encoding="utf-8")
     shutil.copy(REPO / "assets" / "logo.svg", project / "assets" / "logo.svg")
     return project
+
+
+@pytest.fixture
+def clinic_project(tmp_path) -> Path:
+    """A fresh clinic project: the example clinic, English standard print."""
+    return make_clinic_project(tmp_path / "clinic")

@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from handouts.project import open_project
 from handouts.render import Renderer
 from handouts.targets import RenderRequest
@@ -95,6 +97,7 @@ def test_fingerprint_is_stable_across_processes(clinic_project):
     assert other.stdout.strip() == here and here.startswith("sha256:")
 
 
+@pytest.mark.slow
 def test_review_report_lists_every_handout_with_its_status(clinic_project, tmp_path):
     assert approve(clinic_project, "--lang", "en").exit_code == 0
     catalog = open_project(clinic_project).catalog()

@@ -503,6 +503,35 @@ def test_avoided_variant_names_the_preferred_term(clinic_project):
     ]
 
 
+def test_the_library_glossary_keeps_one_plain_wording_for_rating_pain(clinic_project):
+    """ "Dele un número a su dolor" everywhere (blocks, plan labels, the pain diary): "califique" is a
+    harder word for a reader with 6 years of school, and two wordings read as two things."""
+    write_spanish_topic(clinic_project, "Califique su dolor cada mañana. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        (
+            "warning",
+            f"{SPANISH_FILE}:3",
+            'summary: "Califique su dolor": say "dele un número a su dolor" (glossary: rate_pain)',
+        )
+    ]
+
+
+def test_the_library_glossary_keeps_usted_as_le_when_it_is_the_object(clinic_project):
+    """One rule for "you" as a verb's object: "le vigilamos" (as "le lleve a casa"), never "lo vigilamos"."""
+    write_spanish_topic(clinic_project, "Lo vigilamos un rato. Con gusto le ayudamos.")
+    result, data = check(clinic_project, "--lang", "es", "--strict")
+    assert result.exit_code == 1
+    assert without_draft_note(findings(data)) == [
+        (
+            "warning",
+            f"{SPANISH_FILE}:3",
+            'summary: "Lo vigilamos": say "le (le vigilamos, le lleve a casa)" (glossary: usted_object)',
+        )
+    ]
+
+
 def test_avoided_variant_only_as_whole_words(clinic_project):
     write_glossary(clinic_project, GLOSSARY.replace("[efectos malos]", "[efecto]"))
     write_spanish_topic(clinic_project, "Usted puede tener efectos leves. Con gusto le ayudamos.")

@@ -256,7 +256,7 @@ def test_visit_details_and_packet_go_only_where_o_says(tmp_path):
     for expected in [
         "Su cita",
         "Rosa Quiñones",
-        "jueves, 3 de diciembre",
+        "jueves 3 de diciembre",
         "8:30",
         "Dra. Lee",
         "Sala 2",

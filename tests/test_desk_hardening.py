@@ -109,6 +109,20 @@ def test_the_page_refuses_a_name_it_cannot_print_with_422(desk):
     assert "patient name: this name has characters we cannot print" in response.get_data(as_text=True)
 
 
+def test_the_page_refuses_a_procedure_date_in_the_past_with_422_at_its_field(desk):
+    """The worker counts from the real clock: a date years gone is before its today whatever day it is."""
+    fields = {"slug": "pain-diary", "language": "en", "date": "2020-01-07", "csrf_token": form_token(desk)}
+    response = desk.post("/pdf", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    problem = re.search(r'<li id="problem-0" data-field="date">([^<]*)</li>', page)
+    assert problem and re.fullmatch(
+        r"procedure date: before today \(20\d\d-\d\d-\d\d in America/New_York\); give the day of the procedure",
+        problem[1],
+    )
+    assert re.search(r'<input id="date"[^>]* aria-invalid="true"', page)
+
+
 # 4. The render budget
 
 

@@ -48,6 +48,7 @@ def test_the_language_menu_names_each_language_in_its_own_script(many_languages)
     ]
 
 
+@pytest.mark.slow
 def test_search_finds_a_title_in_any_language(many_languages):
     """Chinese words are not spaced: "日记" (diary) ends the title "疼痛日记"."""
     for query in ["日记", "疼痛", "nhật ký", "nhat ky", "مذكرة", "الألم", "통증", "дневник"]:

@@ -132,6 +132,7 @@ def test_a_worker_past_the_budget_is_ended_and_the_others_go_on(clinic_project, 
 
 
 @pytest.mark.warnings_expected  # WeasyPrint logs the SVG it failed to draw
+@pytest.mark.slow
 def test_a_render_in_process_keeps_its_budget_though_weasyprint_swallows_the_alarm(clinic_project, monkeypatch):
     slow_svg_in_pain_diary(monkeypatch, deaf=False)
     began = time.monotonic()
@@ -245,6 +246,7 @@ def test_a_packet_checks_the_visit_once_per_handout_and_the_plan_still_comes_fir
     assert first.startswith("Riverside Spine") and "Your plan: Ana Ruiz" in first
 
 
+@pytest.mark.slow
 def test_check_lays_out_large_print_within_the_render_budget(clinic_project, monkeypatch):
     from handouts import pdf
 

@@ -2,8 +2,10 @@
 clinic chose, each in its own script and direction with the clinic's phone, and clinic.yaml can add
 it as the last page of every packet."""
 
+import io
 import re
 
+import pdfplumber
 import pytest
 import yaml
 
@@ -85,3 +87,36 @@ def test_the_notice_with_a_handout_or_a_visit_is_one_error_and_no_file(clinic_pr
         " (clinic.yaml language_help.in_packets adds it to every packet)\n"
     )
     assert not (clinic_project / "notice.pdf").exists()
+
+
+def spoken(element: dict, inherited: str, chars: dict[int, str]) -> list[tuple[str, str]]:
+    """(language, text) of each piece of text under a structure element of pdfplumber's tree, in reading
+    order: the language is the nearest /Lang above the text, as a screen reader picks its voice."""
+    language = element.get("lang", inherited)
+    found = [(language, chars.get(mcid, "")) for mcid in element.get("mcids", [])]
+    for child in element.get("children", []):
+        found += spoken(child, language, chars)
+    return found
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_each_line_of_the_notice_is_tagged_in_its_own_language(maker, large_print):
+    """A screen reader reads each line in its language's voice: the notice's title and intro in the
+    clinic's first language, each line (its name and its text) under the /Lang of its own."""
+    pdf = maker.language_help_pdf("letter", large_print)
+    said = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:  # large print runs on to a second page
+            chars: dict[int, str] = {}
+            for char in page.chars:
+                chars[char["mcid"]] = chars.get(char["mcid"], "") + char["text"]
+            said += spoken(page.structure_tree[0], document.doc.catalog["Lang"].decode(), chars)
+    lines = yaml.safe_load((REPO / "content/language-help.yaml").read_text(encoding="utf-8"))["lines"]
+    by_language: dict[str, str] = {}
+    for language, text in said:
+        by_language[language] = by_language.get(language, "") + text
+    assert list(by_language) == ["en", *DEFAULT_ORDER]
+    assert "Free language help" in by_language["en"] and "Español" not in by_language["en"]
+    for language in ["es", "fr", "de", "pt", "it", "pl", "ht", "tl", "ru", "vi"]:  # scripts read in order
+        expected = lines[language].replace("{phone}", "(555) 010-2400")
+        assert expected.replace(" ", "") in by_language[language].replace(" ", "").replace("\xa0", ""), language

@@ -94,3 +94,16 @@ def test_large_print_keeps_the_questions_together_with_their_heading(maker):
     holding = [text for text in pages if "Preguntas que puede hacernos" in text]
     assert len(holding) == 1
     assert all(question in holding[0] for question in questions["questions"])
+
+
+@pytest.mark.parametrize(("language", "slug"), [("en", "epidural-steroid-injection"), ("es", "pain-diary")])
+def test_large_print_sets_every_line_a_patient_reads_at_18_point(maker, language, slug):
+    """Every line above the footer, the version line under the sources too (it is read aloud): at least
+    the body's 18 pt. The footer's version, a pagination artifact for staff, may be smaller."""
+    pdf = maker.pdf(RenderRequest(slug, language, "letter", large_print=True))
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        small = [
+            (text, size) for page in document.pages for _, size, text in text_lines(page) if round(size) < BODY_SIZE
+        ]
+        smallest = min(char["size"] for page in document.pages for char in page.chars)
+    assert small == [] and smallest < BODY_SIZE  # the footer's staff line: still there, still small

@@ -48,6 +48,7 @@ def large_print_layout(project: Path, language: str, slug: str):
     return render_document(html, maker.project.root, maker.project.asset_roots)
 
 
+@pytest.mark.slow
 def test_check_names_a_large_print_handout_that_ends_on_its_sources_alone(clinic_project):
     large_print_project(clinic_project)
     write_questions(clinic_project, 0)
@@ -63,6 +64,7 @@ def test_check_names_a_large_print_handout_that_ends_on_its_sources_alone(clinic
     ) in result.output.splitlines()
 
 
+@pytest.mark.slow
 def test_sources_that_spill_onto_a_new_page_take_text_with_them(clinic_project):
     """Questions are added one by one until the large print needs one more page: the sources
     were the first to spill over; they must not stand alone there."""

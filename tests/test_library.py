@@ -15,6 +15,7 @@ LIBRARY = open_project(library_root())
 HANDOUTS = [(language, slug) for slug, languages in LIBRARY.catalog().items() for language in languages]
 
 
+@pytest.mark.slow
 def test_every_handout_passes_checks_bars_apart_from_page_counts(maker):
     checker = Checker(maker, count_pages=False)
     problems = [

@@ -18,7 +18,7 @@ def post_a_visit(client) -> bytes:
         "slug": "epidural-steroid-injection",
         "language": "en",
         "patient": PATIENT,
-        "date": "2026-12-08",
+        "date": "2099-12-08",
         "time": "07:00",
         "physician": "Dr. Lee",
         "csrf_token": page_token(page),

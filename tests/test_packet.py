@@ -71,6 +71,7 @@ def starts(reader: PdfReader) -> list[int]:
 
 
 @pytest.mark.parametrize("language", sample(["en", "es"], keep=1))
+@pytest.mark.slow
 def test_a_packet_of_three_is_one_tagged_pdf_ua_document(maker, language):
     reader = pdf_reader(make_packet(maker, VISIT, language, visit_fields={"patient": "Ana Ruiz"}))
     root = reader.trailer["/Root"]
@@ -132,6 +133,7 @@ def test_the_appointment_box_is_a_form_not_a_data_table(maker):
     assert "Ana Ruiz" in reader.pages[0].extract_text()
 
 
+@pytest.mark.slow
 def test_a_handout_in_a_packet_prints_as_it_does_alone(maker):
     """The packet changes no layout: each handout takes the pages it takes alone (2 in standard print
     for these), and the sheet's blank back only where a handout ends on a front."""
@@ -161,6 +163,7 @@ def small_print(pdf: bytes) -> list[str]:
 
 
 @pytest.mark.parametrize("language", sample(["es", "en"], keep=1))
+@pytest.mark.slow
 def test_a_large_print_packet_is_18_point_wherever_the_patient_reads(maker, language):
     fields = {"patient": "Ana Ruiz", "physician": "Dr. Lee", "date": "2026-12-08", "arrive": "06:15"}
     pdf = make_packet(maker, VISIT, language, large_print=True, visit_fields=fields)
@@ -194,6 +197,7 @@ def test_call_boxes_never_split_across_pages(maker, language, slug, large_print)
     assert pages_holding(document, "call-us")
 
 
+@pytest.mark.slow
 def test_the_clinic_address_and_fax_print_on_every_handout(clinic_project):
     clinic = clinic_project / "clinic.yaml"
     clinic.write_text(clinic.read_text(encoding="utf-8") + "fax: (555) 010-2411\n", encoding="utf-8")

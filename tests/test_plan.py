@@ -51,6 +51,7 @@ def page_text(reader, number: int) -> str:
 @pytest.mark.parametrize(
     ("language", "page_size"), sample([("en", "letter"), ("es", "a4"), ("es", "letter"), ("en", "a4")])
 )
+@pytest.mark.slow
 def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size):
     """Page 1 is the plan (its own H1 and bookmark), page 2 its back (questions and notes), then the
     handout's own 2 pages without the plan."""
@@ -72,6 +73,7 @@ def test_a_visit_with_a_time_starts_with_a_plan_sheet(maker, language, page_size
 @pytest.mark.parametrize(
     ("language", "page_size"), sample([("es", "letter"), ("en", "a4"), ("en", "letter"), ("es", "a4")])
 )
+@pytest.mark.slow
 def test_the_large_print_plan_sheet_is_one_page_at_18_point(maker, language, page_size):
     """The longest plan (sedation unknown, steroid, pain diary) with every appointment field filled."""
     fields = {**TIMED, "physician": "Dr. Lee", "location": "Building B, 2nd floor", "note": "Bring your MRI"}
@@ -153,8 +155,8 @@ def test_spanish_plan_in_us_spanish_times_and_dates(tmp_path):
     text = built_text(tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00")
     assert "Su plan" in text
     assert (
-        "Comida, leche o bebida que no sea clara solo hasta las 11:00 p. m. de la noche anterior (lunes 7 de diciembre)"
-        in text
+        "Puede comer, tomar leche o bebidas que no sean claras hasta las 11:00 p. m. del lunes 7 de diciembre"
+        " (la noche anterior)" in text
     )
     assert "Llegue a las 6:30 a. m. del martes 8 de diciembre" in text
     assert "Procedimiento: 7:00 a. m." in text
@@ -181,14 +183,26 @@ def test_no_sedation_drops_food_liquids_and_adult(tmp_path):
     assert "Last food" not in text and "Clear liquids until" not in text and "stays with you" not in text
 
 
-def test_pain_diary_times_print_as_clock_times(tmp_path):
+AFTER_THE_SHOT = "Rate it again 30 minutes, 1 hour, 2 hours, 4 hours, and 6 hours after it."
+SHOT_ROWS = (
+    "Just before the procedure 30 minutes after: about 7:30 AM 1 hour after: about 8:00 AM"
+    " 2 hours after: about 9:00 AM 4 hours after: about 11:00 AM 6 hours after: about 1:00 PM"
+)
+
+
+def test_pain_diary_times_print_as_clock_times_after_the_shot(tmp_path):
+    """The clock times count from the procedure time, and the block's effect from the shot: the plan and
+    the pain log say both; the handout's own text keeps the durations after the shot."""
     text = built_text(tmp_path, "medial-branch-block", "pain-diary", "--date", "2026-12-08", "--time", "07:00")
-    assert "If we start on time, rate your pain at 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM" in text  # the plan
-    assert "Rate it again at these times: 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM." in text
-    assert re.search(r"Date and time .*7:30 AM 8:00 AM 9:00 AM 11:00 AM 1:00 PM", text)
+    plan = (
+        "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM, 9:00 AM, 11:00 AM, and 1:00 PM"
+    )
+    assert plan in text
+    assert text.count(AFTER_THE_SHOT) == 2  # the medial branch block and the pain diary handouts
+    assert re.search(r"Date and time .*" + SHOT_ROWS, text)
     without_time = built_text(tmp_path, "medial-branch-block", "--date", "2026-12-08")
     assert "Your plan" not in without_time
-    assert "Rate it again 30 minutes, 1 hour, 2 hours, 4 hours, and 6 hours after it." in without_time
+    assert AFTER_THE_SHOT in without_time
 
 
 @pytest.mark.parametrize("bad", ["25:00", "7pm"])
@@ -281,6 +295,17 @@ def test_a_diary_time_at_midnight_is_the_procedure_days_night(library_project):
     assert spaced(diary_text(Moment(dec_9, datetime.time(0, 30)), DEC_8, labels, "en")) == "12:30 AM (after midnight)"
 
 
+def test_a_procedure_at_midnight_is_on_the_boxs_day_and_the_night_before_is_the_evening_before(tmp_path):
+    """The box gives the procedure's own day (Thursday); "the night before" is Wednesday evening, and
+    the pain-diary times after the procedure are Thursday's, never Wednesday's."""
+    text = built_text(tmp_path, MBB, "--date", "2026-12-10", "--time", "00:00")
+    assert text.count("Date: Thursday, December 10") == 2  # the plan's box and the handout's
+    assert text.count("Arrive at: 11:30 PM the night before Procedure: midnight (12:00 AM)") == 2
+    assert "Arrive at 11:30 PM the night before (Wednesday, December 9)" in text
+    assert "rate your pain at 12:30 AM (after midnight), 1:00 AM, 2:00 AM, 4:00 AM, and 6:00 AM" in text
+    assert text.count("December 9") == 1 and "Thursday, December 10" in text
+
+
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
@@ -297,7 +322,40 @@ def test_a_time_in_the_hour_after_midnight_is_the_night_before(library_project, 
 def test_the_box_date_has_its_weekday():
     """The weekday guards against a wrong day; no year, so the date keeps to one line of the narrow box."""
     assert day_text(DEC_8, "en") == "Tuesday, December 8"
-    assert day_text(DEC_8, "es") == "martes, 8 de diciembre"
+    assert day_text(DEC_8, "es") == "martes 8 de diciembre"
+
+
+def test_a_spanish_day_inside_a_sentence_has_no_comma_after_its_weekday(tmp_path):
+    """Spanish writes "el martes 15 de diciembre" in running text, where English writes "Tuesday, December 15"."""
+    text = built_text(tmp_path, SCS_TRIAL, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", page=1)
+    assert "alrededor del martes 15 de diciembre" in text and "Fecha: martes 8 de diciembre" in text
+    assert not re.search(r"(lunes|martes|miércoles|jueves|viernes|sábado|domingo),", text)
+
+
+@pytest.mark.parametrize(
+    ("clock", "printed"),
+    [
+        (datetime.time(1, 30), "1:30 de la madrugada"),
+        (datetime.time(4, 0), "4:00 de la madrugada"),
+        (datetime.time(5, 59), "5:59 de la madrugada"),
+        (datetime.time(6, 0), "6:00 a. m."),
+        (datetime.time(0, 30), "12:30 a. m. (de la madrugada)"),
+        (datetime.time(0, 0), "12:00 a. m. (medianoche)"),
+        (datetime.time(12, 0), "12:00 p. m. (mediodía)"),
+        (datetime.time(13, 0), "1:00 p. m."),
+    ],
+)
+def test_spanish_hours_from_1_to_5_in_the_morning_say_de_la_madrugada(library_project, clock, printed):
+    """US Spanish reads "a. m." as daytime: the hours before dawn are "de la madrugada"; noon and midnight named."""
+    assert spaced(named_time(clock, library_project.labels("es"), "es")) == printed
+
+
+def test_a_spanish_plan_prints_a_time_before_dawn_de_la_madrugada(tmp_path):
+    """A 9:30 AM procedure with sedation: last food 8 hours before, at 1:30 in the morning."""
+    visit = ["--lang", "es", "--date", "2026-12-08", "--time", "09:30", "--sedation"]
+    text = spaced(built_text(tmp_path, ESI, *visit, page=1))
+    assert "solo hasta la 1:30 de la madrugada del martes 8 de diciembre" in text
+    assert "1:30 a. m." not in text
 
 
 def test_fasting_from_midnight_names_the_night_before(tmp_path):
@@ -311,10 +369,10 @@ def test_fasting_from_midnight_names_the_night_before(tmp_path):
     assert "12:00 AM, Tuesday" not in english
     spanish = built_text(tmp_path, ESI, "--lang", "es", *visit)
     assert (
-        "Comida, leche o bebida que no sea clara solo hasta las 12:00 a. m. (medianoche), la noche del lunes 7 de diciembre"
-        in spanish
+        "Puede comer, tomar leche o bebidas que no sean claras hasta las 12:00 a. m. (medianoche), la noche del"
+        " lunes 7 de diciembre" in spanish
     )
-    assert "martes, 8 de diciembre" not in spanish.replace("Fecha: martes, 8 de diciembre", "")
+    assert "(medianoche) del martes" not in spanish
 
 
 @pytest.mark.parametrize(
@@ -347,7 +405,7 @@ def test_spanish_rows_put_the_article_before_the_time(tmp_path):
     ("language", "date", "procedure"),
     [
         ("en", "Date: Tuesday, December 8", "Procedure: 8:00 AM"),
-        ("es", "Fecha: martes, 8 de diciembre", "Procedimiento: 8:00 a. m."),
+        ("es", "Fecha: martes 8 de diciembre", "Procedimiento: 8:00 a. m."),
     ],
 )
 def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, language, date, procedure):
@@ -362,8 +420,11 @@ def test_the_box_gives_the_weekday_and_keeps_the_time_by_its_label(maker, langua
 
 
 DIARY_ROWS = {
-    "en": "Just before the procedure 1:30 PM 2:00 PM 3:00 PM 5:00 PM 7:00 PM",
-    "es": "Justo antes del procedimiento 1:30 p. m. 2:00 p. m. 3:00 p. m. 5:00 p. m. 7:00 p. m.",
+    "en": "Just before the procedure 30 minutes after: about 1:30 PM 1 hour after: about 2:00 PM 2 hours after: about"
+    " 3:00 PM 4 hours after: about 5:00 PM 6 hours after: about 7:00 PM",
+    "es": "Justo antes del procedimiento 30 minutos después: más o menos la 1:30 p. m. 1 hora después: más o menos"
+    " las 2:00 p. m. 2 horas después: más o menos las 3:00 p. m. 4 horas después: más o menos las 5:00 p. m."
+    " 6 horas después: más o menos las 7:00 p. m.",
 }
 DIARY_HEADING = {"en": "My pain log", "es": "Mi registro del dolor"}
 
@@ -381,6 +442,7 @@ def test_a_diagnostic_block_has_its_pain_diary_on_the_back_of_the_plan(maker, la
     assert PLAN[language][1] in page_text(reader, 0)
 
 
+@pytest.mark.slow
 def test_a_packet_with_the_pain_diary_handout_prints_the_diary_once(maker):
     reader = pdf_reader(make_packet(maker, [MBB, "pain-diary"], "en", visit_fields=TIMED))
     texts = [page_text(reader, number) for number in range(len(reader.pages))]
@@ -410,6 +472,7 @@ def test_a_visit_without_a_diary_gets_its_questions_and_notes_page(maker, langua
         ]
     ),
 )
+@pytest.mark.slow
 def test_no_page_of_a_visit_packet_is_blank(maker, slugs, language):
     reader = pdf_reader(make_packet(maker, slugs, language, visit_fields=TIMED))
     assert all(page_text(reader, number) for number in range(len(reader.pages)))
@@ -447,7 +510,7 @@ def test_sedation_not_known_keeps_the_fasting_rows_and_note_without_a_sedation_r
         ),
         (
             "es",
-            "Líquidos claros solo hasta las 5:00 a. m. del martes 8 de diciembre Después: nada más que un traguito de agua",
+            "Líquidos claros solo hasta las 5:00 de la madrugada del martes 8 de diciembre Después: nada más que un traguito de agua",
         ),
     ],
 )
@@ -464,6 +527,7 @@ def test_spanish_times_ending_in_p_m_take_no_second_period(tmp_path):
     assert ".." not in text
 
 
+@pytest.mark.slow
 def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     with_sedation = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--sedation", page=1
@@ -471,8 +535,11 @@ def test_the_spanish_driver_rows_do_not_assume_a_man(tmp_path):
     without = built_text(
         tmp_path, ESI, "--lang", "es", "--date", "2026-12-08", "--time", "07:00", "--no-sedation", page=1
     )
-    assert "Un adulto debe llevarle a casa y quedarse con usted 24 horas desde que sale de la clínica" in with_sedation
-    assert "Un adulto debe llevarle a casa" in without
+    assert (
+        "Un adulto debe llevarle a casa y quedarse con usted durante 24 horas después de salir de la clínica"
+        in with_sedation
+    )
+    assert "Un adulto debe llevarle a casa el martes 8 de diciembre" in without
     assert " lo lleva" not in with_sedation + without
 
 
@@ -483,7 +550,10 @@ SCS_TRIAL = "spinal-cord-stimulator-trial"
     ("language", "row"),
     [
         ("en", ("An adult drives you home and stays with you", "for 18 hours after you leave the clinic")),
-        ("es", ("Un adulto debe llevarle a casa y quedarse con usted", "18 horas desde que sale de la clínica")),
+        (
+            "es",
+            ("Un adulto debe llevarle a casa y quedarse con usted", "durante 18 horas después de salir de la clínica"),
+        ),
     ],
 )
 def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(library_project, language, row):
@@ -500,8 +570,12 @@ def test_the_adult_stays_counted_from_leaving_not_from_a_guessed_clock_time(libr
 @pytest.mark.parametrize(
     ("language", "row"),
     [
-        ("en", "If we start on time, rate your pain at 7:30 AM, 8:00 AM"),
-        ("es", "Si empezamos a tiempo, califique su dolor a las 7:30 a. m., 8:00 a. m."),
+        ("en", "If we start on time, rate your pain after the shot at about 7:30 AM, 8:00 AM"),
+        (
+            "es",
+            "Si empezamos a tiempo, dele un número a su dolor después de la inyección, más o menos a las 7:30 a. m.,"
+            " 8:00 a. m.",
+        ),
     ],
 )
 def test_the_diary_times_say_they_assume_an_on_time_start(tmp_path, language, row):
@@ -527,14 +601,30 @@ def glp1_rows(today: datetime.date, language: str, library_project) -> list[tupl
         ),
         (DEC_1, "en", ("If you take Ozempic or another GLP-1, tell us by", "Tuesday, December 1")),
         (datetime.date(2026, 12, 2), "en", ("If you take Ozempic or another GLP-1, call us today.", "")),
-        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes, 1 de diciembre")),
-        (datetime.date(2026, 12, 7), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
+        (DEC_1, "es", ("Si usa Ozempic u otro GLP-1, díganos a más tardar el", "martes 1 de diciembre")),
+        (datetime.date(2026, 12, 6), "es", ("Si usa Ozempic u otro GLP-1, llámenos hoy.", "")),
     ],
 )
 def test_the_glp1_row_gives_the_day_a_week_ahead_or_says_call_today(library_project, today, language, row):
     assert glp1_rows(today, language, library_project) == [row]
 
 
+GLP1_TOO_LATE = {
+    "en": "If you take Ozempic or another GLP-1, call us before you come, and tell us if you feel sick to your"
+    " stomach. We may need to move your procedure.",
+    "es": "Si usa Ozempic u otro GLP-1, llámenos antes de venir y díganos si tiene náuseas. Tal vez debamos"
+    " cambiar el día de su procedimiento.",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("today", [datetime.date(2026, 12, 7), DEC_8, datetime.date(2026, 12, 9)])
+def test_from_the_day_before_the_glp1_row_says_call_before_you_come(library_project, today, language):
+    """A call that day leaves no time for a day of clear liquids only: the row says what still helps."""
+    assert glp1_rows(today, language, library_project) == [(GLP1_TOO_LATE[language], "")]
+
+
+@pytest.mark.real_clock
 def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     """At 02:00 UTC on December 2 it is still December 1 in New York."""
     from handouts import plan
@@ -553,8 +643,8 @@ def test_the_clinics_today_is_its_own_time_zone(monkeypatch):
     ("args", "row"),
     [
         (["--date", "2099-12-08"], "If you take Ozempic or another GLP-1, tell us by Tuesday, December 1"),
-        (["--date", "2020-01-07"], "If you take Ozempic or another GLP-1, call us today."),
-        (["--date", "2020-01-07", "--no-sedation"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2026-10-05"], "If you take Ozempic or another GLP-1, call us today."),
+        (["--date", "2026-10-02", "--no-sedation"], "If you take Ozempic or another GLP-1, call us before you come"),
     ],
 )
 def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, row):
@@ -563,20 +653,22 @@ def test_a_visit_whose_handouts_print_the_glp1_line_has_its_row(tmp_path, args, 
     assert row in text and text.count("GLP-1") == 1
 
 
+@pytest.mark.slow
 def test_no_glp1_row_without_the_sedation_block_unless_the_desk_plans_sedation(tmp_path):
-    without = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", page=1)
+    without = built_text(tmp_path, MBB, "--date", "2026-10-05", "--time", "07:00", page=1)
     assert "GLP-1" not in without
-    planned = built_text(tmp_path, MBB, "--date", "2020-01-07", "--time", "07:00", "--sedation", page=1)
-    assert "If you take Ozempic or another GLP-1, call us today." in planned
+    planned = built_text(tmp_path, MBB, "--date", "2026-10-02", "--time", "07:00", "--sedation", page=1)
+    assert "If you take Ozempic or another GLP-1, call us before you come" in planned
 
 
 @pytest.mark.parametrize(
     ("language", "label", "day"),
     [
         ("en", "We take out your trial leads around", "Tuesday, December 15"),
-        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes, 15 de diciembre"),
+        ("es", "Le sacamos los electrodos de prueba alrededor del", "martes 15 de diciembre"),
     ],
 )
+@pytest.mark.slow
 def test_a_stimulator_trial_plan_says_about_when_the_leads_come_out(tmp_path, language, label, day):
     visit = ["--lang", language, "--date", "2026-12-08", "--time", "07:00"]
     text = built_text(tmp_path, SCS_TRIAL, *visit, page=1)
@@ -598,6 +690,7 @@ def test_the_trial_days_match_the_handouts_about_a_week(library_project):
     ("language", "box"),
     [("en", "Arrive at: 11:40 PM the night before"), ("es", "Hora de llegada: 11:40 p. m. de la noche anterior")],
 )
+@pytest.mark.slow
 def test_an_arrival_the_evening_before_says_so_in_the_box(tmp_path, language, box):
     """A procedure at 12:10 AM, arrival 30 minutes before: the box says it is the night before, on the
     plan sheet and on each handout."""
@@ -631,6 +724,43 @@ def test_a_procedure_time_the_clock_change_makes_unclear_is_refused(tmp_path, da
     assert not target.exists()
 
 
+def test_an_arrival_the_clocks_skip_is_the_real_time_before(tmp_path, clinic_project):
+    """3:15 AM as the clocks spring forward (2:00 AM becomes 3:00 AM), 60 minutes to arrive: 2:15 AM
+    does not exist that night; 1:15 AM is 60 minutes before, in the box and on the plan."""
+    clinic = clinic_project / "clinic.yaml"
+    clinic.write_text(clinic.read_text().replace("arrive_minutes_before: 30 ", "arrive_minutes_before: 60 "))
+    text = built_text(tmp_path, ESI, "--date", "2027-03-14", "--time", "03:15", "--project", str(clinic_project))
+    assert not re.search(r"\b2:15", text)
+    assert text.count("Arrive at: 1:15 AM Procedure: 3:15 AM") == 2  # the plan's box and the handout's
+    assert "Arrive at 1:15 AM, Sunday, March 14" in text
+
+
+def test_a_desk_arrival_the_clocks_skip_is_refused(tmp_path):
+    target = tmp_path / "visit.pdf"
+    result = invoke(
+        "build", ESI, "--patient", "Ana Ruiz", "--date", "2027-03-14", "--time", "03:15", "--arrive", "02:30",
+        "-o", str(target),
+    )  # fmt: skip
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: arrival time: the clocks skip this time that night (daylight saving time starts in"
+        " America/New_York); give a real time\n",
+    )
+    assert not target.exists()
+
+
+def test_a_procedure_date_before_the_clinics_today_is_refused(tmp_path):
+    """conftest.CLINIC_TODAY is 2026-10-01: September 30 is refused, one line and no file; October 1 prints."""
+    target = tmp_path / "visit.pdf"
+    result = invoke("build", ESI, "--patient", "Ana Ruiz", "--date", "2026-09-30", "--time", "07:00", "-o", target)
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: procedure date: before today (2026-10-01 in America/New_York); give the day of the procedure\n",
+    )
+    assert not target.exists()
+    assert "Ana Ruiz" in built_text(tmp_path, ESI, "--patient", "Ana Ruiz", "--date", "2026-10-01", "--time", "07:00")
+
+
 @pytest.mark.parametrize(("clock", "fine"), [(datetime.time(2, 30), False), (datetime.time(3, 0), True)])
 def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     """In Chicago 2:30 AM on March 14, 2027 does not exist; 3:00 AM does. Tokyo has no clock change."""
@@ -639,18 +769,20 @@ def test_the_clinics_own_time_zone_decides_what_is_unclear(clock, fine):
     day = datetime.date(2027, 3, 14)
     make_plan(day, clock, None, Policies.model_validate({"time_zone": "Asia/Tokyo"}), flags, DEC_1)
     if fine:
-        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(2, 30))
+        # 30 minutes before 3:00 AM: 2:30 AM does not exist that night in Chicago, 1:30 AM is 30 minutes before
+        assert make_plan(day, clock, None, chicago, flags, DEC_1).arrive == Moment(day, datetime.time(1, 30))
     else:
         with pytest.raises(VisitError, match="America/Chicago"):
             make_plan(day, clock, None, chicago, flags, DEC_1)
 
 
+@pytest.mark.slow
 def test_the_longest_large_print_spanish_plan_with_a_glp1_day_is_one_page(maker):
     """A Wednesday in September, printed weeks ahead: the longest dates and the GLP-1 row with its day."""
     fields = {**TIMED, "date": "2099-09-30", "physician": "Dr. Lee", "location": "Building B, 2nd floor"}
     pdf = make_packet(maker, [ESI, MBB], "es", large_print=True, visit_fields={**fields, "note": "Bring your MRI"})
     text = page_text(pdf_reader(pdf), 0)
-    assert "díganos a más tardar el miércoles, 23 de septiembre" in text
+    assert "díganos a más tardar el miércoles 23 de septiembre" in text
     assert text.endswith("Página 1 de 2")
 
 

@@ -3,7 +3,7 @@
 name, presses Open PDF, and the PDF the page fetches starts with the plan worked out from the clinic's
 policies."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import test_server as served
@@ -16,12 +16,25 @@ from conftest import pdf_text
 
 pytestmark = pytest.mark.slow  # a server process and a browser
 PATIENT = "Quintessa Marrowfield"
-PROCEDURE = datetime(2026, 12, 8, 7, 0)  # a Tuesday
+
+
+def next_tuesday(today: date) -> date:
+    """A Tuesday at least 2 days ahead: the server counts from the real clock and refuses a day gone by."""
+    ahead = today + timedelta(days=2)
+    return ahead + timedelta(days=(1 - ahead.weekday()) % 7)
+
+
+PROCEDURE = datetime.combine(next_tuesday(date.today()), time(7, 0))
 
 
 def clock(moment: datetime) -> str:
     """English clock time as the plan prints it: 6:30 AM."""
     return moment.strftime("%I:%M %p").lstrip("0")
+
+
+def day(moment: datetime) -> str:
+    """An English date as the plan prints it: Tuesday, December 8."""
+    return f"{moment:%A}, {moment:%B} {moment.day}"
 
 
 def test_the_plan_sheet_comes_from_the_page_with_the_clinics_times(tmp_path):
@@ -44,8 +57,8 @@ def test_the_plan_sheet_comes_from_the_page_with_the_clinics_times(tmp_path):
     [body] = pdfs
     text = " ".join(pdf_text(body).split())
     assert text.index(f"Your plan: {PATIENT}") < text.index("Epidural steroid injection")
-    assert f"Arrive at {clock(arrive)}, Tuesday, December 8" in text
+    assert f"Arrive at {clock(arrive)}, {day(PROCEDURE)}" in text
     assert (
-        f"Last food, milk or any drink that is not clear by {clock(last_food)} the night before (Monday, December 7)"
+        f"Last food, milk or any drink that is not clear by {clock(last_food)} the night before ({day(last_food)})"
         in text
     )

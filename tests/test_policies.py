@@ -44,6 +44,7 @@ def assert_six_hours(project, slugs: list[str]) -> None:
         assert "8 hours" not in english and "8 horas" not in spanish, slug
 
 
+@pytest.mark.slow
 def test_fasting_hours_print_in_both_languages(clinic_project):
     assert_six_hours(with_policies(clinic_project, "  fasting_food_hours: 6\n"), FAST)
 

@@ -93,6 +93,7 @@ def test_library_restates_no_rule(language):
     assert "restates the clinic's" not in result.output
 
 
+@pytest.mark.slow
 def test_numb_limb_prints_its_driver_line_even_when_the_clinic_needs_none(clinic_project):
     with_policies(clinic_project, "  driver_required: none\n")
     numb = printed(clinic_project, "joint-and-bursa-injection")
@@ -103,6 +104,7 @@ def test_numb_limb_prints_its_driver_line_even_when_the_clinic_needs_none(clinic
     assert "numb or weak for some hours" not in other
 
 
+@pytest.mark.slow
 def test_pain_diary_flag_prints_the_clinics_times(clinic_project):
     with_policies(clinic_project, "  pain_diary_minutes: [15, 45, 90, 180]\n")
     text = printed(clinic_project, "medial-branch-block")
@@ -159,6 +161,7 @@ ALWAYS_SEDATED = {
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.slow
 def test_sedation_always_prints_the_rules_without_if(language):
     always, conditional = ALWAYS_SEDATED[language]
     text = printed(REPO, "ketamine-and-lidocaine-infusions", language)

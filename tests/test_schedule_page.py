@@ -11,8 +11,9 @@ from datetime import date
 import pytest
 import test_visits as visits
 
+from handouts.day import MAX_DAY_PACKETS
 from handouts.schedule import MAX_APPOINTMENTS, MAX_SCHEDULE_BYTES
-from handouts.server import MAX_SCHEDULES, MAX_UPLOAD_BYTES, create_app
+from handouts.server import MAX_SCHEDULES, MAX_SESSIONS, MAX_UPLOAD_BYTES, create_app
 
 from conftest import PASSCODE, form_token, sign_in
 
@@ -76,6 +77,27 @@ def test_an_appointment_whose_name_cannot_be_printed_is_listed_without_a_packet(
     assert long_name not in page
     assert "not printed: day.csv:2: patient name: too long (at most 100 characters)" in page
     assert page.count(">Print packet</button>") == 1  # Ana's; none for John's or for Sam's without handouts
+
+
+def test_a_row_that_cannot_be_read_is_listed_with_its_problem_and_the_others_kept(app):
+    """One unknown language or date that is no date refused the whole upload; now the page lists each
+    such row with its line and problem, and the others can be printed."""
+    client = signed_in(app)
+    rows = visits.day_csv(THREE).replace(",es,", ",klingon,").replace("2026-12-08,11:00", "2026-12-32,11:00")
+    assert upload(client, rows.encode()).status_code == 303
+    page = client.get("/schedule").get_data(as_text=True)
+    assert row_of(page, "John Whitfield")[1] == "English"
+    assert re.search(r"<td>8:30\u202fAM</td>\s*<th[^>]*>\(see note\)</th>", page)
+    assert "not printed: day.csv:3: language: not a language code like en, es or vi" in page
+    assert "not printed: day.csv:4: date: not a date like 2026-12-03 or 12/3/2026" in page
+    assert "Ana Quintero" not in page and "Sam Kellner" not in page
+    assert page.count(">Print packet</button>") == 1 and page.count("<summary>Change") == 1  # John's
+    form = {"csrf_token": form_token(client, "/schedule"), "handout": ["facet-joint-injection"], "language": "en"}
+    for number in (1, 3):  # no Change button: a forged form changes nothing
+        response = client.post(f"/schedule/{schedule_key(client)}/{number}/change", data=form)
+        assert response.status_code == 400 and "so there is nothing to change" in response.get_data(as_text=True)
+    tokens = re.compile(r'name="csrf_token" value="[^"]*"')  # signed anew each second
+    assert tokens.sub("", client.get("/schedule").get_data(as_text=True)) == tokens.sub("", page)
 
 
 def test_a_fhir_bundle_is_read_as_the_csv_is(app):
@@ -150,7 +172,7 @@ def test_an_upload_without_the_csrf_token_is_refused(app):
         (b"\x89PNG\r\n\x1a\n\x00\x00", 400, "day.csv:1: not UTF-8 text (save the export as UTF-8)"),
         (b"Call Ana back about the bill.\n", 400, "day.csv:1: not a schedule: no column patient, date, time, code or procedure"),
         (visits.day_csv(THREE).encode().replace(b"Sam", b"S\xe9m"), 400, "day.csv:4: not UTF-8 text"),
-        (visits.day_csv(THREE).replace(",es,", ",klingon,").encode(), 400, "day.csv:3: language: not a language code like en, es or vi"),
+        (visits.day_csv(THREE[1:2]).replace(",es,", ",klingon,").encode(), 400, "day.csv:2: language: not a language code like en, es or vi"),
         (visits.many(MAX_APPOINTMENTS + 1), 400, f"day.csv: more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         (b"patient,date,time,code\n" + b"x" * MAX_SCHEDULE_BYTES, 413, "day.csv: larger than 5 MB; split the schedule"),
         (b"x" * MAX_UPLOAD_BYTES, 413, "The schedule is larger than 5 MB: split it."),
@@ -170,6 +192,20 @@ def test_a_bad_upload_is_a_4xx_with_one_line_and_nothing_kept(app, data, status,
     assert 'aria-invalid="true"' in field and 'aria-describedby="upload-problem upload-hint"' in field
     assert not any(name in page for name in NAMES)
     assert held(app) == 0
+
+
+def test_a_day_longer_than_print_all_makes_is_refused_at_the_upload(app):
+    """It was kept, and Print all then failed; now the upload says so and keeps nothing. A day of
+    exactly as many as Print all makes is kept."""
+    client = signed_in(app)
+    response = upload(client, visits.many(MAX_DAY_PACKETS + 1))
+    assert response.status_code == 400 and held(app) == 0
+    assert (
+        f"<strong>Please check:</strong> day.csv: {MAX_DAY_PACKETS + 1} appointments on 2026-12-08, more than the"
+        f" {MAX_DAY_PACKETS} that Print all makes into one PDF: upload the day in parts, or print it with"
+        " `handouts visits --split DIR`</div>"
+    ) in response.get_data(as_text=True)
+    assert upload(client, visits.many(MAX_DAY_PACKETS)).status_code == 303 and held(app) == 1
 
 
 def test_no_file_chosen_is_a_400(app):
@@ -197,6 +233,26 @@ def test_without_a_passcode_the_browser_session_holds_it_until_sign_out(library_
     assert "Ana Quintero" not in app.test_client().get("/schedule").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": form_token(client, "/schedule")})
     assert held(app) == 0 and "Ana Quintero" not in client.get("/schedule").get_data(as_text=True)
+
+
+def test_without_a_passcode_the_server_keeps_a_bounded_number_of_sessions(library_project):
+    """Each upload from a browser without a session started one, and kept its schedules, without end:
+    past MAX_SESSIONS the one seen longest ago goes, with its schedule; the newest are kept."""
+    app = create_app(library_project)
+    clients = [app.test_client() for _ in range(MAX_SESSIONS + 4)]
+    for client in clients:
+        assert upload(client, visits.day_csv(THREE).encode()).status_code == 303
+    assert held(app) == MAX_SESSIONS
+    assert "Ana Quintero" not in clients[0].get("/schedule").get_data(as_text=True)
+    assert "Ana Quintero" in clients[-1].get("/schedule").get_data(as_text=True)
+
+
+def test_with_a_passcode_signing_in_past_the_bound_drops_the_session_seen_longest_ago(app):
+    first = signed_in(app)
+    upload(first, visits.day_csv(THREE).encode())
+    others = [signed_in(app) for _ in range(MAX_SESSIONS)]
+    assert held(app) == 0 and first.get("/schedule").headers["Location"].endswith("/login")
+    assert others[-1].get("/schedule").status_code == 200
 
 
 def schedule_key(client) -> str:

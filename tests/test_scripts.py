@@ -100,6 +100,7 @@ def test_content_in_chinese_prints_in_its_font(run, clinic_project, tmp_path):
     assert any(font.startswith("noto-sans-sc-chinese-simplified") for font in pdf_fonts(out.read_bytes()))
 
 
+@pytest.mark.slow
 def test_a_chinese_page_after_forked_workers_ended_still_has_its_font(maker, tmp_path):
     """Forked workers shared the parent's font folder: a worker that loaded the Chinese font first wrote
     its file there, so the parent later skipped loading it and printed boxes (and a worker's exit

@@ -153,7 +153,7 @@ def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
         page.get_by_label("Epidural steroid injection").check()
         page.get_by_label("Language").select_option("es")
         page.get_by_label("Patient name").fill(PATIENT)
-        page.get_by_label("Procedure date").fill("2026-12-03")
+        page.get_by_label("Procedure date").fill("2099-12-03")
         page.get_by_text("More: a different arrival time").click()  # the desk's override of the clinic's rule
         page.get_by_label("Arrival time").fill("08:30")
         answers = []
@@ -180,7 +180,7 @@ def test_front_desk_prints_a_personalised_spanish_handout_in_chromium(tmp_path):
     assert kind == "fetch" and status == 200 and second_status == 200
     assert headers["content-type"] == "application/pdf" and headers["cache-control"] == "no-store"
     text = " ".join(pdf_text(body).split())
-    assert PATIENT in text and "8:30" in text and "jueves, 3 de diciembre" in text and "Su cita" in text
+    assert PATIENT in text and "8:30" in text and "jueves 3 de diciembre" in text and "Su cita" in text
     assert request_body_not_in_url(server)
     for place in [server.log, *server.tmp.rglob("*"), *(tmp_path / "output").rglob("*"), *(REPO / "output").rglob("*")]:
         if place.is_file():

@@ -298,7 +298,7 @@ def test_keyboard_only_find_tick_language_large_print_visit_and_pdf(server, cont
     page.wait_for_function("document.activeElement && document.activeElement.classList.contains('make')")
     [body] = pdfs
     text = " ".join(pdf_text(body).split())
-    assert "Inyección epidural de esteroides" in text and PATIENT in text and "martes, 8 de diciembre" in text
+    assert "Inyección epidural de esteroides" in text and PATIENT in text and "martes 8 de diciembre" in text
     assert page.locator("#large_print").is_checked() and page.locator("#language").input_value() == "es"
 
 
@@ -338,7 +338,7 @@ def test_the_procedure_time_and_its_arrival_reach_the_pdf(server, context):
     pdfs = catch_pdfs(context)
     page.goto(server.url + "/?q=sciatica")
     page.get_by_label("Epidural steroid injection").check()
-    page.get_by_label("Procedure date").fill("2026-12-08")
+    page.get_by_label("Procedure date").fill("2099-12-08")
     page.get_by_label("Procedure time").fill("07:00")
     page.get_by_label("Sedation").select_option("yes")
     with context.expect_page() as opened:

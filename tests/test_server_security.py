@@ -80,6 +80,7 @@ def test_a_post_without_the_session_csrf_token_is_refused(app):
         assert "This page has expired or did not come from the front desk" in response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_the_same_origin_form_with_its_token_gets_through(app):
     client = app.test_client()
     fields = {"slug": "no-such-handout", "language": "en", "csrf_token": form_token(client)}

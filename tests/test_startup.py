@@ -44,6 +44,7 @@ def test_diagram_tint_has_the_digits_coloraide_gives_for_every_channel_value():
             assert tint(color, WHITE_SHARE) == Color(color).mix("white", WHITE_SHARE, space="srgb").to_string(hex=True)
 
 
+@pytest.mark.slow
 def test_no_op_build_loads_no_template_markdown_or_pdf_code(clinic_project):
     out = clinic_project / "output"
     subprocess.run(

@@ -5,7 +5,9 @@ version line is read once as content while the running footer stays an artifact.
 review (#24): the plan's rows, the drawn bullets, the large-print version line, the links' descriptions, the
 diagram's alt text and the figures' boxes."""
 
+import html
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -184,6 +186,21 @@ def test_the_drawn_bullets_boxes_and_pictograms_leave_no_empty_element(maker, la
 
 
 @pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_plan_sheets_lists_are_clean_and_its_lines_to_write_on_leave_no_element(maker, large_print):
+    """The plan sheet's back (questions with lines to write on, then more lines): each list holds list
+    items only, each item its label (if it shows one) then its body, and a line to write on is drawn, not
+    an empty element; only a table cell may be empty (the pain diary's, to write in)."""
+    pdf = make_packet(maker, ["pain-diary"], "en", large_print=large_print, visit_fields=VISIT)
+    elements = structure(pdf_reader(pdf))
+    empty = [str(element["/S"]) for element in elements if not kids(element)]
+    assert "/TD" in empty and set(empty) <= {"/TD", "/TH"}
+    items = [element for element in elements if element["/S"] == "/LI"]
+    assert {str(item["/P"].get_object()["/S"]) for item in items} == {"/L"}
+    shapes = {tuple(str(kid.get_object()["/S"]) for kid in kids(item)) for item in items}
+    assert shapes <= {("/LBody",), ("/Lbl", "/LBody")} and len(items) >= 5
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_each_link_is_described_by_the_text_it_shows_not_its_address(maker, language, large_print):
     """A screen reader names a link by its annotation's /Contents: the source's title (and site), as
@@ -219,3 +236,100 @@ def test_each_figure_box_is_where_it_is_drawn(maker):
     left, bottom, right, top = boxes["Side"]
     assert left == pytest.approx(caption["x0"], abs=0.1) and right - left == pytest.approx(5 / 2.54 * 72)
     assert 0 < height - caption["bottom"] - top < 0.05 * 72
+
+
+@pytest.mark.parametrize("large_print", [False, True], ids=["standard", "large"])
+def test_the_diagrams_caption_is_grouped_with_its_figure(maker, large_print):
+    """The `<figure>` (WeasyPrint leaves it a NonStruct, so its caption stood loose in the section) is a
+    Div holding the caption, the drawing's Figure with its alt text, and the key: the caption comes first,
+    as printed, beside the Figure (inside it, a screen reader that reads the alt text would skip it)."""
+    slug = "epidural-steroid-injection"
+    pdf = maker.pdf(RenderRequest(slug, "en", "letter", large_print))
+    captions = [element for element in structure(pdf_reader(pdf)) if element["/S"] == "/Caption"]
+    assert len(captions) == 1
+    group = captions[0]["/P"].get_object()
+    held = [kid.get_object() for kid in kids(group)]
+    assert str(group["/S"]) == "/Div"
+    assert [str(element["/S"]) for element in held] == ["/Caption", "/Figure", "/L"]
+    assert str(held[1]["/Alt"]).startswith(maker.project.handout("en", slug).diagram.alt.split(".")[0])
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "page_size"),
+    sample(
+        [
+            ("epidural-steroid-injection", "en", "letter"),
+            ("intrathecal-pump", "es", "a4"),
+            ("preparing-for-your-procedure", "en", "letter"),
+        ],
+        keep=1,
+    ),
+)
+def test_a_list_split_by_a_page_break_is_one_list(maker, slug, language, page_size):
+    """WeasyPrint (#2903) tags each page's part of a list as a list of its own, so a screen reader
+    announced two lists (and their counts) where the page showed one: every HTML list is one L, its
+    items on both pages in order, each item in its list."""
+    request = RenderRequest(slug, language, page_size)
+    html = maker.renderer.page(request).html
+    pdf = maker.pdf(request)
+    elements = structure(pdf_reader(pdf))
+    lists = [element for element in elements if element["/S"] == "/L"]
+    assert len(lists) == len(re.findall(r"<(?:ul|ol)\b", html.partition("<body")[2]))
+    pages = [{kid.get_object().raw_get("/Pg").idnum for kid in kids(element)} for element in lists]
+    assert any(len(found) > 1 for found in pages)  # a list that runs over the page break, whole
+    for element in lists:
+        assert all(kid.get_object()["/P"].get_object() == element for kid in kids(element))
+
+
+INLINE = ("Span", "Link", "NonStruct")
+
+
+def said(element: dict, drawn: dict[int, str]) -> str:
+    """What a screen reader says for an element of pdfplumber's structure tree (`drawn`: each marked
+    content's text): its /ActualText or /Alt stands for it and all below it, else the text its marked
+    content draws; a block (any element but the inline Span, Link and NonStruct) is said apart from what
+    comes before and after it."""
+    if "actual_text" in element:
+        return element["actual_text"]
+    if "alt_text" in element:
+        return f" {element['alt_text']} "
+    own = "".join(drawn.get(mcid, "") for mcid in element.get("mcids", []))
+    text = own + "".join(said(child, drawn) for child in element.get("children", []))
+    return text if element["type"] in INLINE else f" {text} "
+
+
+def read_in_tag_order(pdf: bytes) -> list[str]:
+    """The words a screen reader says, page by page in the structure tree's order."""
+    words: list[str] = []
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            drawn: dict[int, str] = {}
+            for char in page.chars:
+                drawn[char["mcid"]] = drawn.get(char["mcid"], "") + char["text"]
+            words += "".join(said(element, drawn) for element in page.structure_tree).split()
+    return words
+
+
+@pytest.mark.parametrize(
+    ("slug", "language", "large_print"),
+    sample(
+        [
+            ("epidural-steroid-injection", "en", False),
+            ("epidural-steroid-injection", "es", True),
+            ("pain-diary", "es", False),
+        ]
+    ),
+)
+def test_words_at_the_ends_of_lines_are_read_apart(maker, slug, language, large_print):
+    """WeasyPrint drops the space where a line breaks, and each line is a Span of its own: read in tag
+    order, the last word of a line ran into the first of the next ("yourdoctor"); a link's lines too (the
+    large-print sources). Every word read is a
+    word of the page's HTML (split at its tags or not, an image's alt text too), or a number its CSS counts
+    (a step's "2.")."""
+    request = RenderRequest(slug, language, "letter", large_print)
+    page = html.unescape(maker.renderer.page(request).html.partition("<body")[2])
+    written = set(re.sub(r"<[^>]+>", " ", page).split()) | set(re.sub(r"<[^>]+>", "", page).split())
+    written |= set(" ".join(re.findall(r'\balt="([^"]*)"', page)).split())  # a picture's words are its alt
+    read = read_in_tag_order(maker.pdf(request))
+    run_together = [word for word in read if word not in written and not re.fullmatch(r"[\d.]+", word)]
+    assert run_together == [] and len(read) > 300

@@ -33,7 +33,7 @@ from handouts.project import open_project
 from handouts.schedule import MAX_APPOINTMENTS, ScheduleError, parse_schedule
 from handouts.usecases import plan_visits
 
-from conftest import REPO, invoke, pdf_reader
+from conftest import invoke, pdf_reader
 
 NEW_YORK = "America/New_York"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -317,9 +317,8 @@ def bad(tmp_path: Path, name: str, data: bytes) -> tuple[str, Path]:
 
 
 def without_start() -> bytes:
-    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483"), ("john", DAY, time(9, 0), "64493")]))
-    appointments = [entry for entry in bundle["entry"] if entry["resource"]["resourceType"] == "Appointment"]
-    del appointments[1]["resource"]["start"]
+    bundle = json.loads(day_bundle([("ana", DAY, time(8, 30), "64483")]))
+    del bundle["entry"][-1]["resource"]["start"]
     return json.dumps(bundle).encode()
 
 
@@ -370,15 +369,15 @@ def many(count: int) -> bytes:
         ("day.json", b'{"resourceType": "Patient", "id": "x"}', ": not a FHIR Bundle (a JSON object with resourceType Bundle)"),
         ("day.json", b'{"resourceType": "Bundle",\n "type": "collection",\n "entry": [}', ":3: not JSON (Expecting value)"),
         ("day.json", observations(), ": a Bundle without an Appointment (it holds Observation)"),
-        ("day.json", without_start(), ": entry 10: Appointment has no start time"),
+        ("day.json", without_start(), ": entry 9: Appointment has no start time"),
         ("day.json", broken_fhir(), ": entry 1: birthDate: Value error, Date value string does not match spec regex."),
         ("day.json", b'{"resourceType": "Bundle", "type": "collection", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", ": nested too deeply to be a schedule"),
         ("day.json", deep_extension(), ": nested too deeply to be a schedule"),
         ("day.json", huge_number(), ": a number too long to be part of a schedule"),
         ("day.json", starting("0001-01-01T00:30:00+05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
         ("day.json", starting("9999-12-31T23:30:00-05:00"), ": entry 9: Appointment.start: not a year from 2000 to 2100"),
-        ("day.csv", day_csv(APPOINTMENTS[:2]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
-        ("day.csv", day_csv(APPOINTMENTS[:2]).replace(",es,", ",klingon,").encode(), ":3: language: not a language code like en, es or vi"),
+        ("day.csv", day_csv(APPOINTMENTS[:1]).replace("13:00", "").encode(), ":2: time: not a start time like 08:30, 13:30 or 1:30 PM"),
+        ("day.csv", day_csv(APPOINTMENTS[1:2]).replace(",es,", ",klingon,").encode(), ":2: language: not a language code like en, es or vi"),
         ("day.csv", day_csv(APPOINTMENTS[:3]).encode().replace(b"Minh", b"M\xe9nh"), ":4: not UTF-8 text (save the export as UTF-8)"),
         ("day.csv", many(MAX_APPOINTMENTS + 1), f": more than {MAX_APPOINTMENTS} appointments; split the schedule"),
         ("day.csv", b"patient,date,time,code\n" + b"x" * (5 * 1024 * 1024), ": larger than 5 MB; split the schedule"),
@@ -458,7 +457,7 @@ def test_the_day_never_goes_into_the_output_folder(tmp_path, files):
     assert sorted(path.name for path in built.iterdir()) == [".handouts-manifest.json"]
 
 
-@pytest.mark.parametrize("name", ["desk-list.pdf", "0830-1.pdf"])
+@pytest.mark.parametrize("name", ["2026-12-08-desk-list.pdf", "2026-12-08-0830-1.pdf"])
 def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
     """A link in the folder sent a patient's packet to the PDF it points at, outside the folder."""
     schedule = tmp_path / "day.csv"
@@ -475,6 +474,29 @@ def test_split_never_writes_through_a_link_in_its_folder(tmp_path, name):
     )
     assert elsewhere.read_bytes() == b"%PDF-1.7 someone else's file"
     assert os.listdir(folder) == [name]
+
+
+@pytest.mark.parametrize(
+    "old", ["2026-12-07-0830-1.pdf", "2026-12-07-desk-list.pdf", "0830-1.pdf", "desk-list.pdf", "2026-12-08-1100-3.pdf"]
+)
+def test_split_refuses_a_folder_that_holds_another_days_packets(tmp_path, old):
+    """Names had no day: yesterday's 0830-1.pdf stayed beside today's, to be printed by mistake. A file
+    named as --split names them that this run does not replace (another day's, a version's without the
+    day, or an earlier run's of the same day) is refused, never removed; nothing is made."""
+    schedule = tmp_path / "day.csv"
+    schedule.write_text(day_csv([APPOINTMENTS[1]]), encoding="utf-8")
+    folder = tmp_path / "packets"
+    folder.mkdir()
+    (folder / old).write_bytes(b"%PDF-1.7 yesterday's packet")
+    (folder / "notes.txt").write_text("the desk's own file")
+    result = invoke("visits", schedule, "--split", folder)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: {folder / old}: a packet of another day or an earlier run (1 such file(s) in {folder}); remove"
+        " them or choose another folder, so no one prints an old packet by mistake\n",
+    )
+    assert sorted(os.listdir(folder)) == sorted([old, "notes.txt"])
+    assert (folder / old).read_bytes() == b"%PDF-1.7 yesterday's packet"
 
 
 LONG_NAME = "Quintero" * 13  # 104 characters: more than a name may have
@@ -500,6 +522,39 @@ def test_a_name_that_cannot_be_printed_skips_its_appointment_and_the_others_prin
     assert "not printed: day.csv:3: patient name: more than 3 accent marks on one letter" in pages[0]
     assert any("Su plan: Ana Quintero" in page for page in pages[1:])
     assert not any(LONG_NAME in page or "Oduy" in page for page in pages)
+
+
+def test_a_row_that_cannot_be_read_is_listed_and_the_others_print(tmp_path, monkeypatch):
+    """An unknown language or a date that is no date stopped the whole day; now each such row is on
+    the desk list with its line and problem (a row without a date on any day's list), the others print,
+    and the exit code says one was not printed."""
+    monkeypatch.chdir(tmp_path)
+    rows = day_csv([APPOINTMENTS[1], APPOINTMENTS[3], APPOINTMENTS[4]])  # Ana 8:30, John 9:00, Pat 10:00
+    rows = rows.replace(",en,Dr.", ",klingon,Dr.").replace("2026-12-08,10:00", "2026-13-08,10:00")
+    Path("day.csv").write_text(rows, "utf-8")
+    result = invoke("visits", "day.csv", "-o", "day.pdf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Wrote day.pdf: 1 of 3 appointment(s) on 2026-12-08",
+        "Error: day.csv:3: language: not a language code like en, es or vi: not printed (the desk list says so)",
+        "Error: day.csv:4: date: not a date like 2026-12-03 or 12/3/2026: not printed (the desk list says so)",
+    ]
+    pages = page_texts(Path("day.pdf").read_bytes())
+    language, date_problem = "language: not a language code like en, es or vi", "date: not a date like 2026-12-03"
+    assert f"2 9:00 AM (see note) none not printed: day.csv:3: {language}" in pages[0]
+    assert f"3 10:00 AM (see note) none not printed: day.csv:4: {date_problem} or 12/3/2026" in pages[0]
+    assert any("Su plan: Ana Quintero" in page for page in pages[1:])
+    assert not any("John Whitfield" in page or "Pat Oduya" in page for page in pages)
+
+
+def test_a_fhir_entry_that_cannot_be_read_is_planned_without_a_packet(library_project):
+    bundle = day_bundle([APPOINTMENTS[1], APPOINTMENTS[3]]).replace('"code":"es"', '"code":"xx-klingon"')
+    packets = plan_visits(library_project, bundle.encode(), "day.json").packets
+    assert [packet.skipped for packet in packets] == [
+        "day.json: entry 9: language: not a language code like en, es or vi",
+        "",
+    ]
+    assert packets[0].appointment.start == time(8, 30) and packets[1].requests
 
 
 def test_one_of_o_or_split(files):
@@ -569,12 +624,14 @@ def test_split_writes_one_private_file_per_packet_named_without_the_patient(tmp_
     folder = tmp_path / "packets"
     result = invoke("visits", schedule, "--split", folder)
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(folder)) == ["0830-1.pdf", "0900-2.pdf", "desk-list.pdf"]
+    names = ["2026-12-08-0830-1.pdf", "2026-12-08-0900-2.pdf", "2026-12-08-desk-list.pdf"]
+    assert sorted(os.listdir(folder)) == names
     assert all(stat.S_IMODE((folder / name).stat().st_mode) == 0o600 for name in os.listdir(folder))
-    first = page_texts((folder / "0830-1.pdf").read_bytes())
+    first = page_texts((folder / "2026-12-08-0830-1.pdf").read_bytes())
     assert "Su plan: Ana Quintero" in first[0] and not any("John Whitfield" in page for page in first)
-    assert "Your plan: John Whitfield" in page_texts((folder / "0900-2.pdf").read_bytes())[0]
-    assert REPO.exists()
+    assert "Your plan: John Whitfield" in page_texts((folder / "2026-12-08-0900-2.pdf").read_bytes())[0]
+    assert invoke("visits", schedule, "--split", folder).exit_code == 0  # the same day again replaces its own
+    assert sorted(os.listdir(folder)) == names
 
 
 def test_an_appointment_at_a_time_the_clocks_skip_is_named_and_the_others_are_planned(library_project):
