@@ -31,7 +31,7 @@ def esi_pdf(tmp_path_factory) -> bytes:
 def test_korean_esi_prints_its_title_and_safety_lines(esi_pdf):
     text = flat(pdf_text(esi_pdf))
     assert flat(SOURCE["title"]) in text
-    assert flat(SOURCE["call_911"][1]) in text  # 대소변을 못 참거나, 두 다리 사이 감각이 없을 때.
+    assert flat(SOURCE["call_911"][1]) in text  # 갑자기 앞이 안 보이거나, 말이 어눌하거나, 얼굴이 처질 때.
     assert flat(SOURCE["call_us"][0]) in text
 
 
