@@ -125,7 +125,7 @@ def test_unknown_or_hostile_slug(clinic_project, slug, message):
 def test_missing_language_names_the_ones_that_exist(clinic_project):
     result, _ = build(clinic_project, "epidural-steroid-injection", "--lang", "fr")
     assert result.exit_code == 1
-    assert result.output == "Error: epidural-steroid-injection: no fr version (there is: en, es, vi, zh)\n"
+    assert result.output == "Error: epidural-steroid-injection: no fr version (there is: en, es, ko, vi, zh)\n"
 
 
 def test_hostile_text_is_printed_as_text_and_reads_nothing_outside(clinic_project):

@@ -42,7 +42,7 @@ def test_list_shows_slug_title_languages_and_status():
     result = run("list")
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if line.startswith(SLUG))
-    assert line.split() == [SLUG, "en,es,vi,zh", "draft", "Epidural", "steroid", "injection"]
+    assert line.split() == [SLUG, "en,es,ko,vi,zh", "draft", "Epidural", "steroid", "injection"]
 
 
 def test_list_json():
@@ -54,7 +54,7 @@ def test_list_json():
     assert esi == {
         "slug": SLUG,
         "title": "Epidural steroid injection",
-        "languages": ["en", "es", "vi", "zh"],
+        "languages": ["en", "es", "ko", "vi", "zh"],
         "status": "draft",
         "version": version,
     }

@@ -141,7 +141,7 @@ def test_list_shows_the_languages_of_each_handout(clinic_project):
     english_only_topic(clinic_project)
     result = invoke("list", "--project", str(clinic_project))
     lines = {line.split()[0]: line.split()[1] for line in result.output.splitlines()}
-    assert lines["parking"] == "en" and lines[SLUG] == "en,es,vi,zh"
+    assert lines["parking"] == "en" and lines[SLUG] == "en,es,ko,vi,zh"
 
 
 def test_spanish_visit_time_is_on_the_12_hour_clock(tmp_path):

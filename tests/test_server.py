@@ -274,7 +274,7 @@ def test_one_handout_asked_for_4000_times_is_printed_once(server):
         (visit(slug="no-such-thing"), "no-such-thing: no such handout"),
         (visit(date="2026-02-30"), "procedure date: not a date like 2026-12-03"),
         (visit(patient="x" * 10_000), "patient name: too long (at most 100 characters)"),
-        (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es, vi, zh)"),
+        (visit(language="fr"), "epidural-steroid-injection: no fr version (there is: en, es, ko, vi, zh)"),
         ([("language", "en")], "choose at least one handout"),
         (
             [("slug", f"handout-{number}") for number in range(13)] + [("language", "en")],
