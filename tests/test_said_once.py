@@ -158,7 +158,7 @@ ALWAYS_SEDATED = {
     "en": ("The medicine you get makes you sleepy, so these rules are always for you.", "If you will get medicine"),
     "es": (
         "La medicina que le damos da sueño, así que siempre debe seguir estas reglas para comer y beber.",
-        "Si le damos medicina",
+        "Si le vamos a dar medicina",
     ),
 }
 

@@ -124,8 +124,9 @@ def test_the_version_line_is_read_once_at_the_end(maker, tmp_path, language, ver
     footer = reader.pages[0].extract_text().splitlines()[-1]
     assert footer.startswith(version) and page in footer  # the running footer, on every page
     version_line = footer[: footer.index(page)].strip()
+    said_line = re.sub(r" \([^)]*\)", "", version_line)  # a translation's footer adds the original's version
     said = " ".join(" ".join(tagged_text(pdf, tmp_path)).split())
-    assert said.count(version) == 1 and said.endswith(version_line) and page not in said
+    assert said.count(version) == 1 and said.endswith(said_line) and page not in said
     assert large_print or len(reader.pages) == 2
 
 
